@@ -1,0 +1,269 @@
+// Copied by `cargo xtask generate` from templates/src/runtime/error.rs; edit the template, not this file.
+//! The crate's error type and the non-2xx response it wraps.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use bytes::Bytes;
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+
+/// How many characters of a response body [`ApiError`]'s `Display` shows.
+const DISPLAY_BODY_CHARS: usize = 200;
+
+/// Everything that can go wrong when calling the API.
+///
+/// No message ever contains a credential: header values are never echoed,
+/// transport errors are stored without their URL (which may carry a query
+/// credential) and base URLs are shown without their user-info part.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The server answered with a status outside `200..=299`.
+    #[error(transparent)]
+    Api(ApiError),
+
+    /// The server answered with a success status but its body could not be
+    /// decoded into the expected type.
+    #[error("failed to decode response body (http {status}): {source}")]
+    Decode {
+        /// The response status.
+        status: StatusCode,
+        /// The raw response body, decoded as UTF-8 lossily.
+        body: String,
+        /// What the JSON decoder complained about.
+        source: serde_json::Error,
+    },
+
+    /// The request could not be sent or its response could not be read:
+    /// connection refused, DNS failure, TLS error, timeout, ...
+    #[error("http transport error: {0}")]
+    Http(#[source] reqwest::Error),
+
+    /// A header name or value is not valid in HTTP (e.g. it contains
+    /// control characters). The value is deliberately not included.
+    #[error("invalid name or value for header `{name}`")]
+    InvalidHeader {
+        /// The header name as given.
+        name: String,
+    },
+
+    /// None of the configured credentials satisfy the operation's security
+    /// requirements.
+    #[error("missing credentials: this operation requires {required}")]
+    MissingCredentials {
+        /// The accepted security schemes, e.g. `TokenAuth or APIKeyAuth`.
+        required: String,
+    },
+
+    /// Credentials would have been sent over plain `http` to a host that is
+    /// not a loopback address, so the request was not sent.
+    #[error("refusing to send credentials over plain http to non-loopback host `{host}`")]
+    InsecureTransport {
+        /// The host of the base URL.
+        host: String,
+    },
+
+    /// The configured base URL is not usable.
+    #[error("invalid base url `{url}`: {reason}")]
+    InvalidBaseUrl {
+        /// The URL as given, without any user-info part.
+        url: String,
+        /// Why it was rejected.
+        reason: String,
+    },
+
+    /// A request path would be rewritten by URL normalization, e.g. because
+    /// a path parameter is `.` or `..`, so the request was not sent.
+    #[error("invalid request path `{path}`: {reason}")]
+    InvalidPath {
+        /// The percent-encoded path.
+        path: String,
+        /// Why it was rejected.
+        reason: String,
+    },
+
+    /// A request body could not be serialized to JSON.
+    #[error("failed to serialize request body: {0}")]
+    Serialize(#[source] serde_json::Error),
+}
+
+impl Error {
+    /// The HTTP status of the response, if one was received.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Self::Api(e) => Some(e.status()),
+            Self::Decode { status, .. } => Some(*status),
+            Self::Http(e) => e.status(),
+            _ => None,
+        }
+    }
+
+    /// Whether the request failed because a timeout elapsed.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Self::Http(e) if e.is_timeout())
+    }
+
+    /// Wraps a transport error, dropping its URL so that query-string
+    /// credentials cannot leak through the message.
+    pub(crate) fn http(err: reqwest::Error) -> Self {
+        Self::Http(err.without_url())
+    }
+}
+
+/// A response whose status was not a success (`2xx`).
+///
+/// Its `Display` form is `http <status>: <start of the body>`.
+#[derive(Clone)]
+pub struct ApiError(Box<Response>);
+
+/// Boxed so that `Result<_, Error>` stays small.
+#[derive(Clone)]
+struct Response {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl ApiError {
+    pub(crate) fn new(status: StatusCode, headers: HeaderMap, body: Bytes) -> Self {
+        Self(Box::new(Response {
+            status,
+            headers,
+            body,
+        }))
+    }
+
+    /// The response status, e.g. `401 Unauthorized`.
+    pub fn status(&self) -> StatusCode {
+        self.0.status
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.0.headers
+    }
+
+    /// The raw response body.
+    pub fn body(&self) -> &[u8] {
+        &self.0.body
+    }
+
+    /// The response body as text; invalid UTF-8 is replaced with `U+FFFD`.
+    pub fn text(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(&self.0.body)
+    }
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiError")
+            .field("status", &self.0.status)
+            .field("headers", &self.0.headers)
+            .field("body", &self.text())
+            .finish()
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = self.text();
+        let text = text.trim();
+        write!(f, "http {}", self.0.status)?;
+        if !text.is_empty() {
+            let shown: String = text.chars().take(DISPLAY_BODY_CHARS).collect();
+            let ellipsis = if shown.len() < text.len() { "..." } else { "" };
+            write!(f, ": {shown}{ellipsis}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api_error(status: u16, body: impl Into<Bytes>) -> ApiError {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::IM_A_TEAPOT);
+        ApiError::new(status, HeaderMap::new(), body.into())
+    }
+
+    #[test]
+    fn api_error_display_shows_status_and_body() {
+        let e = api_error(401, &b"{\"error\":\"bad key\"}\n"[..]);
+        assert_eq!(
+            e.to_string(),
+            "http 401 Unauthorized: {\"error\":\"bad key\"}"
+        );
+        assert_eq!(
+            Error::Api(e).to_string(),
+            "http 401 Unauthorized: {\"error\":\"bad key\"}"
+        );
+    }
+
+    #[test]
+    fn api_error_display_truncates_long_bodies() {
+        let shown = api_error(500, "é".repeat(300)).to_string();
+        let expected = format!("http 500 Internal Server Error: {}...", "é".repeat(200));
+        assert_eq!(shown, expected);
+    }
+
+    #[test]
+    fn api_error_display_without_body() {
+        assert_eq!(
+            api_error(404, Bytes::new()).to_string(),
+            "http 404 Not Found"
+        );
+    }
+
+    #[test]
+    fn api_error_text_is_lossy() {
+        let e = api_error(400, &b"ok \xff"[..]);
+        assert_eq!(e.text(), "ok \u{fffd}");
+        assert_eq!(e.body(), b"ok \xff");
+    }
+
+    #[test]
+    fn status_accessor() {
+        assert_eq!(
+            Error::Api(api_error(429, Bytes::new())).status(),
+            Some(StatusCode::TOO_MANY_REQUESTS)
+        );
+        let decode = serde_json::from_str::<u8>("x").err();
+        if let Some(source) = decode {
+            let e = Error::Decode {
+                status: StatusCode::OK,
+                body: "x".into(),
+                source,
+            };
+            assert_eq!(e.status(), Some(StatusCode::OK));
+            assert!(!e.is_timeout());
+            assert!(
+                e.to_string()
+                    .starts_with("failed to decode response body (http 200 OK): ")
+            );
+        }
+        let missing = Error::MissingCredentials {
+            required: "TokenAuth or APIKeyAuth".into(),
+        };
+        assert_eq!(missing.status(), None);
+        assert_eq!(
+            missing.to_string(),
+            "missing credentials: this operation requires TokenAuth or APIKeyAuth"
+        );
+    }
+
+    #[test]
+    fn error_is_small_send_sync() {
+        fn check<T: Send + Sync + 'static>() {}
+        check::<Error>();
+        check::<ApiError>();
+        assert!(
+            std::mem::size_of::<Error>() <= 64,
+            "{}",
+            std::mem::size_of::<Error>()
+        );
+    }
+}

@@ -1,0 +1,201 @@
+//! The version module's root, the client with its builder credentials, and the sub-clients.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{Context, argument, docs, ident};
+use crate::ir::{Group, Operation, SchemeLocation};
+
+pub(super) fn module_root(ctx: &Context<'_>) -> TokenStream {
+    let api = ctx.api;
+    let version = &api.version;
+    let base_url = &api.base_url;
+    let doc = docs::lines(&format!(
+        "The {} API, version {}.\n\nStart with [`Client::builder`]; operations are grouped by tag on sub-clients \
+         such as `client.{}()`.",
+        docs::sanitize(&api.title),
+        version,
+        api.groups
+            .iter()
+            .find_map(|g| g.accessor.as_ref())
+            .map_or("auth", |a| crate::names::bare(&a.method)),
+    ));
+    let schemes = api.security_schemes.iter().map(|scheme| {
+        let name = &scheme.wire;
+        let location = match &scheme.location {
+            SchemeLocation::Header(header) => {
+                quote!(crate::runtime::SchemeLocation::Header(#header))
+            }
+            SchemeLocation::Query(query) => quote!(crate::runtime::SchemeLocation::Query(#query)),
+            SchemeLocation::Bearer => quote!(crate::runtime::SchemeLocation::Bearer),
+            SchemeLocation::Basic => quote!(crate::runtime::SchemeLocation::Basic),
+        };
+        quote!(crate::runtime::SecurityScheme { name: #name, location: #location })
+    });
+    quote! {
+        #doc
+
+        mod client;
+        pub mod requests;
+        pub mod types;
+
+        pub use client::*;
+        pub use types::*;
+
+        /// The API version this module was generated for.
+        pub const API_VERSION: &str = #version;
+
+        /// The server the client talks to unless told otherwise.
+        pub const DEFAULT_BASE_URL: &str = #base_url;
+
+        /// Marks clients and builders of this API version.
+        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::marker::Copy)]
+        pub struct Api;
+
+        impl crate::runtime::ApiVersion for Api {
+            const DEFAULT_BASE_URL: &'static str = DEFAULT_BASE_URL;
+            const SECURITY_SCHEMES: &'static [crate::runtime::SecurityScheme] = &[#(#schemes),*];
+        }
+    }
+}
+
+pub(super) fn client(ctx: &Context<'_>) -> TokenStream {
+    let api = ctx.api;
+    let setters = api.security_schemes.iter().map(|scheme| {
+        let setter = ident(&scheme.setter);
+        let wire = &scheme.wire;
+        let how = match &scheme.location {
+            SchemeLocation::Header(header) => format!("sent in the `{header}` header"),
+            SchemeLocation::Query(query) => format!("sent as the `{query}` query parameter"),
+            SchemeLocation::Bearer => "sent as `Authorization: Bearer`".to_owned(),
+            SchemeLocation::Basic => "`user:password`, sent as `Authorization: Basic`".to_owned(),
+        };
+        let mut text = format!("Sets the credential for the `{wire}` security scheme, {how}.");
+        if let Some(doc) = &scheme.doc {
+            text.push_str("\n\n");
+            text.push_str(&docs::sanitize(doc));
+        }
+        let doc = docs::lines(&text);
+        quote! {
+            #doc
+            pub fn #setter(self, secret: impl ::std::convert::Into<::std::string::String>) -> Self {
+                self.credential(#wire, secret)
+            }
+        }
+    });
+    let accessors = api.groups.iter().filter_map(|group| {
+        let accessor = group.accessor.as_ref()?;
+        let method = ident(&accessor.method);
+        let client = ident(&accessor.client);
+        let doc = docs::lines(&format!("Operations tagged `{}`.", group.wire));
+        Some(quote! {
+            #doc
+            pub fn #method(&self) -> #client<'_> {
+                #client { client: &self.inner }
+            }
+        })
+    });
+    let root_methods = api
+        .groups
+        .iter()
+        .filter(|g| g.accessor.is_none())
+        .flat_map(|g| &g.operations)
+        .map(|op| method(op, quote!(&self.inner), quote!('_)));
+    let sub_clients = api.groups.iter().filter_map(sub_client);
+    quote! {
+        //! The client and its sub-clients.
+
+        /// Builds a [`Client`]: credentials, base URL, timeouts, user agent.
+        pub type ClientBuilder = crate::ClientBuilder<super::Api>;
+
+        impl crate::ClientBuilder<super::Api> {
+            #(#setters)*
+
+            /// Builds the client.
+            pub fn build(self) -> ::std::result::Result<Client, crate::Error> {
+                ::std::result::Result::Ok(Client { inner: self.build_inner()? })
+            }
+        }
+
+        /// The client. Cheap to clone: clones share one connection pool.
+        #[derive(::std::fmt::Debug, ::std::clone::Clone)]
+        pub struct Client {
+            inner: crate::runtime::ApiClient,
+        }
+
+        impl Client {
+            /// Starts building a client.
+            pub fn builder() -> ClientBuilder {
+                crate::ClientBuilder::new()
+            }
+
+            #(#accessors)*
+            #(#root_methods)*
+        }
+
+        #(#sub_clients)*
+    }
+}
+
+fn sub_client(group: &Group) -> Option<TokenStream> {
+    let accessor = group.accessor.as_ref()?;
+    let client = ident(&accessor.client);
+    let mut text = format!("Operations tagged `{}`.", group.wire);
+    if let Some(doc) = &group.doc {
+        text.push_str("\n\n");
+        text.push_str(&docs::sanitize(doc));
+    }
+    let doc = docs::lines(&text);
+    let methods = group
+        .operations
+        .iter()
+        .map(|op| method(op, quote!(self.client), quote!('a)));
+    Some(quote! {
+        #doc
+        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::marker::Copy)]
+        pub struct #client<'a> {
+            client: &'a crate::runtime::ApiClient,
+        }
+
+        impl<'a> #client<'a> {
+            #(#methods)*
+        }
+    })
+}
+
+/// The method that starts an operation's request builder. Required parameters and the required
+/// body are arguments; everything optional is a setter on the builder.
+fn method(op: &Operation, client: TokenStream, lifetime: TokenStream) -> TokenStream {
+    let prefix = quote!(super::types::);
+    let name = ident(&op.method);
+    let builder = ident(&op.builder);
+    let mut params = Vec::new();
+    let mut args = Vec::new();
+    for param in op.params.iter().filter(|p| p.required) {
+        let arg = ident(&param.name);
+        let (ty, value) = argument(&param.ty, &prefix, &arg);
+        params.push(quote!(#arg: #ty));
+        args.push(value);
+    }
+    if let Some(body) = op.body.as_ref().filter(|b| b.required) {
+        let ty = super::rust_type(&body.ty, &prefix);
+        params.push(quote!(body: &#lifetime #ty));
+        args.push(quote!(body));
+    }
+    let mut text = op.doc.as_deref().map(docs::sanitize).unwrap_or_default();
+    if !text.is_empty() {
+        text.push_str("\n\n");
+    }
+    text.push_str(&format!(
+        "`{} {}` (`{}`). Optional parameters are set on the returned builder; await it or call \
+         `send` to make the request.",
+        op.http_method, op.path, op.id
+    ));
+    let doc = docs::lines(&text);
+    quote! {
+        #doc
+        pub fn #name(&self, #(#params),*) -> super::requests::#builder<#lifetime> {
+            super::requests::#builder::new(#client, #(#args),*)
+        }
+    }
+}

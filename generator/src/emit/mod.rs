@@ -1,0 +1,183 @@
+//! Emission: the IR printed as Rust with `quote`, formatted with `prettyplease`.
+//!
+//! Emission cannot fail: every decision was made by lowering. Paths in the output are fully
+//! qualified (`::std::string::String`) so that names from a spec cannot shadow them.
+
+mod client;
+pub(crate) mod docs;
+mod requests;
+mod types;
+
+use std::collections::BTreeMap;
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+use crate::ir::{Api, Scalar, Type, TypeKind};
+
+/// The files of one API version's module, by path relative to the module's directory.
+pub fn module(api: &Api, header: &str) -> BTreeMap<String, String> {
+    let ctx = Context::new(api);
+    let mut files = BTreeMap::new();
+    files.insert(
+        "mod.rs".to_owned(),
+        format(header, client::module_root(&ctx)),
+    );
+    files.insert("types.rs".to_owned(), format(header, types::types(&ctx)));
+    files.insert("client.rs".to_owned(), format(header, client::client(&ctx)));
+    files.insert(
+        "requests.rs".to_owned(),
+        format(header, requests::requests(&ctx)),
+    );
+    files
+}
+
+/// Formats tokens as a file that starts with the given comment line.
+pub fn format(header: &str, tokens: TokenStream) -> String {
+    let file: syn::File = syn::parse2(tokens).expect("emitted tokens always form a valid file");
+    format!("// {header}\n\n{}", spaced(&prettyplease::unparse(&file)))
+}
+
+/// Puts a blank line between consecutive items at the same depth, for readability.
+fn spaced(code: &str) -> String {
+    const STARTS: &[&str] = &[
+        "#[", "///", "pub ", "pub(", "impl", "fn ", "type ", "const ", "mod ", "struct ", "enum ",
+        "async ",
+    ];
+    let lines: Vec<&str> = code.lines().collect();
+    let mut out = String::with_capacity(code.len() + code.len() / 16);
+    for (index, line) in lines.iter().enumerate() {
+        out.push_str(line);
+        out.push('\n');
+        let Some(next) = lines.get(index + 1) else {
+            continue;
+        };
+        let indent = line.len() - line.trim_start().len();
+        let next_indent = next.len() - next.trim_start().len();
+        let closes = matches!(line.trim(), "}" | "};")
+            || (line.trim_end().ends_with(';') && line.trim_start().starts_with("pub mod "));
+        let opens = STARTS
+            .iter()
+            .any(|start| next.trim_start().starts_with(start));
+        if closes && indent == next_indent && opens {
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// What emission needs to know about the API while printing one item.
+pub(crate) struct Context<'a> {
+    pub(crate) api: &'a Api,
+    kinds: BTreeMap<&'a str, &'a TypeKind>,
+}
+
+impl<'a> Context<'a> {
+    fn new(api: &'a Api) -> Self {
+        let kinds = api
+            .types
+            .iter()
+            .map(|def| (def.name.as_str(), &def.kind))
+            .collect();
+        Self { api, kinds }
+    }
+
+    /// The type with aliases to other types followed, so that equal types compare equal.
+    pub(crate) fn canonical(&self, ty: &Type) -> Type {
+        let mut ty = ty.clone();
+        for _ in 0..16 {
+            match &ty {
+                Type::Named(name) => match self.kinds.get(name.as_str()) {
+                    Some(TypeKind::Alias(inner)) => ty = inner.clone(),
+                    _ => return ty,
+                },
+                _ => return ty,
+            }
+        }
+        ty
+    }
+
+    /// The definition behind a name, following aliases.
+    pub(crate) fn kind(&self, name: &str) -> Option<&'a TypeKind> {
+        let mut kind = self.kinds.get(name).copied()?;
+        for _ in 0..16 {
+            match kind {
+                TypeKind::Alias(Type::Named(next)) => {
+                    kind = self.kinds.get(next.as_str()).copied()?
+                }
+                other => return Some(other),
+            }
+        }
+        Some(kind)
+    }
+}
+
+/// An identifier, raw where the IR spells it `r#...`.
+pub fn ident(name: &str) -> Ident {
+    match name.strip_prefix("r#") {
+        Some(raw) => Ident::new_raw(raw, Span::call_site()),
+        None => Ident::new(name, Span::call_site()),
+    }
+}
+
+/// The Rust type for an IR type; named types are prefixed with `prefix` (`super::types::`).
+pub(crate) fn rust_type(ty: &Type, prefix: &TokenStream) -> TokenStream {
+    match ty {
+        Type::Named(name) => {
+            let name = ident(name);
+            quote!(#prefix #name)
+        }
+        Type::Scalar(scalar) => scalar_type(*scalar),
+        Type::List(inner) => {
+            let inner = rust_type(inner, prefix);
+            quote!(::std::vec::Vec<#inner>)
+        }
+        Type::Map(inner) => {
+            let inner = rust_type(inner, prefix);
+            quote!(::std::collections::BTreeMap<::std::string::String, #inner>)
+        }
+        Type::Option(inner) => {
+            let inner = rust_type(inner, prefix);
+            quote!(::std::option::Option<#inner>)
+        }
+        Type::Boxed(inner) => {
+            let inner = rust_type(inner, prefix);
+            quote!(::std::boxed::Box<#inner>)
+        }
+    }
+}
+
+fn scalar_type(scalar: Scalar) -> TokenStream {
+    match scalar {
+        Scalar::String => quote!(::std::string::String),
+        Scalar::Bool => quote!(bool),
+        Scalar::I32 => quote!(i32),
+        Scalar::I64 => quote!(i64),
+        Scalar::U32 => quote!(u32),
+        Scalar::U64 => quote!(u64),
+        Scalar::F32 => quote!(f32),
+        Scalar::F64 => quote!(f64),
+        Scalar::DateTime => quote!(::chrono::DateTime<::chrono::Utc>),
+        Scalar::Date => quote!(::chrono::NaiveDate),
+        Scalar::Uuid => quote!(::uuid::Uuid),
+        Scalar::Base64 => quote!(crate::Base64Bytes),
+        Scalar::Json => quote!(::serde_json::Value),
+        Scalar::JsonObject => quote!(::serde_json::Map<::std::string::String, ::serde_json::Value>),
+    }
+}
+
+/// How a value is taken as an argument: `impl Into<String>` for strings, the value otherwise.
+/// Returns the parameter type and the expression that turns the argument into the stored value.
+pub(crate) fn argument(ty: &Type, prefix: &TokenStream, arg: &Ident) -> (TokenStream, TokenStream) {
+    match ty {
+        Type::Scalar(Scalar::String) => (
+            quote!(impl ::std::convert::Into<::std::string::String>),
+            quote!(#arg.into()),
+        ),
+        Type::Boxed(inner) => {
+            let (param, value) = argument(inner, prefix, arg);
+            (param, quote!(::std::boxed::Box::new(#value)))
+        }
+        other => (rust_type(other, prefix), quote!(#arg)),
+    }
+}

@@ -1,0 +1,361 @@
+//! Named types: structs with constructors and setters, open string enums, tagged and untagged
+//! unions, aliases.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::{Context, argument, docs, ident, rust_type};
+use crate::ir::{Field, StringEnum, Struct, Tagged, Type, TypeDef, TypeKind, Untagged};
+
+pub(super) fn types(ctx: &Context<'_>) -> TokenStream {
+    let items = ctx.api.types.iter().map(|def| type_def(ctx, def));
+    quote! {
+        //! Types of the API's schemas.
+        #(#items)*
+    }
+}
+
+fn type_def(ctx: &Context<'_>, def: &TypeDef) -> TokenStream {
+    let doc = docs::attrs(def.doc.as_deref());
+    let name = ident(&def.name);
+    match &def.kind {
+        TypeKind::Struct(s) => structure(doc, &name, s),
+        TypeKind::StringEnum(e) => string_enum(doc, &name, e),
+        TypeKind::Tagged(t) => tagged(ctx, doc, &name, t),
+        TypeKind::Untagged(u) => untagged(ctx, doc, &name, u),
+        TypeKind::Alias(ty) => {
+            let ty = rust_type(ty, &TokenStream::new());
+            quote! { #doc pub type #name = #ty; }
+        }
+    }
+}
+
+fn field_type(field: &Field) -> TokenStream {
+    let ty = rust_type(&field.ty, &TokenStream::new());
+    if field.is_option() {
+        quote!(::std::option::Option<#ty>)
+    } else {
+        ty
+    }
+}
+
+fn structure(doc: TokenStream, name: &proc_macro2::Ident, s: &Struct) -> TokenStream {
+    let none = TokenStream::new();
+    let fields = s.fields.iter().map(|field| {
+        let doc = docs::attrs(field.doc.as_deref());
+        let rust = ident(&field.name);
+        let ty = field_type(field);
+        let wire = &field.wire;
+        let mut serde = Vec::new();
+        if crate::names::bare(&field.name) != field.wire {
+            serde.push(quote!(rename = #wire));
+        }
+        if !field.required {
+            serde.push(quote!(
+                default,
+                skip_serializing_if = "::std::option::Option::is_none"
+            ));
+        }
+        let serde = (!serde.is_empty()).then(|| quote!(#[serde(#(#serde),*)]));
+        quote! { #doc #serde pub #rust: #ty, }
+    });
+    let additional = s.additional.as_ref().map(|(field, ty)| {
+        let field = ident(field);
+        let ty = rust_type(ty, &none);
+        quote! {
+            /// Properties not listed in the schema.
+            #[serde(flatten)]
+            pub #field: ::std::collections::BTreeMap<::std::string::String, #ty>,
+        }
+    });
+    let required: Vec<&Field> = s.fields.iter().filter(|f| f.required).collect();
+    let params = required.iter().map(|field| {
+        let arg = ident(&field.name);
+        let (param, _) = constructor_argument(field, &arg);
+        quote!(#arg: #param)
+    });
+    let inits = s.fields.iter().map(|field| {
+        let rust = ident(&field.name);
+        if field.required {
+            let (_, value) = constructor_argument(field, &rust);
+            if rust == value.to_string() {
+                quote!(#rust)
+            } else {
+                quote!(#rust: #value)
+            }
+        } else {
+            quote!(#rust: ::std::option::Option::None)
+        }
+    });
+    let additional_init = s.additional.as_ref().map(|(field, _)| {
+        let field = ident(field);
+        quote!(#field: ::std::collections::BTreeMap::new())
+    });
+    let setters = s.fields.iter().filter(|f| !f.required).map(|field| {
+        let rust = ident(&field.name);
+        let value = format_ident!("value");
+        let (param, stored) = argument(&field.ty, &none, &value);
+        let doc = docs::lines(&format!("Sets `{}`.", field.wire));
+        quote! {
+            #doc
+            pub fn #rust(mut self, value: #param) -> Self {
+                self.#rust = ::std::option::Option::Some(#stored);
+                self
+            }
+        }
+    });
+    let many = (required.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    let default = required
+        .is_empty()
+        .then(|| quote!(::std::default::Default,));
+    let inits = inits.chain(additional_init);
+    quote! {
+        #doc
+        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, #default ::serde::Serialize, ::serde::Deserialize)]
+        #[non_exhaustive]
+        pub struct #name {
+            #(#fields)*
+            #additional
+        }
+
+        impl #name {
+            /// Creates a value from its required fields; optional fields start unset.
+            #many
+            pub fn new(#(#params),*) -> Self {
+                Self { #(#inits),* }
+            }
+            #(#setters)*
+        }
+    }
+}
+
+/// A required field as a constructor argument: nullable ones take an `Option`.
+fn constructor_argument(field: &Field, arg: &proc_macro2::Ident) -> (TokenStream, TokenStream) {
+    if field.nullable {
+        let ty = field_type(field);
+        (ty, quote!(#arg))
+    } else {
+        argument(&field.ty, &TokenStream::new(), arg)
+    }
+}
+
+fn string_enum(doc: TokenStream, name: &proc_macro2::Ident, e: &StringEnum) -> TokenStream {
+    let fallback = ident(&e.fallback);
+    let variants = e.variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let doc = docs::lines(&format!("`{}`", v.wire.replace('`', "'")));
+        quote! { #doc #variant, }
+    });
+    let to_wire = e.variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let wire = &v.wire;
+        quote! { Self::#variant => #wire, }
+    });
+    let from_wire = e.variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let wire = &v.wire;
+        quote! { #wire => Self::#variant, }
+    });
+    quote! {
+        #doc
+        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::std::cmp::Eq, ::std::hash::Hash, ::std::cmp::PartialOrd, ::std::cmp::Ord)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#variants)*
+            /// A value this version of the crate does not know, kept as it was received.
+            #fallback(::std::string::String),
+        }
+
+        impl #name {
+            /// The value as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#to_wire)*
+                    Self::#fallback(value) => value,
+                }
+            }
+        }
+
+        impl ::std::convert::From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#from_wire)*
+                    other => Self::#fallback(::std::borrow::ToOwned::to_owned(other)),
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+                ::std::result::Result::Ok(Self::from(value.as_str()))
+            }
+        }
+    }
+}
+
+/// `From<Payload>` for each variant whose payload type no other variant has.
+fn conversions<'a>(
+    ctx: &Context<'_>,
+    name: &proc_macro2::Ident,
+    variants: impl Iterator<Item = (&'a str, Option<&'a Type>)> + Clone,
+) -> TokenStream {
+    let none = TokenStream::new();
+    let all: Vec<(&str, Option<&Type>)> = variants.collect();
+    let items = all.iter().filter_map(|(variant, ty)| {
+        let ty = (*ty)?;
+        let canonical = ctx.canonical(ty);
+        let unique = all
+            .iter()
+            .filter(|(_, other)| other.is_some_and(|o| ctx.canonical(o) == canonical))
+            .count()
+            == 1;
+        if !unique || matches!(ty, Type::Scalar(crate::ir::Scalar::Json)) {
+            return None;
+        }
+        let variant = ident(variant);
+        let (payload, wrapped) = match ty {
+            Type::Boxed(inner) => (
+                rust_type(inner, &none),
+                quote!(::std::boxed::Box::new(value)),
+            ),
+            other => (rust_type(other, &none), quote!(value)),
+        };
+        Some(quote! {
+            impl ::std::convert::From<#payload> for #name {
+                fn from(value: #payload) -> Self {
+                    Self::#variant(#wrapped)
+                }
+            }
+        })
+    });
+    quote!(#(#items)*)
+}
+
+fn tagged(
+    ctx: &Context<'_>,
+    doc: TokenStream,
+    name: &proc_macro2::Ident,
+    t: &Tagged,
+) -> TokenStream {
+    let none = TokenStream::new();
+    let tag = &t.tag;
+    let fallback = ident(&t.fallback);
+    let variants = t.variants.iter().map(|v| {
+        let doc = docs::attrs(v.doc.as_deref());
+        let variant = ident(&v.name);
+        match &v.ty {
+            Some(ty) => {
+                let ty = rust_type(ty, &none);
+                quote! { #doc #variant(#ty), }
+            }
+            None => quote! { #doc #variant, },
+        }
+    });
+    let serialize = t.variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let value = v.tags.first().map(String::as_str).unwrap_or_default();
+        match &v.ty {
+            Some(_) => {
+                quote! { Self::#variant(value) => crate::runtime::serialize_tagged(serializer, #tag, #value, value), }
+            }
+            None => quote! {
+                Self::#variant => crate::runtime::serialize_tagged(serializer, #tag, #value, &::serde_json::Map::new()),
+            },
+        }
+    });
+    let deserialize = t.variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let tags = &v.tags;
+        match &v.ty {
+            Some(_) => quote! { #(#tags)|* => crate::runtime::from_value::<_, D>(value).map(Self::#variant), },
+            None => quote! { #(#tags)|* => ::std::result::Result::Ok(Self::#variant), },
+        }
+    });
+    let conversions = conversions(
+        ctx,
+        name,
+        t.variants.iter().map(|v| (v.name.as_str(), v.ty.as_ref())),
+    );
+    let tag_doc = docs::lines(&format!("Told apart by the `{tag}` property."));
+    quote! {
+        #doc
+        #tag_doc
+        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+        #[non_exhaustive]
+        #[allow(clippy::large_enum_variant, reason = "variants hold the spec's types as they are, for matching")]
+        pub enum #name {
+            #(#variants)*
+            /// A variant this version of the crate does not know, kept as the JSON it was received as.
+            #fallback(::serde_json::Value),
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                match self {
+                    #(#serialize)*
+                    Self::#fallback(value) => ::serde::Serialize::serialize(value, serializer),
+                }
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let (tag, value) = crate::runtime::split_tag::<D>(deserializer, #tag)?;
+                match tag.as_str() {
+                    #(#deserialize)*
+                    _ => ::std::result::Result::Ok(Self::#fallback(value)),
+                }
+            }
+        }
+
+        #conversions
+    }
+}
+
+fn untagged(
+    ctx: &Context<'_>,
+    doc: TokenStream,
+    name: &proc_macro2::Ident,
+    u: &Untagged,
+) -> TokenStream {
+    let none = TokenStream::new();
+    let fallback = ident(&u.fallback);
+    let variants = u.variants.iter().map(|v| {
+        let doc = docs::attrs(v.doc.as_deref());
+        let variant = ident(&v.name);
+        let ty = rust_type(&v.ty, &none);
+        quote! { #doc #variant(#ty), }
+    });
+    let conversions = conversions(
+        ctx,
+        name,
+        u.variants.iter().map(|v| (v.name.as_str(), Some(&v.ty))),
+    );
+    quote! {
+        #doc
+        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        #[serde(untagged)]
+        #[non_exhaustive]
+        #[allow(clippy::large_enum_variant, reason = "variants hold the spec's types as they are, for matching")]
+        pub enum #name {
+            #(#variants)*
+            /// A value that none of the variants above accepts, kept as JSON.
+            #fallback(::serde_json::Value),
+        }
+
+        #conversions
+    }
+}

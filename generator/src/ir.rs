@@ -1,0 +1,363 @@
+//! The plain-data model of an API, decided entirely by lowering and printed by emission.
+//!
+//! Names here are final Rust identifiers (raw identifiers spelled `r#type`), each with the wire
+//! name kept beside it. Nothing here refers to `openapiv3` or `syn`.
+
+use serde::Serialize;
+
+/// One API version, ready to print.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Api {
+    /// The API's title from `info.title`.
+    pub title: String,
+    /// The API version this module is for.
+    pub version: String,
+    /// The first server URL of the spec, the client's default base URL.
+    pub base_url: String,
+    /// Authentication schemes the client can hold credentials for.
+    pub security_schemes: Vec<SecurityScheme>,
+    /// Named types, in a stable order (schemas in document order, then derived inline types).
+    pub types: Vec<TypeDef>,
+    /// Operations grouped into sub-clients by tag.
+    pub groups: Vec<Group>,
+    /// Operations the generator cannot produce yet, with the reason.
+    pub skipped: Vec<Skipped>,
+}
+
+/// An authentication scheme of the spec.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SecurityScheme {
+    /// The scheme's name in `components/securitySchemes`.
+    pub wire: String,
+    /// The builder method that sets its credential (`api_key` for `ApiKeyAuth`).
+    pub setter: String,
+    /// Where the credential goes.
+    pub location: SchemeLocation,
+    /// The scheme's description.
+    pub doc: Option<String>,
+}
+
+/// Where a credential is sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum SchemeLocation {
+    /// `apiKey` in a header with this name.
+    Header(String),
+    /// `apiKey` in a query parameter with this name.
+    Query(String),
+    /// `http` with scheme `bearer`.
+    Bearer,
+    /// `http` with scheme `basic`.
+    Basic,
+}
+
+/// A named Rust type.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TypeDef {
+    /// The Rust name.
+    pub name: String,
+    /// Documentation from title and description.
+    pub doc: Option<String>,
+    /// Where in the document the type comes from, as a JSON pointer.
+    pub origin: String,
+    /// What the type is.
+    pub kind: TypeKind,
+}
+
+/// The shape of a named type.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum TypeKind {
+    /// An object with known properties.
+    Struct(Struct),
+    /// A string enumeration, open to values unknown when the crate was generated.
+    StringEnum(StringEnum),
+    /// A union told apart by a property's value.
+    Tagged(Tagged),
+    /// A union told apart by trying each variant in order.
+    Untagged(Untagged),
+    /// Another name for a type.
+    Alias(Type),
+}
+
+/// Fields of an object type.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Struct {
+    /// The fields, in the order the schema lists them.
+    pub fields: Vec<Field>,
+    /// Extra properties collected into a map, from `additionalProperties`: the field name and the
+    /// type of the map's values.
+    pub additional: Option<(String, Type)>,
+}
+
+/// One field of a struct.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Field {
+    /// The Rust name (`r#type` for `type`).
+    pub name: String,
+    /// The property name on the wire.
+    pub wire: String,
+    /// The field's type, without the `Option` that `required`/`nullable` add.
+    pub ty: Type,
+    /// Listed in `required`: always sent, always expected.
+    pub required: bool,
+    /// May be `null`.
+    pub nullable: bool,
+    /// Documentation from the property's schema.
+    pub doc: Option<String>,
+}
+
+impl Field {
+    /// Whether the Rust field is an `Option`.
+    pub fn is_option(&self) -> bool {
+        !self.required || self.nullable
+    }
+}
+
+/// A string enumeration.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StringEnum {
+    /// The known values.
+    pub variants: Vec<EnumVariant>,
+    /// The name of the variant that holds any other value.
+    pub fallback: String,
+}
+
+/// A known value of a string enumeration.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EnumVariant {
+    /// The Rust variant name.
+    pub name: String,
+    /// The value on the wire.
+    pub wire: String,
+}
+
+/// A union discriminated by a property.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Tagged {
+    /// The discriminating property.
+    pub tag: String,
+    /// Whether the discriminator was declared (`discriminator`) or inferred from single-value enums.
+    pub declared: bool,
+    /// The variants, in the order of the union.
+    pub variants: Vec<TaggedVariant>,
+    /// The name of the variant that holds a value with an unknown tag.
+    pub fallback: String,
+}
+
+/// One variant of a tagged union.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TaggedVariant {
+    /// The Rust variant name.
+    pub name: String,
+    /// The tag values that select this variant (the first is written).
+    pub tags: Vec<String>,
+    /// The payload; `None` when the variant carries nothing but its tag.
+    pub ty: Option<Type>,
+    /// Documentation of the variant.
+    pub doc: Option<String>,
+}
+
+/// A union without a discriminator.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Untagged {
+    /// The variants, tried in this order.
+    pub variants: Vec<UntaggedVariant>,
+    /// The name of the last variant, which holds any JSON value that no other variant accepts.
+    pub fallback: String,
+}
+
+/// One variant of an untagged union.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UntaggedVariant {
+    /// The Rust variant name.
+    pub name: String,
+    /// The payload.
+    pub ty: Type,
+    /// Documentation of the variant.
+    pub doc: Option<String>,
+}
+
+/// A reference to a type.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Type {
+    /// A named type of this API.
+    Named(String),
+    /// A built-in scalar.
+    Scalar(Scalar),
+    /// `Vec<T>`.
+    List(Box<Type>),
+    /// A map from strings to `T`.
+    Map(Box<Type>),
+    /// `Option<T>`, for nullable items.
+    Option(Box<Type>),
+    /// `Box<T>`, to break a cycle.
+    Boxed(Box<Type>),
+}
+
+/// Built-in scalar types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Scalar {
+    /// `String`.
+    String,
+    /// `bool`.
+    Bool,
+    /// `i32`.
+    I32,
+    /// `i64`.
+    I64,
+    /// `u32`.
+    U32,
+    /// `u64`.
+    U64,
+    /// `f32`.
+    F32,
+    /// `f64`.
+    F64,
+    /// A timestamp (`format: date-time`).
+    DateTime,
+    /// A calendar date (`format: date`).
+    Date,
+    /// A UUID (`format: uuid`).
+    Uuid,
+    /// Base64 text carrying bytes (`format: byte`).
+    Base64,
+    /// Any JSON value.
+    Json,
+    /// Any JSON object.
+    JsonObject,
+}
+
+/// A sub-client grouping the operations of one tag.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Group {
+    /// The tag on the wire; empty for operations without a tag, which live on the client itself.
+    pub wire: String,
+    /// The accessor method on the client (`voices`), and the sub-client type (`VoicesClient`);
+    /// `None` for the operations without a tag.
+    pub accessor: Option<Accessor>,
+    /// The tag's description.
+    pub doc: Option<String>,
+    /// The operations.
+    pub operations: Vec<Operation>,
+}
+
+/// How a sub-client is reached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Accessor {
+    /// The method on the client.
+    pub method: String,
+    /// The sub-client type.
+    pub client: String,
+}
+
+/// One HTTP operation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Operation {
+    /// The `operationId`, or the derived one.
+    pub id: String,
+    /// The method name on the sub-client.
+    pub method: String,
+    /// The request builder type.
+    pub builder: String,
+    /// Documentation from summary and description.
+    pub doc: Option<String>,
+    /// The HTTP method, upper case.
+    pub http_method: String,
+    /// The path template as in the spec.
+    pub path: String,
+    /// The path split into literal text and parameters.
+    pub path_parts: Vec<PathPart>,
+    /// Path, query and header parameters the caller supplies.
+    pub params: Vec<Param>,
+    /// Headers filled by the client itself with a fixed value (the API version).
+    pub fixed_headers: Vec<FixedHeader>,
+    /// The JSON request body.
+    pub body: Option<Body>,
+    /// The success response.
+    pub response: Response,
+    /// Security alternatives: each a set of scheme names that must all be sent.
+    /// Empty: no authentication.
+    pub security: Vec<Vec<String>>,
+    /// Where the operation is in the document.
+    pub pointer: String,
+}
+
+/// A piece of a path template.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum PathPart {
+    /// Literal text.
+    Literal(String),
+    /// The parameter with this Rust name.
+    Param(String),
+}
+
+/// Where a parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ParamLocation {
+    /// In the path.
+    Path,
+    /// In the query string.
+    Query,
+    /// In a header.
+    Header,
+}
+
+/// A parameter the caller supplies.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Param {
+    /// The Rust name.
+    pub name: String,
+    /// The name on the wire.
+    pub wire: String,
+    /// Where it goes.
+    pub location: ParamLocation,
+    /// Its type (for arrays, `List`; each item is sent as a repeated query parameter).
+    pub ty: Type,
+    /// Required parameters are arguments of the method; optional ones are builder setters.
+    pub required: bool,
+    /// Documentation.
+    pub doc: Option<String>,
+}
+
+/// A header with a value fixed by the generator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FixedHeader {
+    /// The header name.
+    pub wire: String,
+    /// The value.
+    pub value: String,
+    /// Whether the value is this API's version (printed as the version constant).
+    pub is_api_version: bool,
+}
+
+/// A JSON request body.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Body {
+    /// The body's type.
+    pub ty: Type,
+    /// Whether the body must be sent.
+    pub required: bool,
+    /// The media type.
+    pub media_type: String,
+}
+
+/// What a successful call returns.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Response {
+    /// A JSON body of this type.
+    Json(Type),
+    /// No body.
+    Empty,
+}
+
+/// An operation left out, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    /// The `operationId`, or the derived one.
+    pub id: String,
+    /// `METHOD /path`.
+    pub route: String,
+    /// Where the operation is in the document.
+    pub pointer: String,
+    /// Why it was left out.
+    pub reason: String,
+}

@@ -1,0 +1,16 @@
+//! Turns an OpenAPI 3.0 document into a typed, async Rust client.
+//!
+//! The pipeline runs one way: [`load`] reads the document, [`lower`](lower::lower) resolves it into
+//! the plain-data [`ir`], and [`emit`] prints the IR as Rust code. All failures and all naming
+//! decisions happen before emission; emission cannot fail.
+
+pub mod diagnostics;
+pub mod ir;
+pub mod load;
+pub mod lower;
+pub mod names;
+
+pub use diagnostics::{Diagnostic, Error};
+pub use lower::{Config, Lowered, lower};
+pub mod emit;
+pub mod krate;

@@ -1,0 +1,343 @@
+//! Reading a document: YAML (anchors and aliases included) or JSON into a JSON value, the
+//! normalisations the OpenAPI model needs, and parsing into `openapiv3` types.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use crate::diagnostics::{Diagnostic, Error, escape_segment};
+
+/// A parsed OpenAPI document and the file it came from.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The file, as named to the user in diagnostics.
+    pub file: PathBuf,
+    /// The parsed document.
+    pub openapi: openapiv3::OpenAPI,
+}
+
+/// Reads a file into a JSON value.
+pub fn read_value(path: &Path) -> Result<Value, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        file: path.to_owned(),
+        source,
+    })?;
+    parse_value(path, &text)
+}
+
+/// Parses YAML or JSON text into a JSON value. YAML is a superset of JSON, so one parser serves
+/// both; anchors, aliases and merge keys (`<<`) are resolved.
+pub fn parse_value(file: &Path, text: &str) -> Result<Value, Error> {
+    let syntax = |err: serde_yaml::Error| Error::Syntax {
+        file: file.to_owned(),
+        line: err.location().map(|l| l.line()),
+        column: err.location().map(|l| l.column()),
+        message: err.to_string(),
+    };
+    let mut yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(syntax)?;
+    yaml.apply_merge().map_err(syntax)?;
+    serde_json::to_value(yaml).map_err(|err| Error::Syntax {
+        file: file.to_owned(),
+        line: None,
+        column: None,
+        message: format!("not representable as JSON: {err}"),
+    })
+}
+
+/// Checks the document is OpenAPI 3.0, normalises it and parses it.
+pub fn parse_document(file: &Path, mut value: Value) -> Result<Document, Error> {
+    let invalid = |diagnostics: Vec<Diagnostic>| Error::Invalid {
+        file: file.to_owned(),
+        diagnostics,
+    };
+    check_version(&value).map_err(|d| invalid(vec![d]))?;
+    normalise_ref_siblings(&mut value);
+    let dangling = dangling_refs(&value);
+    if !dangling.is_empty() {
+        return Err(invalid(dangling));
+    }
+    let openapi = serde_path_to_error::deserialize(&value).map_err(|err| {
+        let (pointer, message) =
+            narrow(&value).unwrap_or_else(|| (to_pointer(err.path()), err.inner().to_string()));
+        invalid(vec![Diagnostic::new(
+            pointer,
+            format!("not a valid OpenAPI 3.0 document: {message}"),
+        )])
+    })?;
+    Ok(Document {
+        file: file.to_owned(),
+        openapi,
+    })
+}
+
+/// Reads and parses a file.
+pub fn load(path: &Path) -> Result<Document, Error> {
+    parse_document(path, read_value(path)?)
+}
+
+fn check_version(value: &Value) -> Result<(), Diagnostic> {
+    let Some(root) = value.as_object() else {
+        return Err(Diagnostic::new("#", "the document is not a mapping"));
+    };
+    if let Some(swagger) = root.get("swagger") {
+        return Err(Diagnostic::new(
+            "#/swagger",
+            format!(
+                "Swagger {} documents are not supported; OpenAPI 3.0 is expected",
+                display(swagger)
+            ),
+        ));
+    }
+    match root.get("openapi") {
+        None => Err(Diagnostic::new(
+            "#",
+            "missing `openapi` field: this is not an OpenAPI document",
+        )),
+        Some(Value::String(version)) if version.starts_with("3.0.") || version == "3.0" => Ok(()),
+        Some(other) => Err(Diagnostic::new(
+            "#/openapi",
+            format!(
+                "OpenAPI version {} is not supported; OpenAPI 3.0 is expected",
+                display(other)
+            ),
+        )),
+    }
+}
+
+fn display(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A schema `$ref` with sibling keywords (`nullable`, `description`) keeps them: OpenAPI 3.0
+/// tooling commonly writes them, and the model would otherwise drop them. The reference moves into
+/// a one-element `allOf`, which lowering reads as the referenced type plus the siblings.
+fn normalise_ref_siblings(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            let is_schema_ref = map
+                .get("$ref")
+                .and_then(Value::as_str)
+                .is_some_and(|r| r.starts_with("#/components/schemas/"));
+            if is_schema_ref && map.len() > 1 {
+                let reference = map.remove("$ref").unwrap_or(Value::Null);
+                let mut only_ref = Map::new();
+                only_ref.insert("$ref".to_owned(), reference);
+                map.insert(
+                    "allOf".to_owned(),
+                    Value::Array(vec![Value::Object(only_ref)]),
+                );
+            }
+            map.values_mut().for_each(normalise_ref_siblings);
+        }
+        Value::Array(items) => items.iter_mut().for_each(normalise_ref_siblings),
+        _ => {}
+    }
+}
+
+/// Every `$ref` that does not resolve inside the document, located where it is written.
+fn dangling_refs(root: &Value) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    walk_refs(root, root, &mut String::from("#"), &mut out);
+    out
+}
+
+fn walk_refs(root: &Value, value: &Value, at: &mut String, out: &mut Vec<Diagnostic>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(target) = map.get("$ref").and_then(Value::as_str) {
+                let here = format!("{at}/$ref");
+                match target.strip_prefix('#') {
+                    Some(local) if resolve_pointer(root, local).is_some() => {}
+                    Some(_) => out.push(Diagnostic::new(
+                        here,
+                        format!("`$ref` target `{target}` does not exist"),
+                    )),
+                    None => out.push(Diagnostic::new(
+                        here,
+                        format!("`$ref` to another document (`{target}`) is not supported"),
+                    )),
+                }
+            }
+            for (key, child) in map {
+                let len = at.len();
+                at.push('/');
+                at.push_str(&escape_segment(key));
+                walk_refs(root, child, at, out);
+                at.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            for (index, child) in items.iter().enumerate() {
+                let len = at.len();
+                at.push_str(&format!("/{index}"));
+                walk_refs(root, child, at, out);
+                at.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Resolves a JSON pointer (without the leading `#`), percent-decoding as URI fragments require.
+fn resolve_pointer<'a>(root: &'a Value, pointer: &str) -> Option<&'a Value> {
+    if pointer.contains('%') {
+        let decoded = percent_decode(pointer)?;
+        root.pointer(&decoded)
+    } else {
+        root.pointer(pointer)
+    }
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Finds the failing path item or component one at a time, because the model's flattened maps
+/// hide where inside them a failure was.
+fn narrow(root: &Value) -> Option<(String, String)> {
+    use openapiv3::{
+        Parameter, PathItem, ReferenceOr, RequestBody, Response, Schema, SecurityScheme,
+    };
+    fn first<T: serde::de::DeserializeOwned>(
+        base: &str,
+        map: Option<&Value>,
+    ) -> Option<(String, String)> {
+        for (key, value) in map?.as_object()? {
+            if key.starts_with("x-") {
+                continue;
+            }
+            if let Err(err) = serde_path_to_error::deserialize::<_, T>(value) {
+                let inner = to_pointer(err.path());
+                let pointer = format!(
+                    "{base}/{}{}",
+                    escape_segment(key),
+                    inner.trim_start_matches('#')
+                );
+                return Some((pointer, err.inner().to_string()));
+            }
+        }
+        None
+    }
+    let components = root.get("components");
+    let part = |name: &str| components.and_then(|c| c.get(name));
+    first::<PathItem>("#/paths", root.get("paths"))
+        .or_else(|| first::<ReferenceOr<Schema>>("#/components/schemas", part("schemas")))
+        .or_else(|| first::<ReferenceOr<Parameter>>("#/components/parameters", part("parameters")))
+        .or_else(|| first::<ReferenceOr<Response>>("#/components/responses", part("responses")))
+        .or_else(|| {
+            first::<ReferenceOr<RequestBody>>("#/components/requestBodies", part("requestBodies"))
+        })
+        .or_else(|| {
+            first::<ReferenceOr<SecurityScheme>>(
+                "#/components/securitySchemes",
+                part("securitySchemes"),
+            )
+        })
+}
+
+fn to_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::from("#");
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => out.push_str(&format!("/{index}")),
+            Segment::Map { key } => {
+                out.push('/');
+                out.push_str(&escape_segment(key));
+            }
+            Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Document, Error> {
+        let value = parse_value(Path::new("spec.yml"), text)?;
+        parse_document(Path::new("spec.yml"), value)
+    }
+
+    #[test]
+    fn malformed_yaml_names_file_and_line() {
+        let err = parse("openapi: 3.0.0\ninfo: [\n  title: x\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("spec.yml:"), "{err}");
+        assert!(err.contains("malformed document"), "{err}");
+        assert!(err.contains(":3:") || err.contains(":4:"), "{err}");
+    }
+
+    #[test]
+    fn swagger_and_openapi_31_are_refused() {
+        let err = parse("swagger: '2.0'\ninfo: {title: x, version: '1'}\npaths: {}\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "spec.yml: #/swagger: Swagger 2.0 documents are not supported; OpenAPI 3.0 is expected"
+        );
+        let err = parse("openapi: 3.1.0\ninfo: {title: x, version: '1'}\npaths: {}\n").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("#/openapi: OpenAPI version 3.1.0 is not supported"),
+            "{err}"
+        );
+        let err = parse("title: x\n").unwrap_err();
+        assert!(err.to_string().contains("missing `openapi` field"), "{err}");
+    }
+
+    #[test]
+    fn dangling_ref_is_located() {
+        let text = "openapi: 3.0.0\ninfo: {title: x, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    A:\n      type: object\n      properties:\n        b: {$ref: '#/components/schemas/B'}\n";
+        let err = parse(text).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "spec.yml: #/components/schemas/A/properties/b/$ref: `$ref` target `#/components/schemas/B` does not exist"
+        );
+    }
+
+    #[test]
+    fn ref_siblings_are_kept_as_all_of() {
+        let text = "openapi: 3.0.0\ninfo: {title: x, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    A: {type: string}\n    B:\n      type: object\n      properties:\n        a: {$ref: '#/components/schemas/A', nullable: true, description: d}\n";
+        let doc = parse(text).expect("valid document");
+        let json = serde_json::to_value(&doc.openapi.components).expect("serializable");
+        let a = &json["schemas"]["B"]["properties"]["a"];
+        assert_eq!(a["nullable"], true);
+        assert_eq!(a["allOf"][0]["$ref"], "#/components/schemas/A");
+    }
+
+    #[test]
+    fn anchors_and_aliases_resolve() {
+        let text = "openapi: 3.0.0\ninfo: {title: x, version: '1'}\nx-common: &common\n  type: string\npaths: {}\ncomponents:\n  schemas:\n    A: *common\n";
+        let doc = parse(text).expect("valid document");
+        let json = serde_json::to_value(&doc.openapi.components).expect("serializable");
+        assert_eq!(json["schemas"]["A"]["type"], "string");
+    }
+
+    #[test]
+    fn model_errors_name_the_place() {
+        let text = "openapi: 3.0.0\ninfo: {title: x, version: '1'}\npaths:\n  /a:\n    get:\n      parameters: 7\n      responses: {}\n";
+        let err = parse(text).unwrap_err().to_string();
+        assert!(
+            err.starts_with("spec.yml: #/paths/~1a/get/parameters"),
+            "{err}"
+        );
+    }
+}

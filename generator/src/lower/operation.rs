@@ -1,0 +1,532 @@
+//! Operations to sub-client methods: names, parameters, bodies, responses and security.
+
+use std::collections::BTreeMap;
+
+use openapiv3::{
+    Operation as Op, Parameter, ParameterSchemaOrContent, ReferenceOr, RequestBody,
+    Response as Resp, StatusCode,
+};
+
+use super::schema::{View, optional};
+use super::{Lowerer, SchemaRef};
+use crate::diagnostics::{escape_segment, pointer};
+use crate::ir::{
+    Accessor, Body, FixedHeader, Group, Operation, Param, ParamLocation, PathPart, Response,
+    Scalar, SecurityScheme, Skipped, Type,
+};
+use crate::names::{self, Scope};
+
+/// Names a request builder uses itself.
+const BUILDER_FIELDS: &[&str] = &["client", "body", "send", "into_future"];
+/// Methods the root client has itself.
+const CLIENT_METHODS: &[&str] = &["new", "builder", "from_env", "inner"];
+
+/// Whether a media type carries JSON.
+fn is_json(media_type: &str) -> bool {
+    let essence = media_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || essence.ends_with("+json")
+        || essence == "text/json"
+        || essence == "*/*"
+}
+
+/// An operation id for an operation without one: `get /voices/{id}` -> `get_voices_by_id`.
+fn derived_id(method: &str, path: &str) -> String {
+    let mut id = method.to_owned();
+    for segment in path.split('/').filter(|s| !s.is_empty()) {
+        id.push('_');
+        match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            Some(param) => {
+                id.push_str("by_");
+                id.push_str(param);
+            }
+            None => id.push_str(segment),
+        }
+    }
+    id
+}
+
+/// The method name within its group: the operation id without the tag it repeats
+/// (`auth_access-token` in `Auth` -> `access_token`).
+fn method_name(id: &str, tag: &str) -> String {
+    let full = names::snake(id);
+    let tag = names::snake(tag);
+    let stem = names::bare(&full)
+        .strip_prefix(names::bare(&tag))
+        .and_then(|rest| rest.strip_prefix('_'));
+    match stem {
+        Some(stem) if !stem.is_empty() => names::snake(stem),
+        _ => full,
+    }
+}
+
+fn split_path(path: &str, params: &BTreeMap<String, String>) -> Vec<PathPart> {
+    let mut parts = Vec::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        if open > 0 {
+            parts.push(PathPart::Literal(rest[..open].to_owned()));
+        }
+        let wire = &rest[open + 1..open + close];
+        match params.get(wire) {
+            Some(rust) => parts.push(PathPart::Param(rust.clone())),
+            None => parts.push(PathPart::Literal(rest[open..=open + close].to_owned())),
+        }
+        rest = &rest[open + close + 1..];
+    }
+    if !rest.is_empty() {
+        parts.push(PathPart::Literal(rest.to_owned()));
+    }
+    parts
+}
+
+struct Pending<'a> {
+    tag: String,
+    id: String,
+    method: &'a str,
+    path: &'a str,
+    op: &'a Op,
+    path_params: &'a [ReferenceOr<Parameter>],
+    item_at: String,
+    at: String,
+}
+
+impl<'a> Lowerer<'a> {
+    pub(super) fn operations(
+        &mut self,
+        schemes: &[SecurityScheme],
+        api_version: Option<&str>,
+    ) -> (Vec<Group>, Vec<Skipped>) {
+        let spec = self.spec;
+        let mut pending = Vec::new();
+        for (path, item) in &spec.paths.paths {
+            let item_at = format!("#/paths/{}", escape_segment(path));
+            let ReferenceOr::Item(item) = item else {
+                self.warn(
+                    item_at,
+                    "a referenced path item is not supported; its operations are left out",
+                );
+                continue;
+            };
+            for (method, op) in item.iter() {
+                let at = pointer(&item_at, &[method]);
+                let id = op
+                    .operation_id
+                    .clone()
+                    .unwrap_or_else(|| derived_id(method, path));
+                let tag = op.tags.first().cloned().unwrap_or_default();
+                pending.push(Pending {
+                    tag,
+                    id,
+                    method,
+                    path,
+                    op,
+                    path_params: &item.parameters,
+                    item_at: item_at.clone(),
+                    at,
+                });
+            }
+        }
+        let mut groups: Vec<Group> = Vec::new();
+        let mut client_scope = Scope::with_reserved(CLIENT_METHODS.iter().copied());
+        let mut method_scopes: BTreeMap<String, Scope> = BTreeMap::new();
+        let mut builder_scope = Scope::default();
+        let mut skipped = Vec::new();
+        for item in pending {
+            let group = match groups.iter().position(|g| g.wire == item.tag) {
+                Some(index) => index,
+                None => {
+                    let accessor = (!item.tag.is_empty()).then(|| Accessor {
+                        method: client_scope.claim(names::snake(&item.tag)),
+                        client: self
+                            .type_scope
+                            .claim(format!("{}Client", names::pascal(&item.tag))),
+                    });
+                    let doc = spec
+                        .tags
+                        .iter()
+                        .find(|t| t.name == item.tag)
+                        .and_then(|t| t.description.clone());
+                    groups.push(Group {
+                        wire: item.tag.clone(),
+                        accessor,
+                        doc,
+                        operations: Vec::new(),
+                    });
+                    groups.len() - 1
+                }
+            };
+            let scope = match &groups[group].accessor {
+                Some(_) => method_scopes.entry(item.tag.clone()).or_default(),
+                None => &mut client_scope,
+            };
+            let method = scope.claim(method_name(&item.id, &item.tag));
+            let builder = builder_scope.claim(format!(
+                "{}{}",
+                names::pascal(&item.tag),
+                names::pascal(&method)
+            ));
+            match self.operation(&item, method, builder, schemes, api_version) {
+                Ok(operation) => groups[group].operations.push(operation),
+                Err(reason) => {
+                    self.warn(
+                        item.at.as_str(),
+                        format!("operation `{}` is not generated: {reason}", item.id),
+                    );
+                    skipped.push(Skipped {
+                        id: item.id.clone(),
+                        route: format!("{} {}", item.method.to_uppercase(), item.path),
+                        pointer: item.at.clone(),
+                        reason,
+                    });
+                }
+            }
+        }
+        groups.retain(|g| !g.operations.is_empty());
+        (groups, skipped)
+    }
+
+    fn operation(
+        &mut self,
+        item: &Pending<'a>,
+        method: String,
+        builder: String,
+        schemes: &[SecurityScheme],
+        api_version: Option<&str>,
+    ) -> Result<Operation, String> {
+        let op = item.op;
+        let hint = names::pascal(&item.id);
+        let (params, fixed_headers) = self.parameters(item, &hint, api_version)?;
+        let body = match &op.request_body {
+            Some(body) => Some(self.body(body, &pointer(&item.at, &["requestBody"]), &hint)?),
+            None => None,
+        };
+        let response = self.response(op, &item.at, &hint)?;
+        let path_params: BTreeMap<String, String> = params
+            .iter()
+            .filter(|p| p.location == ParamLocation::Path)
+            .map(|p| (p.wire.clone(), p.name.clone()))
+            .collect();
+        let path_parts = split_path(item.path, &path_params);
+        let security = self.requirement(op.security.as_ref(), schemes, &item.at);
+        let doc = [op.summary.as_deref(), op.description.as_deref()]
+            .into_iter()
+            .flatten()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>();
+        let mut doc = doc.join("\n\n");
+        if op.deprecated {
+            doc.push_str("\n\nDeprecated.");
+        }
+        Ok(Operation {
+            id: item.id.clone(),
+            method,
+            builder,
+            doc: (!doc.trim().is_empty()).then(|| doc.trim().to_owned()),
+            http_method: item.method.to_uppercase(),
+            path: item.path.to_owned(),
+            path_parts,
+            params,
+            fixed_headers,
+            body,
+            response,
+            security,
+            pointer: item.at.clone(),
+        })
+    }
+
+    fn parameters(
+        &mut self,
+        item: &Pending<'a>,
+        hint: &str,
+        api_version: Option<&str>,
+    ) -> Result<(Vec<Param>, Vec<FixedHeader>), String> {
+        // Operation parameters override path-item parameters with the same name and location.
+        let mut merged: Vec<(String, &'a Parameter)> = Vec::new();
+        let sources = [
+            (item.path_params, pointer(&item.item_at, &["parameters"])),
+            (&item.op.parameters[..], pointer(&item.at, &["parameters"])),
+        ];
+        for (list, list_at) in sources {
+            for (index, param) in list.iter().enumerate() {
+                let at = format!("{list_at}/{index}");
+                let Some(param) = self.parameter(param) else {
+                    self.error(at, "parameter reference does not resolve to a parameter");
+                    continue;
+                };
+                let data = param.parameter_data_ref();
+                let same = |(_, p): &(String, &Parameter)| {
+                    p.parameter_data_ref().name == data.name
+                        && std::mem::discriminant(*p) == std::mem::discriminant(param)
+                };
+                match merged.iter().position(same) {
+                    Some(existing) => merged[existing] = (at, param),
+                    None => merged.push((at, param)),
+                }
+            }
+        }
+        let mut scope = Scope::with_reserved(BUILDER_FIELDS.iter().copied());
+        let mut params = Vec::new();
+        let mut fixed = Vec::new();
+        for (at, param) in merged {
+            let data = param.parameter_data_ref();
+            let location = match param {
+                Parameter::Path { .. } => ParamLocation::Path,
+                Parameter::Query { .. } => ParamLocation::Query,
+                Parameter::Header { .. } => {
+                    let lower = data.name.to_ascii_lowercase();
+                    if matches!(lower.as_str(), "accept" | "content-type" | "authorization") {
+                        continue;
+                    }
+                    ParamLocation::Header
+                }
+                Parameter::Cookie { .. } => {
+                    if data.required {
+                        return Err(format!(
+                            "required cookie parameter `{}` is not supported",
+                            data.name
+                        ));
+                    }
+                    self.warn(
+                        at,
+                        format!(
+                            "cookie parameter `{}` is not supported; it is left out",
+                            data.name
+                        ),
+                    );
+                    continue;
+                }
+            };
+            let schema = match &data.format {
+                ParameterSchemaOrContent::Schema(schema) => Some(schema),
+                ParameterSchemaOrContent::Content(_) => None,
+            };
+            if location == ParamLocation::Header
+                && data.required
+                && let Some(value) =
+                    schema.and_then(|s| self.pinned_value(SchemaRef::of(s), api_version))
+            {
+                let is_api_version = Some(value.as_str()) == api_version;
+                fixed.push(FixedHeader {
+                    wire: data.name.clone(),
+                    value,
+                    is_api_version,
+                });
+                continue;
+            }
+            let ty = match schema {
+                Some(schema) => {
+                    let name_hint = format!("{hint}{}", names::bare(&names::pascal(&data.name)));
+                    let shape = self.shape(
+                        SchemaRef::of(schema),
+                        &pointer(&at, &["schema"]),
+                        &name_hint,
+                    );
+                    shape.ty
+                }
+                None => {
+                    self.warn(at.as_str(), "parameter with `content` is sent as JSON text");
+                    Type::Scalar(Scalar::Json)
+                }
+            };
+            let required = data.required || location == ParamLocation::Path;
+            params.push(Param {
+                name: scope.claim(names::snake(&data.name)),
+                wire: data.name.clone(),
+                location,
+                ty,
+                required,
+                doc: data.description.clone(),
+            });
+        }
+        Ok((params, fixed))
+    }
+
+    fn parameter(&self, param: &'a ReferenceOr<Parameter>) -> Option<&'a Parameter> {
+        let mut param = param;
+        for _ in 0..16 {
+            match param {
+                ReferenceOr::Item(param) => return Some(param),
+                ReferenceOr::Reference { reference } => {
+                    let name = reference.strip_prefix("#/components/parameters/")?;
+                    param = self.spec.components.as_ref()?.parameters.get(name)?;
+                }
+            }
+        }
+        None
+    }
+
+    /// The value a required header must have: the API version where the schema allows it, or the
+    /// only value an enum allows.
+    fn pinned_value(&self, schema: SchemaRef<'a>, api_version: Option<&str>) -> Option<String> {
+        let (schema, _) = self.resolve(schema)?;
+        let view = View::of(schema)?;
+        let values: Vec<&str> = view
+            .any
+            .enumeration
+            .iter()
+            .filter_map(serde_json::Value::as_str)
+            .collect();
+        let default = view
+            .data
+            .default
+            .as_ref()
+            .and_then(serde_json::Value::as_str);
+        if let Some(version) = api_version
+            && (values.contains(&version) || default == Some(version))
+        {
+            return Some(version.to_owned());
+        }
+        match values.as_slice() {
+            [only] => Some((*only).to_owned()),
+            _ => None,
+        }
+    }
+
+    fn body(
+        &mut self,
+        body: &'a ReferenceOr<RequestBody>,
+        at: &str,
+        hint: &str,
+    ) -> Result<Body, String> {
+        let body = match body {
+            ReferenceOr::Item(body) => body,
+            ReferenceOr::Reference { reference } => reference
+                .strip_prefix("#/components/requestBodies/")
+                .and_then(|name| self.spec.components.as_ref()?.request_bodies.get(name))
+                .and_then(|b| match b {
+                    ReferenceOr::Item(body) => Some(body),
+                    ReferenceOr::Reference { .. } => None,
+                })
+                .ok_or_else(|| format!("request body reference `{reference}` is not supported"))?,
+        };
+        let Some((media_type, content)) = body
+            .content
+            .iter()
+            .find(|(media_type, _)| is_json(media_type))
+        else {
+            let types: Vec<&str> = body.content.keys().map(String::as_str).collect();
+            return Err(format!(
+                "request body media type `{}` is not generated yet",
+                types.join("`, `")
+            ));
+        };
+        let content_at = pointer(at, &["content", media_type, "schema"]);
+        let ty = match &content.schema {
+            Some(schema) => {
+                optional(self.shape(SchemaRef::of(schema), &content_at, &format!("{hint}Body")))
+            }
+            None => Type::Scalar(Scalar::Json),
+        };
+        Ok(Body {
+            ty,
+            required: body.required,
+            media_type: media_type.clone(),
+        })
+    }
+
+    fn response(&mut self, op: &'a Op, at: &str, hint: &str) -> Result<Response, String> {
+        let mut success: Vec<(String, &'a Resp)> = Vec::new();
+        for (status, response) in &op.responses.responses {
+            let code = match status {
+                StatusCode::Code(code) => code.to_string(),
+                StatusCode::Range(range) => format!("{range}XX"),
+            };
+            if !code.starts_with('2') {
+                continue;
+            }
+            let response = match response {
+                ReferenceOr::Item(response) => response,
+                ReferenceOr::Reference { reference } => reference
+                    .strip_prefix("#/components/responses/")
+                    .and_then(|name| self.spec.components.as_ref()?.responses.get(name))
+                    .and_then(|r| match r {
+                        ReferenceOr::Item(response) => Some(response),
+                        ReferenceOr::Reference { .. } => None,
+                    })
+                    .ok_or_else(|| format!("response reference `{reference}` is not supported"))?,
+            };
+            success.push((code, response));
+        }
+        let mut json: Vec<Type> = Vec::new();
+        for (code, response) in &success {
+            for (media_type, content) in &response.content {
+                if !is_json(media_type) {
+                    return Err(format!(
+                        "response media type `{media_type}` (status {code}) is not generated yet"
+                    ));
+                }
+                let schema_at = pointer(at, &["responses", code, "content", media_type, "schema"]);
+                let ty = match &content.schema {
+                    Some(schema) => optional(self.shape(
+                        SchemaRef::of(schema),
+                        &schema_at,
+                        &format!("{hint}Response"),
+                    )),
+                    None => Type::Scalar(Scalar::Json),
+                };
+                if !json.contains(&ty) {
+                    json.push(ty);
+                }
+            }
+        }
+        match json.as_slice() {
+            [] => Ok(Response::Empty),
+            [one] if success.iter().all(|(_, r)| !r.content.is_empty()) => {
+                Ok(Response::Json(one.clone()))
+            }
+            [_] => Err(
+                "success responses both with and without a body are not generated yet".to_owned(),
+            ),
+            _ => Err("several success response types are not generated yet".to_owned()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn method_names_drop_the_tag() {
+        for (id, tag, method) in [
+            ("auth_access-token", "Auth", "access_token"),
+            ("voices_list", "Voices", "list"),
+            ("apiStatus_get", "ApiStatus", "get"),
+            ("fineTunes_listVoices", "FineTunes", "list_voices"),
+            ("agents_list-calls", "Agents", "list_calls"),
+            ("listPets", "pets", "list_pets"),
+            ("voices", "Voices", "voices"),
+            ("voices_type", "Voices", "r#type"),
+        ] {
+            assert_eq!(method_name(id, tag), method, "{id} in {tag}");
+        }
+    }
+
+    #[test]
+    fn derived_ids() {
+        assert_eq!(
+            derived_id("get", "/voices/{id}/files"),
+            "get_voices_by_id_files"
+        );
+        assert_eq!(derived_id("post", "/"), "post");
+    }
+
+    #[test]
+    fn json_media_types() {
+        assert!(is_json("application/json"));
+        assert!(is_json("application/json; charset=utf-8"));
+        assert!(is_json("application/problem+json"));
+        assert!(!is_json("audio/wav"));
+        assert!(!is_json("multipart/form-data"));
+    }
+}

@@ -1,0 +1,481 @@
+//! Schemas to types: scalars, arrays, maps, structs, string enums and merged `allOf`s.
+
+use indexmap::IndexMap;
+use openapiv3::{AdditionalProperties, AnySchema, ReferenceOr, Schema, SchemaData};
+
+use super::{Lowerer, SchemaRef};
+use crate::diagnostics::pointer;
+use crate::ir::{EnumVariant, Field, Scalar, StringEnum, Struct, Type, TypeDef, TypeKind};
+use crate::names::{self, Scope};
+
+/// A type as used in one place: the type and whether `null` is allowed there.
+#[derive(Debug, Clone)]
+pub(super) struct Shape {
+    pub(super) ty: Type,
+    pub(super) nullable: bool,
+}
+
+/// What lowering a schema produced: a type usable in place, or a definition that needs a name.
+pub(super) enum Lowered {
+    Inline(Type),
+    Def(TypeKind),
+}
+
+/// Every schema in one form, whatever combination of keywords it uses.
+pub(super) struct View {
+    pub(super) data: SchemaData,
+    pub(super) any: AnySchema,
+}
+
+impl View {
+    pub(super) fn of(schema: &Schema) -> Option<Self> {
+        let value = serde_json::to_value(&schema.schema_kind).ok()?;
+        let any = serde_json::from_value(value).ok()?;
+        Some(Self {
+            data: schema.schema_data.clone(),
+            any,
+        })
+    }
+
+    fn is_object_like(&self) -> bool {
+        self.any.typ.as_deref() == Some("object")
+            || !self.any.properties.is_empty()
+            || self.any.additional_properties.is_some()
+    }
+}
+
+/// The properties of an object after merging every `allOf` member into it.
+#[derive(Default)]
+pub(super) struct Flat<'a> {
+    pub(super) properties: IndexMap<String, (SchemaRef<'a>, String)>,
+    pub(super) required: Vec<String>,
+    pub(super) additional: Option<(&'a AdditionalProperties, String)>,
+}
+
+/// Documentation from a schema's title and description. A title that is a bare identifier
+/// (`TokenResponse`) repeats the type's name and is left out.
+pub(super) fn doc_of(data: &SchemaData) -> Option<String> {
+    let title = data
+        .title
+        .as_deref()
+        .filter(|title| title.trim().contains(char::is_whitespace));
+    let parts: Vec<&str> = [title, data.description.as_deref()]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    match parts.as_slice() {
+        [] => None,
+        [title, description] if description.starts_with(title) => Some((*description).to_owned()),
+        _ => Some(parts.join("\n\n")),
+    }
+}
+
+fn scalar_for(view: &View) -> Option<Scalar> {
+    let format = view.any.format.as_deref().unwrap_or_default();
+    Some(match view.any.typ.as_deref()? {
+        "string" => match format {
+            "date-time" => Scalar::DateTime,
+            "date" => Scalar::Date,
+            "uuid" => Scalar::Uuid,
+            "byte" => Scalar::Base64,
+            _ => Scalar::String,
+        },
+        "integer" => match format {
+            "int32" => Scalar::I32,
+            "uint32" => Scalar::U32,
+            "uint64" => Scalar::U64,
+            _ => Scalar::I64,
+        },
+        "number" => match format {
+            "float" => Scalar::F32,
+            "int32" => Scalar::I32,
+            "int64" => Scalar::I64,
+            _ => Scalar::F64,
+        },
+        "boolean" => Scalar::Bool,
+        _ => return None,
+    })
+}
+
+impl<'a> Lowerer<'a> {
+    /// Defines the named type `name` for a component schema.
+    pub(super) fn named_type(&mut self, name: String, schema: SchemaRef<'a>, at: &str) {
+        let (kind, doc) = match schema {
+            SchemaRef::Ref(_) => {
+                let shape = self.shape(schema, at, &name);
+                (TypeKind::Alias(optional(shape)), None)
+            }
+            SchemaRef::Inline(inline) => {
+                let doc = doc_of(&inline.schema_data);
+                match self.lower_schema(inline, at, &name) {
+                    Lowered::Def(kind) => (kind, doc),
+                    Lowered::Inline(ty) => {
+                        let ty = if inline.schema_data.nullable {
+                            Type::Option(Box::new(ty))
+                        } else {
+                            ty
+                        };
+                        (TypeKind::Alias(ty), doc)
+                    }
+                }
+            }
+        };
+        self.types.push(TypeDef {
+            name,
+            doc,
+            origin: at.to_owned(),
+            kind,
+        });
+    }
+
+    /// The type of a schema used in place. Schemas that need a definition get one, named from
+    /// `hint` (already `PascalCase`).
+    pub(super) fn shape(&mut self, schema: SchemaRef<'a>, at: &str, hint: &str) -> Shape {
+        match schema {
+            SchemaRef::Ref(reference) => match self.component(reference) {
+                Some((name, target)) => {
+                    let nullable = matches!(target, ReferenceOr::Item(s) if s.schema_data.nullable);
+                    let rust = self.schema_names.get(name).cloned().unwrap_or_default();
+                    Shape {
+                        ty: Type::Named(rust),
+                        nullable,
+                    }
+                }
+                None => {
+                    self.warn(
+                        at,
+                        format!("reference `{reference}` does not name a component schema; using a JSON value"),
+                    );
+                    Shape {
+                        ty: Type::Scalar(Scalar::Json),
+                        nullable: false,
+                    }
+                }
+            },
+            SchemaRef::Inline(inline) => {
+                let nullable = inline.schema_data.nullable;
+                if let Some(shape) = self.single_all_of(inline, at, hint) {
+                    return Shape {
+                        nullable: nullable || shape.nullable,
+                        ..shape
+                    };
+                }
+                let ty = match self.lower_schema(inline, at, hint) {
+                    Lowered::Inline(ty) => ty,
+                    Lowered::Def(kind) => {
+                        let name = self.type_scope.claim(hint.to_owned());
+                        let doc = doc_of(&inline.schema_data);
+                        self.types.push(TypeDef {
+                            name: name.clone(),
+                            doc,
+                            origin: at.to_owned(),
+                            kind,
+                        });
+                        Type::Named(name)
+                    }
+                };
+                Shape { ty, nullable }
+            }
+        }
+    }
+
+    /// The schema a one-member `allOf` wrapper stands for (a `$ref` with sibling keywords becomes
+    /// such a wrapper when loaded); other schemas are returned as they are.
+    pub(super) fn peel(&self, mut schema: SchemaRef<'a>) -> SchemaRef<'a> {
+        for _ in 0..8 {
+            let SchemaRef::Inline(inline) = schema else {
+                break;
+            };
+            match wrapped(inline) {
+                Some(member) => schema = SchemaRef::of(member),
+                None => break,
+            }
+        }
+        schema
+    }
+
+    /// `allOf: [X]` alone, as a `$ref` with sibling keywords becomes when loaded: the type of X.
+    fn single_all_of(&mut self, schema: &'a Schema, at: &str, hint: &str) -> Option<Shape> {
+        let member = wrapped(schema)?;
+        Some(self.shape(SchemaRef::of(member), &pointer(at, &["allOf", "0"]), hint))
+    }
+
+    /// Lowers one schema written in place.
+    pub(super) fn lower_schema(&mut self, schema: &'a Schema, at: &str, name: &str) -> Lowered {
+        let Some(view) = View::of(schema) else {
+            self.warn(at, "schema could not be read; using a JSON value");
+            return Lowered::Inline(Type::Scalar(Scalar::Json));
+        };
+        self.depth += 1;
+        let lowered = if self.depth > 64 {
+            self.error(at, "schemas nested more than 64 levels deep");
+            Lowered::Inline(Type::Scalar(Scalar::Json))
+        } else {
+            self.lower_view(schema, &view, at, name)
+        };
+        self.depth -= 1;
+        lowered
+    }
+
+    fn lower_view(&mut self, schema: &'a Schema, view: &View, at: &str, name: &str) -> Lowered {
+        let any = &view.any;
+        if (!any.one_of.is_empty() || !any.any_of.is_empty())
+            && let Some(lowered) = self.union(schema, view, at, name)
+        {
+            return lowered;
+        }
+        if !any.all_of.is_empty() {
+            if let Some(shape) = self.single_all_of(schema, at, name) {
+                return Lowered::Inline(optional(shape));
+            }
+            return self.object(schema, at, name);
+        }
+        if any.not.is_some() {
+            self.warn(
+                at,
+                "`not` cannot be expressed as a type; using a JSON value",
+            );
+            return Lowered::Inline(Type::Scalar(Scalar::Json));
+        }
+        if !any.enumeration.is_empty() {
+            return self.enumeration(view, at);
+        }
+        match any.typ.as_deref() {
+            Some("array") => {
+                let item = match items_of(schema) {
+                    Some(items) => {
+                        let shape = self.shape(
+                            SchemaRef::of_boxed(items),
+                            &pointer(at, &["items"]),
+                            &format!("{name}Item"),
+                        );
+                        optional(shape)
+                    }
+                    None => Type::Scalar(Scalar::Json),
+                };
+                Lowered::Inline(Type::List(Box::new(item)))
+            }
+            Some("string" | "integer" | "number" | "boolean") => {
+                Lowered::Inline(Type::Scalar(scalar_for(view).unwrap_or(Scalar::Json)))
+            }
+            _ if view.is_object_like() => self.object(schema, at, name),
+            None if any.items.is_some() => {
+                let mut as_array = view.any.clone();
+                as_array.typ = Some("array".to_owned());
+                let array = View {
+                    data: view.data.clone(),
+                    any: as_array,
+                };
+                self.lower_view(schema, &array, at, name)
+            }
+            None => Lowered::Inline(Type::Scalar(Scalar::Json)),
+            Some(other) => {
+                self.warn(at, format!("unknown type `{other}`; using a JSON value"));
+                Lowered::Inline(Type::Scalar(Scalar::Json))
+            }
+        }
+    }
+
+    fn enumeration(&mut self, view: &View, at: &str) -> Lowered {
+        let typ = view.any.typ.as_deref();
+        let values: Vec<&str> = view
+            .any
+            .enumeration
+            .iter()
+            .filter_map(serde_json::Value::as_str)
+            .collect();
+        let non_null = view.any.enumeration.iter().filter(|v| !v.is_null()).count();
+        if matches!(typ, None | Some("string")) && !values.is_empty() && values.len() == non_null {
+            return Lowered::Def(TypeKind::StringEnum(string_enum(&values)));
+        }
+        match scalar_for(view) {
+            Some(scalar) => Lowered::Inline(Type::Scalar(scalar)),
+            None => {
+                self.warn(at, "enum of mixed value types; using a JSON value");
+                Lowered::Inline(Type::Scalar(Scalar::Json))
+            }
+        }
+    }
+
+    /// An object schema: `allOf` members merged with its own properties.
+    fn object(&mut self, schema: &'a Schema, at: &str, name: &str) -> Lowered {
+        let mut flat = Flat::default();
+        self.flatten(SchemaRef::Inline(schema), at, &mut flat, 0);
+        if flat.properties.is_empty() {
+            return Lowered::Inline(match flat.additional {
+                Some((AdditionalProperties::Schema(inner), inner_at)) => {
+                    let shape =
+                        self.shape(SchemaRef::of(inner), &inner_at, &format!("{name}Value"));
+                    Type::Map(Box::new(optional(shape)))
+                }
+                _ => Type::Scalar(Scalar::JsonObject),
+            });
+        }
+        Lowered::Def(TypeKind::Struct(self.fields(flat, name)))
+    }
+
+    /// Collects the properties of a schema and of its `allOf` members, in order.
+    pub(super) fn flatten(
+        &mut self,
+        schema: SchemaRef<'a>,
+        at: &str,
+        flat: &mut Flat<'a>,
+        depth: usize,
+    ) {
+        if depth > 32 {
+            self.error(at, "`allOf` references form a cycle");
+            return;
+        }
+        let (schema, at) = match schema {
+            SchemaRef::Inline(schema) => (schema, at.to_owned()),
+            SchemaRef::Ref(reference) => match self.resolve(schema) {
+                Some((schema, _)) => (schema, reference.to_owned()),
+                None => {
+                    self.warn(
+                        at,
+                        format!("`allOf` member `{reference}` is not a component schema; ignored"),
+                    );
+                    return;
+                }
+            },
+        };
+        let (all_of, properties, required, additional) = match &schema.schema_kind {
+            openapiv3::SchemaKind::AllOf { all_of } => (all_of.as_slice(), None, &[][..], None),
+            openapiv3::SchemaKind::Any(any) => (
+                any.all_of.as_slice(),
+                Some(&any.properties),
+                any.required.as_slice(),
+                any.additional_properties.as_ref(),
+            ),
+            openapiv3::SchemaKind::Type(openapiv3::Type::Object(object)) => (
+                &[][..],
+                Some(&object.properties),
+                object.required.as_slice(),
+                object.additional_properties.as_ref(),
+            ),
+            _ => {
+                self.warn(at.as_str(), "`allOf` member is not an object; ignored");
+                return;
+            }
+        };
+        for (index, member) in all_of.iter().enumerate() {
+            self.flatten(
+                SchemaRef::of(member),
+                &pointer(&at, &["allOf", &index.to_string()]),
+                flat,
+                depth + 1,
+            );
+        }
+        for (wire, property) in properties.into_iter().flatten() {
+            let here = pointer(&at, &["properties", wire]);
+            flat.properties
+                .insert(wire.clone(), (SchemaRef::of_boxed(property), here));
+        }
+        for wire in required {
+            if !flat.required.contains(wire) {
+                flat.required.push(wire.clone());
+            }
+        }
+        if let Some(additional) = additional {
+            flat.additional = Some((additional, pointer(&at, &["additionalProperties"])));
+        }
+    }
+
+    /// The fields of a struct from flattened properties.
+    pub(super) fn fields(&mut self, flat: Flat<'a>, name: &str) -> Struct {
+        let mut scope = Scope::with_reserved(["new"]);
+        let mut fields = Vec::new();
+        for (wire, (schema, at)) in flat.properties {
+            let rust = scope.claim(names::snake(&wire));
+            let hint = format!("{name}{}", names::pascal(&wire).trim_start_matches("r#"));
+            let shape = self.shape(schema, &at, &hint);
+            let doc = match schema {
+                SchemaRef::Inline(inline) => doc_of(&inline.schema_data),
+                SchemaRef::Ref(_) => None,
+            };
+            fields.push(Field {
+                name: rust,
+                required: flat.required.contains(&wire),
+                wire,
+                ty: shape.ty,
+                nullable: shape.nullable,
+                doc,
+            });
+        }
+        let additional = match flat.additional {
+            Some((AdditionalProperties::Schema(inner), at)) => {
+                let shape = self.shape(SchemaRef::of(inner), &at, &format!("{name}Value"));
+                Some((
+                    scope.claim("additional_properties".to_owned()),
+                    optional(shape),
+                ))
+            }
+            Some((AdditionalProperties::Any(true), _)) => Some((
+                scope.claim("additional_properties".to_owned()),
+                Type::Scalar(Scalar::Json),
+            )),
+            _ => None,
+        };
+        Struct { fields, additional }
+    }
+}
+
+/// The only member of a schema that is nothing but `allOf: [X]` (plus annotations).
+fn wrapped(schema: &Schema) -> Option<&ReferenceOr<Schema>> {
+    let view = View::of(schema)?;
+    let plain = view.any.all_of.len() == 1
+        && view.any.properties.is_empty()
+        && view.any.additional_properties.is_none()
+        && view.any.one_of.is_empty()
+        && view.any.any_of.is_empty()
+        && view.any.enumeration.is_empty()
+        && view.any.typ.as_deref().is_none_or(|typ| typ == "object");
+    if !plain {
+        return None;
+    }
+    match &schema.schema_kind {
+        openapiv3::SchemaKind::AllOf { all_of } => all_of.first(),
+        openapiv3::SchemaKind::Any(any) => any.all_of.first(),
+        _ => None,
+    }
+}
+
+/// The `items` of an array schema, borrowed from the document.
+fn items_of(schema: &Schema) -> Option<&ReferenceOr<Box<Schema>>> {
+    match &schema.schema_kind {
+        openapiv3::SchemaKind::Type(openapiv3::Type::Array(array)) => array.items.as_ref(),
+        openapiv3::SchemaKind::Any(any) => any.items.as_ref(),
+        _ => None,
+    }
+}
+
+/// `Option<T>` where null is allowed, `T` otherwise.
+pub(super) fn optional(shape: Shape) -> Type {
+    if shape.nullable {
+        Type::Option(Box::new(shape.ty))
+    } else {
+        shape.ty
+    }
+}
+
+pub(super) fn string_enum(values: &[&str]) -> StringEnum {
+    let mut scope = Scope::default();
+    let mut variants = Vec::new();
+    for value in values {
+        if variants.iter().any(|v: &EnumVariant| v.wire == *value) {
+            continue;
+        }
+        let name = scope.claim(names::pascal(value));
+        variants.push(EnumVariant {
+            name,
+            wire: (*value).to_owned(),
+        });
+    }
+    let preferred = ["Unknown", "Other", "UnknownValue"]
+        .into_iter()
+        .find(|name| scope.is_free(name));
+    let fallback = scope.claim(preferred.unwrap_or("Unknown").to_owned());
+    StringEnum { variants, fallback }
+}

@@ -1,0 +1,148 @@
+//! Security schemes to client credentials, and each operation's security requirement.
+
+use openapiv3::{APIKeyLocation, ReferenceOr, SecurityRequirement, SecurityScheme as Scheme};
+
+use super::Lowerer;
+use crate::diagnostics::{escape_segment, pointer};
+use crate::ir::{SchemeLocation, SecurityScheme};
+use crate::names::{self, Scope};
+
+/// Methods of the client builder that a credential setter must not take.
+const BUILDER_METHODS: &[&str] = &[
+    "new",
+    "base_url",
+    "timeout",
+    "connect_timeout",
+    "user_agent",
+    "http_client",
+    "credential",
+    "build",
+    "build_inner",
+];
+
+/// The setter name for a scheme: `ApiKeyAuth` -> `api_key`, `bearerAuth` -> `bearer`.
+fn setter_name(scheme: &str) -> String {
+    let snake = names::snake(scheme);
+    let bare = names::bare(&snake);
+    match bare.strip_suffix("_auth") {
+        Some(stem) if !stem.is_empty() => names::snake(stem),
+        _ => snake,
+    }
+}
+
+impl Lowerer<'_> {
+    pub(super) fn security_schemes(&mut self) -> Vec<SecurityScheme> {
+        let Some(components) = &self.spec.components else {
+            return Vec::new();
+        };
+        let mut scope = Scope::with_reserved(BUILDER_METHODS.iter().copied());
+        let mut out = Vec::new();
+        for (name, scheme) in &components.security_schemes {
+            let at = format!("#/components/securitySchemes/{}", escape_segment(name));
+            let ReferenceOr::Item(scheme) = scheme else {
+                self.warn(
+                    at,
+                    "a referenced security scheme is not supported; it is ignored",
+                );
+                continue;
+            };
+            let (location, doc) = match scheme {
+                Scheme::APIKey {
+                    location: APIKeyLocation::Header,
+                    name,
+                    description,
+                    ..
+                } => (SchemeLocation::Header(name.clone()), description),
+                Scheme::APIKey {
+                    location: APIKeyLocation::Query,
+                    name,
+                    description,
+                    ..
+                } => (SchemeLocation::Query(name.clone()), description),
+                Scheme::HTTP {
+                    scheme,
+                    description,
+                    ..
+                } if scheme.eq_ignore_ascii_case("bearer") => (SchemeLocation::Bearer, description),
+                Scheme::HTTP {
+                    scheme,
+                    description,
+                    ..
+                } if scheme.eq_ignore_ascii_case("basic") => (SchemeLocation::Basic, description),
+                // An OAuth 2.0 or OpenID Connect access token is presented as a bearer token.
+                Scheme::OAuth2 { description, .. } | Scheme::OpenIDConnect { description, .. } => {
+                    (SchemeLocation::Bearer, description)
+                }
+                Scheme::APIKey {
+                    location: APIKeyLocation::Cookie,
+                    ..
+                } => {
+                    self.warn(
+                        pointer(&at, &["in"]),
+                        "api keys in cookies are not supported; the scheme is ignored",
+                    );
+                    continue;
+                }
+                Scheme::HTTP { scheme, .. } => {
+                    self.warn(
+                        pointer(&at, &["scheme"]),
+                        format!("http scheme `{scheme}` is not supported; the scheme is ignored"),
+                    );
+                    continue;
+                }
+            };
+            out.push(SecurityScheme {
+                wire: name.clone(),
+                setter: scope.claim(setter_name(name)),
+                location,
+                doc: doc.clone(),
+            });
+        }
+        out
+    }
+
+    /// The security alternatives of an operation, keeping only schemes the client supports.
+    /// An alternative that needs an unsupported scheme is dropped.
+    pub(super) fn requirement(
+        &mut self,
+        requirement: Option<&Vec<SecurityRequirement>>,
+        schemes: &[SecurityScheme],
+        at: &str,
+    ) -> Vec<Vec<String>> {
+        let Some(requirement) = requirement.or(self.spec.security.as_ref()) else {
+            return Vec::new();
+        };
+        let mut alternatives = Vec::new();
+        for (index, alternative) in requirement.iter().enumerate() {
+            let names: Vec<String> = alternative.keys().cloned().collect();
+            match names.iter().find(|name| !schemes.iter().any(|s| &s.wire == *name)) {
+                Some(unknown) => self.warn(
+                    pointer(at, &["security", &index.to_string()]),
+                    format!(
+                        "security scheme `{unknown}` is not supported or not declared; this alternative is ignored"
+                    ),
+                ),
+                None => alternatives.push(names),
+            }
+        }
+        alternatives
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn setter_names() {
+        for (scheme, setter) in [
+            ("ApiKeyAuth", "api_key"),
+            ("APIKeyAuth", "api_key"),
+            ("TokenAuth", "token"),
+            ("bearerAuth", "bearer"),
+            ("api_key", "api_key"),
+            ("Auth", "auth"),
+            ("oauth2", "oauth2"),
+        ] {
+            assert_eq!(super::setter_name(scheme), setter, "{scheme}");
+        }
+    }
+}

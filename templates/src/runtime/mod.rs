@@ -1,0 +1,34 @@
+//! Hand-written runtime shared by every generated API version module.
+//!
+//! Which helpers the generated code uses depends on the enabled version
+//! features (none at all with `--no-default-features`), so unused-item lints
+//! are silenced for this module as a whole.
+#![allow(dead_code)]
+
+mod auth;
+mod client;
+mod error;
+mod request;
+#[cfg(test)]
+mod tests;
+mod wire;
+
+pub use auth::Secret;
+pub use client::ClientBuilder;
+pub use error::{ApiError, Error};
+pub use wire::Base64Bytes;
+
+// Sealed: `pub` only because they appear in the public bound of
+// `ClientBuilder<V: ApiVersion>`; the crate root does not re-export them, so
+// they can be neither named nor implemented outside this crate.
+#[allow(unreachable_pub, unused_imports)]
+pub use auth::{SchemeLocation, SecurityScheme};
+#[allow(unreachable_pub, unused_imports)]
+pub use client::ApiVersion;
+
+#[allow(unused_imports)]
+pub(crate) use client::ApiClient;
+#[allow(unused_imports)]
+pub(crate) use request::Request;
+#[allow(unused_imports)]
+pub(crate) use wire::{encode_path, from_value, serialize_tagged, split_tag};

@@ -1,0 +1,242 @@
+//! `cargo xtask generate`: every spec version into the `generated/` crate, written atomically, and
+//! the `--check` that compares without writing.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use generator::krate::{self, Version};
+use generator::{Config, Diagnostic, load};
+
+/// The command named in generated file headers.
+pub const COMMAND: &str = "cargo xtask generate";
+
+/// The workspace this xtask was built in.
+pub fn workspace_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_owned()
+}
+
+/// What one spec version produced.
+#[derive(Debug)]
+pub struct Summary {
+    /// The version (the folder name under `specs/`).
+    pub version: String,
+    /// Places where the generator degraded or left something out.
+    pub warnings: Vec<Diagnostic>,
+    /// Lines of the version's module.
+    pub lines: usize,
+}
+
+/// What a generation produced.
+#[derive(Debug)]
+pub struct Report {
+    /// Per version, oldest first.
+    pub versions: Vec<Summary>,
+    /// Files written.
+    pub files: usize,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for Summary {
+            version,
+            warnings,
+            lines,
+        } in &self.versions
+        {
+            for warning in warnings {
+                writeln!(f, "warning: specs/{version}/api.yml: {warning}")?;
+            }
+            writeln!(f, "{version}: {lines} lines, {} warnings", warnings.len())?;
+        }
+        write!(
+            f,
+            "wrote {} files to generated/ in {:.2?}",
+            self.files, self.elapsed
+        )
+    }
+}
+
+/// The spec versions under `specs/`, oldest first.
+fn spec_versions(root: &Path) -> Result<Vec<String>> {
+    let specs = root.join("specs");
+    let mut versions = Vec::new();
+    for entry in
+        std::fs::read_dir(&specs).with_context(|| format!("cannot read {}", specs.display()))?
+    {
+        let entry = entry?;
+        if entry.path().join("api.yml").is_file() {
+            versions.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    versions.sort();
+    if versions.is_empty() {
+        bail!(
+            "no specs found: expected {}/<version>/api.yml",
+            specs.display()
+        );
+    }
+    Ok(versions)
+}
+
+/// Builds every file of `generated/` in memory.
+fn build(root: &Path) -> Result<(BTreeMap<PathBuf, String>, Vec<Summary>)> {
+    let mut versions = Vec::new();
+    let mut summaries = Vec::new();
+    for version in spec_versions(root)? {
+        let relative = format!("specs/{version}/api.yml");
+        let path = root.join(&relative);
+        let document = load::load(&path)
+            .map_err(|err| anyhow::anyhow!(rename(err.to_string(), &path, &relative)))?;
+        let config = Config {
+            api_version: Some(version.clone()),
+        };
+        let lowered = generator::lower(&document, &config)
+            .map_err(|err| anyhow::anyhow!(rename(err.to_string(), &path, &relative)))?;
+        let (module, feature) = Version::names(&version);
+        summaries.push(Summary {
+            version: version.clone(),
+            warnings: lowered.warnings,
+            lines: 0,
+        });
+        versions.push(Version {
+            module,
+            feature,
+            source: relative,
+            api: lowered.api,
+        });
+    }
+    let files = krate::assemble(&root.join("templates"), &versions, COMMAND)?;
+    for (summary, version) in summaries.iter_mut().zip(&versions) {
+        let dir = Path::new("src").join(&version.module);
+        summary.lines = files
+            .iter()
+            .filter(|(path, _)| path.starts_with(&dir))
+            .map(|(_, text)| text.lines().count())
+            .sum();
+    }
+    Ok((files, summaries))
+}
+
+/// Names files relative to the workspace in messages.
+fn rename(message: String, absolute: &Path, relative: &str) -> String {
+    message.replace(&absolute.display().to_string(), relative)
+}
+
+/// Regenerates `generated/`. Nothing is changed unless every spec generates: the new tree is
+/// written beside the old one and swapped in, and files no longer produced disappear with it.
+pub fn generate(root: &Path) -> Result<Report> {
+    let start = Instant::now();
+    let (files, versions) = build(root)?;
+    let target = root.join("generated");
+    let staging = root.join(".generated.new");
+    let retired = root.join(".generated.old");
+    for leftover in [&staging, &retired] {
+        if leftover.exists() {
+            std::fs::remove_dir_all(leftover)
+                .with_context(|| format!("cannot remove {}", leftover.display()))?;
+        }
+    }
+    let written = write_all(&staging, &files);
+    if let Err(err) = written {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(err);
+    }
+    if target.exists() {
+        std::fs::rename(&target, &retired)
+            .with_context(|| format!("cannot move {} aside", target.display()))?;
+    }
+    if let Err(err) = std::fs::rename(&staging, &target) {
+        let _ = std::fs::rename(&retired, &target);
+        return Err(err).context("cannot move the new generated/ into place");
+    }
+    std::fs::remove_dir_all(&retired).ok();
+    Ok(Report {
+        versions,
+        files: files.len(),
+        elapsed: start.elapsed(),
+    })
+}
+
+fn write_all(dir: &Path, files: &BTreeMap<PathBuf, String>) -> Result<()> {
+    for (relative, text) in files {
+        let path = dir.join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Compares `generated/` with what the generator makes now, writing nothing. Fails with a diff
+/// when a file differs, is missing, or is no longer produced.
+pub fn check(root: &Path) -> Result<()> {
+    let (files, _) = build(root)?;
+    let target = root.join("generated");
+    let mut problems = Vec::new();
+    for (relative, expected) in &files {
+        let path = target.join(relative);
+        match std::fs::read_to_string(&path) {
+            Ok(actual) if &actual == expected => {}
+            Ok(actual) => {
+                let name = format!("generated/{}", relative.display());
+                let diff = similar::TextDiff::from_lines(actual.as_str(), expected.as_str())
+                    .unified_diff()
+                    .context_radius(3)
+                    .header(&name, &format!("{name} (regenerated)"))
+                    .to_string();
+                problems.push(diff);
+            }
+            Err(_) => problems.push(format!("missing: generated/{}\n", relative.display())),
+        }
+    }
+    for stale in existing_files(&target)? {
+        if !files.contains_key(&stale) {
+            problems.push(format!(
+                "no longer generated: generated/{}\n",
+                stale.display()
+            ));
+        }
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "generated/ is stale; run `{COMMAND}`\n{}",
+        problems.concat()
+    )
+}
+
+/// Files under `dir`, relative to it, leaving out build output.
+fn existing_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    if !dir.exists() {
+        return Ok(out);
+    }
+    let mut stack = vec![dir.to_owned()];
+    while let Some(current) = stack.pop() {
+        for entry in std::fs::read_dir(&current)
+            .with_context(|| format!("cannot read {}", current.display()))?
+        {
+            let path = entry?.path();
+            let relative = path.strip_prefix(dir).unwrap_or(&path).to_owned();
+            if relative.starts_with("target") {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(relative);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}

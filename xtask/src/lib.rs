@@ -1,0 +1,3 @@
+//! Maintainer commands for the workspace, callable from tests as well as from `cargo xtask`.
+
+pub mod codegen;
