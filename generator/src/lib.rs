@@ -9,6 +9,7 @@ pub mod ir;
 pub mod load;
 pub mod lower;
 pub mod names;
+pub mod surface;
 
 pub use diagnostics::{Diagnostic, Error};
 pub use lower::{Config, Lowered, lower};

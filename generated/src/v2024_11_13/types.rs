@@ -229,14 +229,20 @@ impl FilePurpose {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "fine_tune" => ::std::option::Option::Some(Self::FineTune),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for FilePurpose {
     fn from(value: &str) -> Self {
-        match value {
-            "fine_tune" => Self::FineTune,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -336,14 +342,20 @@ impl TimestampGranularity {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "word" => ::std::option::Option::Some(Self::Word),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for TimestampGranularity {
     fn from(value: &str) -> Self {
-        match value {
-            "word" => Self::Word,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -732,19 +744,25 @@ impl SttEncoding {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "pcm_s16le" => ::std::option::Option::Some(Self::PcmS16le),
+            "pcm_s32le" => ::std::option::Option::Some(Self::PcmS32le),
+            "pcm_f16le" => ::std::option::Option::Some(Self::PcmF16le),
+            "pcm_f32le" => ::std::option::Option::Some(Self::PcmF32le),
+            "pcm_mulaw" => ::std::option::Option::Some(Self::PcmMulaw),
+            "pcm_alaw" => ::std::option::Option::Some(Self::PcmAlaw),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for SttEncoding {
     fn from(value: &str) -> Self {
-        match value {
-            "pcm_s16le" => Self::PcmS16le,
-            "pcm_s32le" => Self::PcmS32le,
-            "pcm_f16le" => Self::PcmF16le,
-            "pcm_f32le" => Self::PcmF32le,
-            "pcm_mulaw" => Self::PcmMulaw,
-            "pcm_alaw" => Self::PcmAlaw,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -818,16 +836,22 @@ impl ModelSpeed {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "slow" => ::std::option::Option::Some(Self::Slow),
+            "normal" => ::std::option::Option::Some(Self::Normal),
+            "fast" => ::std::option::Option::Some(Self::Fast),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for ModelSpeed {
     fn from(value: &str) -> Self {
-        match value {
-            "slow" => Self::Slow,
-            "normal" => Self::Normal,
-            "fast" => Self::Fast,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -1540,14 +1564,20 @@ impl WebSocketRawOutputFormatContainer {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "raw" => ::std::option::Option::Some(Self::Raw),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for WebSocketRawOutputFormatContainer {
     fn from(value: &str) -> Self {
-        match value {
-            "raw" => Self::Raw,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -1612,7 +1642,7 @@ impl WebSocketRawOutputFormat {
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::serde::Serialize,
-    ::serde::Deserialize
+    ::serde::Deserialize,
 )]
 #[serde(untagged)]
 #[non_exhaustive]
@@ -2012,28 +2042,34 @@ impl SupportedLanguage {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "en" => ::std::option::Option::Some(Self::En),
+            "fr" => ::std::option::Option::Some(Self::Fr),
+            "de" => ::std::option::Option::Some(Self::De),
+            "es" => ::std::option::Option::Some(Self::Es),
+            "pt" => ::std::option::Option::Some(Self::Pt),
+            "zh" => ::std::option::Option::Some(Self::Zh),
+            "ja" => ::std::option::Option::Some(Self::Ja),
+            "hi" => ::std::option::Option::Some(Self::Hi),
+            "it" => ::std::option::Option::Some(Self::It),
+            "ko" => ::std::option::Option::Some(Self::Ko),
+            "nl" => ::std::option::Option::Some(Self::Nl),
+            "pl" => ::std::option::Option::Some(Self::Pl),
+            "ru" => ::std::option::Option::Some(Self::Ru),
+            "sv" => ::std::option::Option::Some(Self::Sv),
+            "tr" => ::std::option::Option::Some(Self::Tr),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for SupportedLanguage {
     fn from(value: &str) -> Self {
-        match value {
-            "en" => Self::En,
-            "fr" => Self::Fr,
-            "de" => Self::De,
-            "es" => Self::Es,
-            "pt" => Self::Pt,
-            "zh" => Self::Zh,
-            "ja" => Self::Ja,
-            "hi" => Self::Hi,
-            "it" => Self::It,
-            "ko" => Self::Ko,
-            "nl" => Self::Nl,
-            "pl" => Self::Pl,
-            "ru" => Self::Ru,
-            "sv" => Self::Sv,
-            "tr" => Self::Tr,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -2176,14 +2212,20 @@ impl SseOutputFormatContainer {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "raw" => ::std::option::Option::Some(Self::Raw),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for SseOutputFormatContainer {
     fn from(value: &str) -> Self {
-        match value {
-            "raw" => Self::Raw,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -2277,17 +2319,23 @@ impl RawEncoding {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "pcm_f32le" => ::std::option::Option::Some(Self::PcmF32le),
+            "pcm_s16le" => ::std::option::Option::Some(Self::PcmS16le),
+            "pcm_mulaw" => ::std::option::Option::Some(Self::PcmMulaw),
+            "pcm_alaw" => ::std::option::Option::Some(Self::PcmAlaw),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for RawEncoding {
     fn from(value: &str) -> Self {
-        match value {
-            "pcm_f32le" => Self::PcmF32le,
-            "pcm_s16le" => Self::PcmS16le,
-            "pcm_mulaw" => Self::PcmMulaw,
-            "pcm_alaw" => Self::PcmAlaw,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -2421,14 +2469,20 @@ impl TtsRequestIdSpecifierMode {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "id" => ::std::option::Option::Some(Self::Id),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for TtsRequestIdSpecifierMode {
     fn from(value: &str) -> Self {
-        match value {
-            "id" => Self::Id,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -2519,14 +2573,20 @@ impl TtsRequestEmbeddingSpecifierMode {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "embedding" => ::std::option::Option::Some(Self::Embedding),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for TtsRequestEmbeddingSpecifierMode {
     fn from(value: &str) -> Self {
-        match value {
-            "embedding" => Self::Embedding,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -2620,7 +2680,6 @@ impl Controls {
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::serde::Serialize,
-    ::serde::Deserialize
 )]
 #[serde(untagged)]
 #[non_exhaustive]
@@ -2633,6 +2692,27 @@ pub enum Speed {
     NaturalSpecifier(NaturalSpecifier),
     /// A value that none of the variants above accepts, kept as JSON.
     Other(::serde_json::Value),
+}
+
+impl<'de> ::serde::Deserialize<'de> for Speed {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        if let ::std::option::Option::Some(text) = value.as_str() {
+            if let ::std::option::Option::Some(known) = NaturalSpecifier::known(text) {
+                return ::std::result::Result::Ok(Self::NaturalSpecifier(known));
+            }
+        }
+        if let ::std::result::Result::Ok(inner) = ::serde_json::from_value(
+            value.clone(),
+        ) {
+            return ::std::result::Result::Ok(Self::NumericalSpecifier(inner));
+        }
+        ::std::result::Result::Ok(Self::Other(value))
+    }
 }
 
 impl ::std::convert::From<NumericalSpecifier> for Speed {
@@ -2685,18 +2765,24 @@ impl NaturalSpecifier {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "slowest" => ::std::option::Option::Some(Self::Slowest),
+            "slow" => ::std::option::Option::Some(Self::Slow),
+            "normal" => ::std::option::Option::Some(Self::Normal),
+            "fast" => ::std::option::Option::Some(Self::Fast),
+            "fastest" => ::std::option::Option::Some(Self::Fastest),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for NaturalSpecifier {
     fn from(value: &str) -> Self {
-        match value {
-            "slowest" => Self::Slowest,
-            "slow" => Self::Slow,
-            "normal" => Self::Normal,
-            "fast" => Self::Fast,
-            "fastest" => Self::Fastest,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -2828,38 +2914,44 @@ impl Emotion {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "anger:lowest" => ::std::option::Option::Some(Self::AngerLowest),
+            "anger:low" => ::std::option::Option::Some(Self::AngerLow),
+            "anger" => ::std::option::Option::Some(Self::Anger),
+            "anger:high" => ::std::option::Option::Some(Self::AngerHigh),
+            "anger:highest" => ::std::option::Option::Some(Self::AngerHighest),
+            "positivity:lowest" => ::std::option::Option::Some(Self::PositivityLowest),
+            "positivity:low" => ::std::option::Option::Some(Self::PositivityLow),
+            "positivity" => ::std::option::Option::Some(Self::Positivity),
+            "positivity:high" => ::std::option::Option::Some(Self::PositivityHigh),
+            "positivity:highest" => ::std::option::Option::Some(Self::PositivityHighest),
+            "surprise:lowest" => ::std::option::Option::Some(Self::SurpriseLowest),
+            "surprise:low" => ::std::option::Option::Some(Self::SurpriseLow),
+            "surprise" => ::std::option::Option::Some(Self::Surprise),
+            "surprise:high" => ::std::option::Option::Some(Self::SurpriseHigh),
+            "surprise:highest" => ::std::option::Option::Some(Self::SurpriseHighest),
+            "sadness:lowest" => ::std::option::Option::Some(Self::SadnessLowest),
+            "sadness:low" => ::std::option::Option::Some(Self::SadnessLow),
+            "sadness" => ::std::option::Option::Some(Self::Sadness),
+            "sadness:high" => ::std::option::Option::Some(Self::SadnessHigh),
+            "sadness:highest" => ::std::option::Option::Some(Self::SadnessHighest),
+            "curiosity:lowest" => ::std::option::Option::Some(Self::CuriosityLowest),
+            "curiosity:low" => ::std::option::Option::Some(Self::CuriosityLow),
+            "curiosity" => ::std::option::Option::Some(Self::Curiosity),
+            "curiosity:high" => ::std::option::Option::Some(Self::CuriosityHigh),
+            "curiosity:highest" => ::std::option::Option::Some(Self::CuriosityHighest),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for Emotion {
     fn from(value: &str) -> Self {
-        match value {
-            "anger:lowest" => Self::AngerLowest,
-            "anger:low" => Self::AngerLow,
-            "anger" => Self::Anger,
-            "anger:high" => Self::AngerHigh,
-            "anger:highest" => Self::AngerHighest,
-            "positivity:lowest" => Self::PositivityLowest,
-            "positivity:low" => Self::PositivityLow,
-            "positivity" => Self::Positivity,
-            "positivity:high" => Self::PositivityHigh,
-            "positivity:highest" => Self::PositivityHighest,
-            "surprise:lowest" => Self::SurpriseLowest,
-            "surprise:low" => Self::SurpriseLow,
-            "surprise" => Self::Surprise,
-            "surprise:high" => Self::SurpriseHigh,
-            "surprise:highest" => Self::SurpriseHighest,
-            "sadness:lowest" => Self::SadnessLowest,
-            "sadness:low" => Self::SadnessLow,
-            "sadness" => Self::Sadness,
-            "sadness:high" => Self::SadnessHigh,
-            "sadness:highest" => Self::SadnessHighest,
-            "curiosity:lowest" => Self::CuriosityLowest,
-            "curiosity:low" => Self::CuriosityLow,
-            "curiosity" => Self::Curiosity,
-            "curiosity:high" => Self::CuriosityHigh,
-            "curiosity:highest" => Self::CuriosityHighest,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -2920,16 +3012,22 @@ impl OutputFormatContainer {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "raw" => ::std::option::Option::Some(Self::Raw),
+            "wav" => ::std::option::Option::Some(Self::Wav),
+            "mp3" => ::std::option::Option::Some(Self::Mp3),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for OutputFormatContainer {
     fn from(value: &str) -> Self {
-        match value {
-            "raw" => Self::Raw,
-            "wav" => Self::Wav,
-            "mp3" => Self::Mp3,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -3320,28 +3418,34 @@ impl LocalizeTargetLanguage {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "en" => ::std::option::Option::Some(Self::En),
+            "de" => ::std::option::Option::Some(Self::De),
+            "es" => ::std::option::Option::Some(Self::Es),
+            "fr" => ::std::option::Option::Some(Self::Fr),
+            "ja" => ::std::option::Option::Some(Self::Ja),
+            "pt" => ::std::option::Option::Some(Self::Pt),
+            "zh" => ::std::option::Option::Some(Self::Zh),
+            "hi" => ::std::option::Option::Some(Self::Hi),
+            "it" => ::std::option::Option::Some(Self::It),
+            "ko" => ::std::option::Option::Some(Self::Ko),
+            "nl" => ::std::option::Option::Some(Self::Nl),
+            "pl" => ::std::option::Option::Some(Self::Pl),
+            "ru" => ::std::option::Option::Some(Self::Ru),
+            "sv" => ::std::option::Option::Some(Self::Sv),
+            "tr" => ::std::option::Option::Some(Self::Tr),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for LocalizeTargetLanguage {
     fn from(value: &str) -> Self {
-        match value {
-            "en" => Self::En,
-            "de" => Self::De,
-            "es" => Self::Es,
-            "fr" => Self::Fr,
-            "ja" => Self::Ja,
-            "pt" => Self::Pt,
-            "zh" => Self::Zh,
-            "hi" => Self::Hi,
-            "it" => Self::It,
-            "ko" => Self::Ko,
-            "nl" => Self::Nl,
-            "pl" => Self::Pl,
-            "ru" => Self::Ru,
-            "sv" => Self::Sv,
-            "tr" => Self::Tr,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -3408,18 +3512,24 @@ impl LocalizeEnglishDialect {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "au" => ::std::option::Option::Some(Self::Au),
+            "in" => ::std::option::Option::Some(Self::In),
+            "so" => ::std::option::Option::Some(Self::So),
+            "uk" => ::std::option::Option::Some(Self::Uk),
+            "us" => ::std::option::Option::Some(Self::Us),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for LocalizeEnglishDialect {
     fn from(value: &str) -> Self {
-        match value {
-            "au" => Self::Au,
-            "in" => Self::In,
-            "so" => Self::So,
-            "uk" => Self::Uk,
-            "us" => Self::Us,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -3477,15 +3587,21 @@ impl LocalizeFrenchDialect {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "eu" => ::std::option::Option::Some(Self::Eu),
+            "ca" => ::std::option::Option::Some(Self::Ca),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for LocalizeFrenchDialect {
     fn from(value: &str) -> Self {
-        match value {
-            "eu" => Self::Eu,
-            "ca" => Self::Ca,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -3543,15 +3659,21 @@ impl LocalizeSpanishDialect {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "mx" => ::std::option::Option::Some(Self::Mx),
+            "pe" => ::std::option::Option::Some(Self::Pe),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for LocalizeSpanishDialect {
     fn from(value: &str) -> Self {
-        match value {
-            "mx" => Self::Mx,
-            "pe" => Self::Pe,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -3609,15 +3731,21 @@ impl LocalizePortugueseDialect {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "br" => ::std::option::Option::Some(Self::Br),
+            "eu" => ::std::option::Option::Some(Self::Eu),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for LocalizePortugueseDialect {
     fn from(value: &str) -> Self {
-        match value {
-            "br" => Self::Br,
-            "eu" => Self::Eu,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -3653,7 +3781,6 @@ impl<'de> ::serde::Deserialize<'de> for LocalizePortugueseDialect {
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::serde::Serialize,
-    ::serde::Deserialize
 )]
 #[serde(untagged)]
 #[non_exhaustive]
@@ -3672,6 +3799,39 @@ pub enum LocalizeDialect {
     LocalizeFrenchDialect(LocalizeFrenchDialect),
     /// A value that none of the variants above accepts, kept as JSON.
     Other(::serde_json::Value),
+}
+
+impl<'de> ::serde::Deserialize<'de> for LocalizeDialect {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        if let ::std::option::Option::Some(text) = value.as_str() {
+            if let ::std::option::Option::Some(known) = LocalizeEnglishDialect::known(
+                text,
+            ) {
+                return ::std::result::Result::Ok(Self::LocalizeEnglishDialect(known));
+            }
+            if let ::std::option::Option::Some(known) = LocalizeSpanishDialect::known(
+                text,
+            ) {
+                return ::std::result::Result::Ok(Self::LocalizeSpanishDialect(known));
+            }
+            if let ::std::option::Option::Some(known) = LocalizePortugueseDialect::known(
+                text,
+            ) {
+                return ::std::result::Result::Ok(Self::LocalizePortugueseDialect(known));
+            }
+            if let ::std::option::Option::Some(known) = LocalizeFrenchDialect::known(
+                text,
+            ) {
+                return ::std::result::Result::Ok(Self::LocalizeFrenchDialect(known));
+            }
+        }
+        ::std::result::Result::Ok(Self::Other(value))
+    }
 }
 
 impl ::std::convert::From<LocalizeEnglishDialect> for LocalizeDialect {
@@ -3729,16 +3889,22 @@ impl GenderPresentation {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "masculine" => ::std::option::Option::Some(Self::Masculine),
+            "feminine" => ::std::option::Option::Some(Self::Feminine),
+            "gender_neutral" => ::std::option::Option::Some(Self::GenderNeutral),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for GenderPresentation {
     fn from(value: &str) -> Self {
-        match value {
-            "masculine" => Self::Masculine,
-            "feminine" => Self::Feminine,
-            "gender_neutral" => Self::GenderNeutral,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -3796,15 +3962,21 @@ impl Gender {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "male" => ::std::option::Option::Some(Self::Male),
+            "female" => ::std::option::Option::Some(Self::Female),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for Gender {
     fn from(value: &str) -> Self {
-        match value {
-            "male" => Self::Male,
-            "female" => Self::Female,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -3862,15 +4034,21 @@ impl VoiceExpandOptions {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "embedding" => ::std::option::Option::Some(Self::Embedding),
+            "is_starred" => ::std::option::Option::Some(Self::IsStarred),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for VoiceExpandOptions {
     fn from(value: &str) -> Self {
-        match value {
-            "embedding" => Self::Embedding,
-            "is_starred" => Self::IsStarred,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -4032,7 +4210,7 @@ impl EmbeddingSpecifier {
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::serde::Serialize,
-    ::serde::Deserialize
+    ::serde::Deserialize,
 )]
 #[serde(untagged)]
 #[non_exhaustive]
@@ -4087,15 +4265,21 @@ impl CloneMode {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "similarity" => ::std::option::Option::Some(Self::Similarity),
+            "stability" => ::std::option::Option::Some(Self::Stability),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for CloneMode {
     fn from(value: &str) -> Self {
-        match value {
-            "similarity" => Self::Similarity,
-            "stability" => Self::Stability,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 

@@ -201,17 +201,23 @@ impl AgentCallStatus {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "active" => ::std::option::Option::Some(Self::Active),
+            "completed" => ::std::option::Option::Some(Self::Completed),
+            "failed" => ::std::option::Option::Some(Self::Failed),
+            "cancelled" => ::std::option::Option::Some(Self::Cancelled),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for AgentCallStatus {
     fn from(value: &str) -> Self {
-        match value {
-            "active" => Self::Active,
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            "cancelled" => Self::Cancelled,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -270,15 +276,21 @@ impl AgentMetricResultStatus {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "completed" => ::std::option::Option::Some(Self::Completed),
+            "failed" => ::std::option::Option::Some(Self::Failed),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for AgentMetricResultStatus {
     fn from(value: &str) -> Self {
-        match value {
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -1766,17 +1778,23 @@ impl FineTuneStatus {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "created" => ::std::option::Option::Some(Self::Created),
+            "training" => ::std::option::Option::Some(Self::Training),
+            "completed" => ::std::option::Option::Some(Self::Completed),
+            "failed" => ::std::option::Option::Some(Self::Failed),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for FineTuneStatus {
     fn from(value: &str) -> Self {
-        match value {
-            "created" => Self::Created,
-            "training" => Self::Training,
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -2144,14 +2162,20 @@ impl TimestampGranularity {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "word" => ::std::option::Option::Some(Self::Word),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for TimestampGranularity {
     fn from(value: &str) -> Self {
-        match value {
-            "word" => Self::Word,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -2540,19 +2564,25 @@ impl SttEncoding {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "pcm_s16le" => ::std::option::Option::Some(Self::PcmS16le),
+            "pcm_s32le" => ::std::option::Option::Some(Self::PcmS32le),
+            "pcm_f16le" => ::std::option::Option::Some(Self::PcmF16le),
+            "pcm_f32le" => ::std::option::Option::Some(Self::PcmF32le),
+            "pcm_mulaw" => ::std::option::Option::Some(Self::PcmMulaw),
+            "pcm_alaw" => ::std::option::Option::Some(Self::PcmAlaw),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for SttEncoding {
     fn from(value: &str) -> Self {
-        match value {
-            "pcm_s16le" => Self::PcmS16le,
-            "pcm_s32le" => Self::PcmS32le,
-            "pcm_f16le" => Self::PcmF16le,
-            "pcm_f32le" => Self::PcmF32le,
-            "pcm_mulaw" => Self::PcmMulaw,
-            "pcm_alaw" => Self::PcmAlaw,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -2626,16 +2656,22 @@ impl ModelSpeed {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "slow" => ::std::option::Option::Some(Self::Slow),
+            "normal" => ::std::option::Option::Some(Self::Normal),
+            "fast" => ::std::option::Option::Some(Self::Fast),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for ModelSpeed {
     fn from(value: &str) -> Self {
-        match value {
-            "slow" => Self::Slow,
-            "normal" => Self::Normal,
-            "fast" => Self::Fast,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -3363,14 +3399,20 @@ impl WebSocketRawOutputFormatContainer {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "raw" => ::std::option::Option::Some(Self::Raw),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for WebSocketRawOutputFormatContainer {
     fn from(value: &str) -> Self {
-        match value {
-            "raw" => Self::Raw,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -3434,7 +3476,7 @@ impl WebSocketRawOutputFormat {
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::serde::Serialize,
-    ::serde::Deserialize
+    ::serde::Deserialize,
 )]
 #[serde(untagged)]
 #[non_exhaustive]
@@ -3981,28 +4023,34 @@ impl SupportedLanguage {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "en" => ::std::option::Option::Some(Self::En),
+            "fr" => ::std::option::Option::Some(Self::Fr),
+            "de" => ::std::option::Option::Some(Self::De),
+            "es" => ::std::option::Option::Some(Self::Es),
+            "pt" => ::std::option::Option::Some(Self::Pt),
+            "zh" => ::std::option::Option::Some(Self::Zh),
+            "ja" => ::std::option::Option::Some(Self::Ja),
+            "hi" => ::std::option::Option::Some(Self::Hi),
+            "it" => ::std::option::Option::Some(Self::It),
+            "ko" => ::std::option::Option::Some(Self::Ko),
+            "nl" => ::std::option::Option::Some(Self::Nl),
+            "pl" => ::std::option::Option::Some(Self::Pl),
+            "ru" => ::std::option::Option::Some(Self::Ru),
+            "sv" => ::std::option::Option::Some(Self::Sv),
+            "tr" => ::std::option::Option::Some(Self::Tr),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for SupportedLanguage {
     fn from(value: &str) -> Self {
-        match value {
-            "en" => Self::En,
-            "fr" => Self::Fr,
-            "de" => Self::De,
-            "es" => Self::Es,
-            "pt" => Self::Pt,
-            "zh" => Self::Zh,
-            "ja" => Self::Ja,
-            "hi" => Self::Hi,
-            "it" => Self::It,
-            "ko" => Self::Ko,
-            "nl" => Self::Nl,
-            "pl" => Self::Pl,
-            "ru" => Self::Ru,
-            "sv" => Self::Sv,
-            "tr" => Self::Tr,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -4132,14 +4180,20 @@ impl SseOutputFormatContainer {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "raw" => ::std::option::Option::Some(Self::Raw),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for SseOutputFormatContainer {
     fn from(value: &str) -> Self {
-        match value {
-            "raw" => Self::Raw,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -4232,17 +4286,23 @@ impl RawEncoding {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "pcm_f32le" => ::std::option::Option::Some(Self::PcmF32le),
+            "pcm_s16le" => ::std::option::Option::Some(Self::PcmS16le),
+            "pcm_mulaw" => ::std::option::Option::Some(Self::PcmMulaw),
+            "pcm_alaw" => ::std::option::Option::Some(Self::PcmAlaw),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for RawEncoding {
     fn from(value: &str) -> Self {
-        match value {
-            "pcm_f32le" => Self::PcmF32le,
-            "pcm_s16le" => Self::PcmS16le,
-            "pcm_mulaw" => Self::PcmMulaw,
-            "pcm_alaw" => Self::PcmAlaw,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -4319,14 +4379,20 @@ impl TtsRequestVoiceSpecifierMode {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "id" => ::std::option::Option::Some(Self::Id),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for TtsRequestVoiceSpecifierMode {
     fn from(value: &str) -> Self {
-        match value {
-            "id" => Self::Id,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -4407,16 +4473,22 @@ impl OutputFormatContainer {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "raw" => ::std::option::Option::Some(Self::Raw),
+            "wav" => ::std::option::Option::Some(Self::Wav),
+            "mp3" => ::std::option::Option::Some(Self::Mp3),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for OutputFormatContainer {
     fn from(value: &str) -> Self {
-        match value {
-            "raw" => Self::Raw,
-            "wav" => Self::Wav,
-            "mp3" => Self::Mp3,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -4771,28 +4843,34 @@ impl LocalizeTargetLanguage {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "en" => ::std::option::Option::Some(Self::En),
+            "de" => ::std::option::Option::Some(Self::De),
+            "es" => ::std::option::Option::Some(Self::Es),
+            "fr" => ::std::option::Option::Some(Self::Fr),
+            "ja" => ::std::option::Option::Some(Self::Ja),
+            "pt" => ::std::option::Option::Some(Self::Pt),
+            "zh" => ::std::option::Option::Some(Self::Zh),
+            "hi" => ::std::option::Option::Some(Self::Hi),
+            "it" => ::std::option::Option::Some(Self::It),
+            "ko" => ::std::option::Option::Some(Self::Ko),
+            "nl" => ::std::option::Option::Some(Self::Nl),
+            "pl" => ::std::option::Option::Some(Self::Pl),
+            "ru" => ::std::option::Option::Some(Self::Ru),
+            "sv" => ::std::option::Option::Some(Self::Sv),
+            "tr" => ::std::option::Option::Some(Self::Tr),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for LocalizeTargetLanguage {
     fn from(value: &str) -> Self {
-        match value {
-            "en" => Self::En,
-            "de" => Self::De,
-            "es" => Self::Es,
-            "fr" => Self::Fr,
-            "ja" => Self::Ja,
-            "pt" => Self::Pt,
-            "zh" => Self::Zh,
-            "hi" => Self::Hi,
-            "it" => Self::It,
-            "ko" => Self::Ko,
-            "nl" => Self::Nl,
-            "pl" => Self::Pl,
-            "ru" => Self::Ru,
-            "sv" => Self::Sv,
-            "tr" => Self::Tr,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -4859,18 +4937,24 @@ impl LocalizeEnglishDialect {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "au" => ::std::option::Option::Some(Self::Au),
+            "in" => ::std::option::Option::Some(Self::In),
+            "so" => ::std::option::Option::Some(Self::So),
+            "uk" => ::std::option::Option::Some(Self::Uk),
+            "us" => ::std::option::Option::Some(Self::Us),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for LocalizeEnglishDialect {
     fn from(value: &str) -> Self {
-        match value {
-            "au" => Self::Au,
-            "in" => Self::In,
-            "so" => Self::So,
-            "uk" => Self::Uk,
-            "us" => Self::Us,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -4928,15 +5012,21 @@ impl LocalizeFrenchDialect {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "eu" => ::std::option::Option::Some(Self::Eu),
+            "ca" => ::std::option::Option::Some(Self::Ca),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for LocalizeFrenchDialect {
     fn from(value: &str) -> Self {
-        match value {
-            "eu" => Self::Eu,
-            "ca" => Self::Ca,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -4994,15 +5084,21 @@ impl LocalizeSpanishDialect {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "mx" => ::std::option::Option::Some(Self::Mx),
+            "pe" => ::std::option::Option::Some(Self::Pe),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for LocalizeSpanishDialect {
     fn from(value: &str) -> Self {
-        match value {
-            "mx" => Self::Mx,
-            "pe" => Self::Pe,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -5060,15 +5156,21 @@ impl LocalizePortugueseDialect {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "br" => ::std::option::Option::Some(Self::Br),
+            "eu" => ::std::option::Option::Some(Self::Eu),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for LocalizePortugueseDialect {
     fn from(value: &str) -> Self {
-        match value {
-            "br" => Self::Br,
-            "eu" => Self::Eu,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -5104,7 +5206,6 @@ impl<'de> ::serde::Deserialize<'de> for LocalizePortugueseDialect {
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::serde::Serialize,
-    ::serde::Deserialize
 )]
 #[serde(untagged)]
 #[non_exhaustive]
@@ -5123,6 +5224,39 @@ pub enum LocalizeDialect {
     LocalizeFrenchDialect(LocalizeFrenchDialect),
     /// A value that none of the variants above accepts, kept as JSON.
     Other(::serde_json::Value),
+}
+
+impl<'de> ::serde::Deserialize<'de> for LocalizeDialect {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        if let ::std::option::Option::Some(text) = value.as_str() {
+            if let ::std::option::Option::Some(known) = LocalizeEnglishDialect::known(
+                text,
+            ) {
+                return ::std::result::Result::Ok(Self::LocalizeEnglishDialect(known));
+            }
+            if let ::std::option::Option::Some(known) = LocalizeSpanishDialect::known(
+                text,
+            ) {
+                return ::std::result::Result::Ok(Self::LocalizeSpanishDialect(known));
+            }
+            if let ::std::option::Option::Some(known) = LocalizePortugueseDialect::known(
+                text,
+            ) {
+                return ::std::result::Result::Ok(Self::LocalizePortugueseDialect(known));
+            }
+            if let ::std::option::Option::Some(known) = LocalizeFrenchDialect::known(
+                text,
+            ) {
+                return ::std::result::Result::Ok(Self::LocalizeFrenchDialect(known));
+            }
+        }
+        ::std::result::Result::Ok(Self::Other(value))
+    }
 }
 
 impl ::std::convert::From<LocalizeEnglishDialect> for LocalizeDialect {
@@ -5180,16 +5314,22 @@ impl GenderPresentation {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "masculine" => ::std::option::Option::Some(Self::Masculine),
+            "feminine" => ::std::option::Option::Some(Self::Feminine),
+            "gender_neutral" => ::std::option::Option::Some(Self::GenderNeutral),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for GenderPresentation {
     fn from(value: &str) -> Self {
-        match value {
-            "masculine" => Self::Masculine,
-            "feminine" => Self::Feminine,
-            "gender_neutral" => Self::GenderNeutral,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -5247,15 +5387,21 @@ impl Gender {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "male" => ::std::option::Option::Some(Self::Male),
+            "female" => ::std::option::Option::Some(Self::Female),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for Gender {
     fn from(value: &str) -> Self {
-        match value {
-            "male" => Self::Male,
-            "female" => Self::Female,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
@@ -5310,14 +5456,20 @@ impl VoiceExpandOptions {
             Self::Unknown(value) => value,
         }
     }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "is_starred" => ::std::option::Option::Some(Self::IsStarred),
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 
 impl ::std::convert::From<&str> for VoiceExpandOptions {
     fn from(value: &str) -> Self {
-        match value {
-            "is_starred" => Self::IsStarred,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 

@@ -154,7 +154,7 @@ fn string_enum(doc: TokenStream, name: &proc_macro2::Ident, e: &StringEnum) -> T
     let from_wire = e.variants.iter().map(|v| {
         let variant = ident(&v.name);
         let wire = &v.wire;
-        quote! { #wire => Self::#variant, }
+        quote! { #wire => ::std::option::Option::Some(Self::#variant), }
     });
     quote! {
         #doc
@@ -174,14 +174,19 @@ fn string_enum(doc: TokenStream, name: &proc_macro2::Ident, e: &StringEnum) -> T
                     Self::#fallback(value) => value,
                 }
             }
+
+            /// The variant for a value this version of the crate knows, if it is one.
+            pub fn known(value: &str) -> ::std::option::Option<Self> {
+                match value {
+                    #(#from_wire)*
+                    _ => ::std::option::Option::None,
+                }
+            }
         }
 
         impl ::std::convert::From<&str> for #name {
             fn from(value: &str) -> Self {
-                match value {
-                    #(#from_wire)*
-                    other => Self::#fallback(::std::borrow::ToOwned::to_owned(other)),
-                }
+                Self::known(value).unwrap_or_else(|| Self::#fallback(::std::borrow::ToOwned::to_owned(value)))
             }
         }
 
@@ -339,14 +344,51 @@ fn untagged(
         let ty = rust_type(&v.ty, &none);
         quote! { #doc #variant(#ty), }
     });
-    let conversions = conversions(
-        ctx,
-        name,
-        u.variants.iter().map(|v| (v.name.as_str(), Some(&v.ty))),
-    );
+    let conversions =
+        conversions(ctx, name, u.variants.iter().map(|v| (v.name.as_str(), Some(&v.ty))));
+    let is_open_enum = |ty: &Type| {
+        matches!(ctx.canonical(ty), Type::Named(n) if matches!(ctx.kind(&n), Some(TypeKind::StringEnum(_))))
+    };
+    // Open string enums accept any string, so trying variants in order would let the first one
+    // swallow the others' values: known values are matched first, and a string no variant knows
+    // is kept whole in the fallback.
+    let (derive_deserialize, deserialize) = if u.variants.iter().any(|v| is_open_enum(&v.ty)) {
+        let known = u.variants.iter().filter(|v| is_open_enum(&v.ty)).map(|v| {
+            let variant = ident(&v.name);
+            let ty = rust_type(&ctx.canonical(&v.ty), &none);
+            quote! {
+                if let ::std::option::Option::Some(known) = #ty::known(text) {
+                    return ::std::result::Result::Ok(Self::#variant(known));
+                }
+            }
+        });
+        let others = u.variants.iter().filter(|v| !is_open_enum(&v.ty)).map(|v| {
+            let variant = ident(&v.name);
+            quote! {
+                if let ::std::result::Result::Ok(inner) = ::serde_json::from_value(value.clone()) {
+                    return ::std::result::Result::Ok(Self::#variant(inner));
+                }
+            }
+        });
+        let body = quote! {
+            impl<'de> ::serde::Deserialize<'de> for #name {
+                fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                    let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
+                    if let ::std::option::Option::Some(text) = value.as_str() {
+                        #(#known)*
+                    }
+                    #(#others)*
+                    ::std::result::Result::Ok(Self::#fallback(value))
+                }
+            }
+        };
+        (TokenStream::new(), body)
+    } else {
+        (quote!(::serde::Deserialize,), TokenStream::new())
+    };
     quote! {
         #doc
-        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize, #derive_deserialize)]
         #[serde(untagged)]
         #[non_exhaustive]
         #[allow(clippy::large_enum_variant, reason = "variants hold the spec's types as they are, for matching")]
@@ -355,6 +397,8 @@ fn untagged(
             /// A value that none of the variants above accepts, kept as JSON.
             #fallback(::serde_json::Value),
         }
+
+        #deserialize
 
         #conversions
     }

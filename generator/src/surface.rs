@@ -1,0 +1,136 @@
+//! A compact, readable listing of a lowered API: operations with their parameters and responses,
+//! types with their fields and variants. Snapshots of it make a spec change a reviewable diff.
+
+use std::fmt::Write;
+
+use crate::ir::{Api, Operation, ParamLocation, Response, Scalar, SchemeLocation, Type, TypeKind};
+
+/// A type as Rust-like text (`Vec<Voice>`, `Option<String>`).
+pub fn type_name(ty: &Type) -> String {
+    match ty {
+        Type::Named(name) => name.clone(),
+        Type::Scalar(scalar) => match scalar {
+            Scalar::String => "String",
+            Scalar::Bool => "bool",
+            Scalar::I32 => "i32",
+            Scalar::I64 => "i64",
+            Scalar::U32 => "u32",
+            Scalar::U64 => "u64",
+            Scalar::F32 => "f32",
+            Scalar::F64 => "f64",
+            Scalar::DateTime => "DateTime",
+            Scalar::Date => "Date",
+            Scalar::Uuid => "Uuid",
+            Scalar::Base64 => "Base64Bytes",
+            Scalar::Json => "Json",
+            Scalar::JsonObject => "JsonObject",
+        }
+        .to_owned(),
+        Type::List(inner) => format!("Vec<{}>", type_name(inner)),
+        Type::Map(inner) => format!("Map<{}>", type_name(inner)),
+        Type::Option(inner) => format!("Option<{}>", type_name(inner)),
+        Type::Boxed(inner) => format!("Box<{}>", type_name(inner)),
+    }
+}
+
+/// The listing of an API.
+pub fn render(api: &Api) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "api {:?} version {:?} at {:?}", api.title, api.version, api.base_url);
+    let _ = writeln!(out, "\ncredentials");
+    for scheme in &api.security_schemes {
+        let location = match &scheme.location {
+            SchemeLocation::Header(name) => format!("header {name}"),
+            SchemeLocation::Query(name) => format!("query {name}"),
+            SchemeLocation::Bearer => "bearer".to_owned(),
+            SchemeLocation::Basic => "basic".to_owned(),
+        };
+        let _ = writeln!(out, "  .{}(): {} ({location})", scheme.setter, scheme.wire);
+    }
+    let _ = writeln!(out, "\noperations");
+    for group in &api.groups {
+        let prefix = group.accessor.as_ref().map(|a| format!("{}().", a.method)).unwrap_or_default();
+        for op in &group.operations {
+            operation(&mut out, &prefix, op);
+        }
+    }
+    if !api.skipped.is_empty() {
+        let _ = writeln!(out, "\nnot generated");
+        for skipped in &api.skipped {
+            let _ = writeln!(out, "  {} {}: {}", skipped.id, skipped.route, skipped.reason);
+        }
+    }
+    let _ = writeln!(out, "\ntypes");
+    for def in &api.types {
+        match &def.kind {
+            TypeKind::Struct(s) => {
+                let _ = writeln!(out, "  struct {}", def.name);
+                for field in &s.fields {
+                    let marker = if field.required { "" } else { "?" };
+                    let null = if field.nullable { " | null" } else { "" };
+                    let wire = if crate::names::bare(&field.name) == field.wire {
+                        String::new()
+                    } else {
+                        format!(" (\"{}\")", field.wire)
+                    };
+                    let _ = writeln!(out, "    {}{marker}{wire}: {}{null}", field.name, type_name(&field.ty));
+                }
+                if let Some((name, ty)) = &s.additional {
+                    let _ = writeln!(out, "    ..{name}: Map<{}>", type_name(ty));
+                }
+            }
+            TypeKind::StringEnum(e) => {
+                let values: Vec<&str> = e.variants.iter().map(|v| v.wire.as_str()).collect();
+                let _ = writeln!(out, "  enum {} = {} | {}(..)", def.name, values.join(" | "), e.fallback);
+            }
+            TypeKind::Tagged(t) => {
+                let how = if t.declared { "discriminator" } else { "inferred tag" };
+                let _ = writeln!(out, "  tagged {} by {} ({how})", def.name, t.tag);
+                for v in &t.variants {
+                    let payload = v.ty.as_ref().map_or("()".to_owned(), type_name);
+                    let _ = writeln!(out, "    {} => {}({payload})", v.tags.join(" | "), v.name);
+                }
+                let _ = writeln!(out, "    _ => {}(Json)", t.fallback);
+            }
+            TypeKind::Untagged(u) => {
+                let variants: Vec<String> =
+                    u.variants.iter().map(|v| format!("{}({})", v.name, type_name(&v.ty))).collect();
+                let _ = writeln!(out, "  untagged {} = {} | {}(Json)", def.name, variants.join(" | "), u.fallback);
+            }
+            TypeKind::Alias(ty) => {
+                let _ = writeln!(out, "  alias {} = {}", def.name, type_name(ty));
+            }
+        }
+    }
+    out
+}
+
+fn operation(out: &mut String, prefix: &str, op: &Operation) {
+    let _ = writeln!(out, "  {prefix}{}()  {} {}  [{}]", op.method, op.http_method, op.path, op.id);
+    for param in &op.params {
+        let location = match param.location {
+            ParamLocation::Path => "path",
+            ParamLocation::Query => "query",
+            ParamLocation::Header => "header",
+        };
+        let marker = if param.required { "" } else { "?" };
+        let _ = writeln!(out, "    {location} {}{marker} (\"{}\"): {}", param.name, param.wire, type_name(&param.ty));
+    }
+    for header in &op.fixed_headers {
+        let value = if header.is_api_version { "API_VERSION".to_owned() } else { format!("{:?}", header.value) };
+        let _ = writeln!(out, "    header {} = {value}", header.wire);
+    }
+    if let Some(body) = &op.body {
+        let marker = if body.required { "" } else { "?" };
+        let _ = writeln!(out, "    body{marker} {}: {}", body.media_type, type_name(&body.ty));
+    }
+    let response = match &op.response {
+        Response::Json(ty) => type_name(ty),
+        Response::Empty => "()".to_owned(),
+    };
+    let _ = writeln!(out, "    -> {response}");
+    let security: Vec<String> = op.security.iter().map(|alt| if alt.is_empty() { "none".to_owned() } else { alt.join(" + ") }).collect();
+    if !security.is_empty() {
+        let _ = writeln!(out, "    auth {}", security.join(" | "));
+    }
+}
