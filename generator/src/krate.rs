@@ -196,8 +196,19 @@ fn lib_rs(versions: &[Version]) -> TokenStream {
             pub mod #module;
         }
     });
+    // The README's examples use the newest version's module, the default feature; without it the
+    // crate documentation is a short paragraph instead, so its examples are not compiled.
+    let newest = versions
+        .last()
+        .map(|v| v.feature.as_str())
+        .unwrap_or_default();
+    let without = format!(
+        " A typed, async client for this API. The full documentation, with examples, is built \
+         with the default feature `{newest}`."
+    );
     quote! {
-        #![doc = include_str!("../README.md")]
+        #![cfg_attr(feature = #newest, doc = include_str!("../README.md"))]
+        #![cfg_attr(not(feature = #newest), doc = #without)]
 
         mod runtime;
 

@@ -113,7 +113,7 @@ impl Scope {
         if self.taken.insert(Self::key(&name)) {
             return name;
         }
-        let base = bare(&name).to_owned();
+        let base = bare(&name).trim_end_matches('_').to_owned();
         let snake = base
             .chars()
             .next()
@@ -193,5 +193,7 @@ mod tests {
         assert_eq!(fields.claim(snake("voice[id]")), "voice_id_2");
         assert_eq!(fields.claim(snake("type")), "r#type");
         assert_eq!(fields.claim(snake("Type")), "type_2");
+        assert_eq!(fields.claim(snake("self")), "self_");
+        assert_eq!(fields.claim(snake("Self")), "self_2");
     }
 }

@@ -36,7 +36,11 @@ pub fn type_name(ty: &Type) -> String {
 /// The listing of an API.
 pub fn render(api: &Api) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "api {:?} version {:?} at {:?}", api.title, api.version, api.base_url);
+    let _ = writeln!(
+        out,
+        "api {:?} version {:?} at {:?}",
+        api.title, api.version, api.base_url
+    );
     let _ = writeln!(out, "\ncredentials");
     for scheme in &api.security_schemes {
         let location = match &scheme.location {
@@ -49,7 +53,11 @@ pub fn render(api: &Api) -> String {
     }
     let _ = writeln!(out, "\noperations");
     for group in &api.groups {
-        let prefix = group.accessor.as_ref().map(|a| format!("{}().", a.method)).unwrap_or_default();
+        let prefix = group
+            .accessor
+            .as_ref()
+            .map(|a| format!("{}().", a.method))
+            .unwrap_or_default();
         for op in &group.operations {
             operation(&mut out, &prefix, op);
         }
@@ -57,7 +65,11 @@ pub fn render(api: &Api) -> String {
     if !api.skipped.is_empty() {
         let _ = writeln!(out, "\nnot generated");
         for skipped in &api.skipped {
-            let _ = writeln!(out, "  {} {}: {}", skipped.id, skipped.route, skipped.reason);
+            let _ = writeln!(
+                out,
+                "  {} {}: {}",
+                skipped.id, skipped.route, skipped.reason
+            );
         }
     }
     let _ = writeln!(out, "\ntypes");
@@ -73,7 +85,12 @@ pub fn render(api: &Api) -> String {
                     } else {
                         format!(" (\"{}\")", field.wire)
                     };
-                    let _ = writeln!(out, "    {}{marker}{wire}: {}{null}", field.name, type_name(&field.ty));
+                    let _ = writeln!(
+                        out,
+                        "    {}{marker}{wire}: {}{null}",
+                        field.name,
+                        type_name(&field.ty)
+                    );
                 }
                 if let Some((name, ty)) = &s.additional {
                     let _ = writeln!(out, "    ..{name}: Map<{}>", type_name(ty));
@@ -81,10 +98,20 @@ pub fn render(api: &Api) -> String {
             }
             TypeKind::StringEnum(e) => {
                 let values: Vec<&str> = e.variants.iter().map(|v| v.wire.as_str()).collect();
-                let _ = writeln!(out, "  enum {} = {} | {}(..)", def.name, values.join(" | "), e.fallback);
+                let _ = writeln!(
+                    out,
+                    "  enum {} = {} | {}(..)",
+                    def.name,
+                    values.join(" | "),
+                    e.fallback
+                );
             }
             TypeKind::Tagged(t) => {
-                let how = if t.declared { "discriminator" } else { "inferred tag" };
+                let how = if t.declared {
+                    "discriminator"
+                } else {
+                    "inferred tag"
+                };
                 let _ = writeln!(out, "  tagged {} by {} ({how})", def.name, t.tag);
                 for v in &t.variants {
                     let payload = v.ty.as_ref().map_or("()".to_owned(), type_name);
@@ -93,9 +120,18 @@ pub fn render(api: &Api) -> String {
                 let _ = writeln!(out, "    _ => {}(Json)", t.fallback);
             }
             TypeKind::Untagged(u) => {
-                let variants: Vec<String> =
-                    u.variants.iter().map(|v| format!("{}({})", v.name, type_name(&v.ty))).collect();
-                let _ = writeln!(out, "  untagged {} = {} | {}(Json)", def.name, variants.join(" | "), u.fallback);
+                let variants: Vec<String> = u
+                    .variants
+                    .iter()
+                    .map(|v| format!("{}({})", v.name, type_name(&v.ty)))
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "  untagged {} = {} | {}(Json)",
+                    def.name,
+                    variants.join(" | "),
+                    u.fallback
+                );
             }
             TypeKind::Alias(ty) => {
                 let _ = writeln!(out, "  alias {} = {}", def.name, type_name(ty));
@@ -106,7 +142,11 @@ pub fn render(api: &Api) -> String {
 }
 
 fn operation(out: &mut String, prefix: &str, op: &Operation) {
-    let _ = writeln!(out, "  {prefix}{}()  {} {}  [{}]", op.method, op.http_method, op.path, op.id);
+    let _ = writeln!(
+        out,
+        "  {prefix}{}()  {} {}  [{}]",
+        op.method, op.http_method, op.path, op.id
+    );
     for param in &op.params {
         let location = match param.location {
             ParamLocation::Path => "path",
@@ -114,22 +154,47 @@ fn operation(out: &mut String, prefix: &str, op: &Operation) {
             ParamLocation::Header => "header",
         };
         let marker = if param.required { "" } else { "?" };
-        let _ = writeln!(out, "    {location} {}{marker} (\"{}\"): {}", param.name, param.wire, type_name(&param.ty));
+        let _ = writeln!(
+            out,
+            "    {location} {}{marker} (\"{}\"): {}",
+            param.name,
+            param.wire,
+            type_name(&param.ty)
+        );
     }
     for header in &op.fixed_headers {
-        let value = if header.is_api_version { "API_VERSION".to_owned() } else { format!("{:?}", header.value) };
+        let value = if header.is_api_version {
+            "API_VERSION".to_owned()
+        } else {
+            format!("{:?}", header.value)
+        };
         let _ = writeln!(out, "    header {} = {value}", header.wire);
     }
     if let Some(body) = &op.body {
         let marker = if body.required { "" } else { "?" };
-        let _ = writeln!(out, "    body{marker} {}: {}", body.media_type, type_name(&body.ty));
+        let _ = writeln!(
+            out,
+            "    body{marker} {}: {}",
+            body.media_type,
+            type_name(&body.ty)
+        );
     }
     let response = match &op.response {
         Response::Json(ty) => type_name(ty),
         Response::Empty => "()".to_owned(),
     };
     let _ = writeln!(out, "    -> {response}");
-    let security: Vec<String> = op.security.iter().map(|alt| if alt.is_empty() { "none".to_owned() } else { alt.join(" + ") }).collect();
+    let security: Vec<String> = op
+        .security
+        .iter()
+        .map(|alt| {
+            if alt.is_empty() {
+                "none".to_owned()
+            } else {
+                alt.join(" + ")
+            }
+        })
+        .collect();
     if !security.is_empty() {
         let _ = writeln!(out, "    auth {}", security.join(" | "));
     }

@@ -10,14 +10,26 @@ fn cartesia_surfaces() {
     let specs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs");
     let mut versions: Vec<String> = std::fs::read_dir(&specs)
         .expect("specs/ exists")
-        .map(|entry| entry.expect("readable entry").file_name().to_string_lossy().into_owned())
+        .map(|entry| {
+            entry
+                .expect("readable entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .filter(|name| specs.join(name).join("api.yml").is_file())
         .collect();
     versions.sort();
     assert_eq!(versions, ["2024-06-10", "2024-11-13", "2025-04-16"]);
     for version in versions {
         let document = load::load(&specs.join(&version).join("api.yml")).expect("spec loads");
-        let lowered = lower(&document, &Config { api_version: Some(version.clone()) }).expect("spec lowers");
+        let lowered = lower(
+            &document,
+            &Config {
+                api_version: Some(version.clone()),
+            },
+        )
+        .expect("spec lowers");
         assert_eq!(lowered.api.version, version);
         insta::assert_snapshot!(format!("surface@{version}"), surface::render(&lowered.api));
     }

@@ -8,7 +8,9 @@ use generator::{Config, emit, load, lower};
 fn fixtures() {
     insta::glob!("fixtures/*.yml", |path| {
         let document = load::load(path).expect("fixture loads");
-        let config = Config { api_version: Some("2024-01-01".to_owned()) };
+        let config = Config {
+            api_version: Some("2024-01-01".to_owned()),
+        };
         let lowered = lower(&document, &config).expect("fixture lowers");
         insta::assert_yaml_snapshot!("ir", (&lowered.warnings, &lowered.api));
         let mut code = String::new();
@@ -17,4 +19,35 @@ fn fixtures() {
         }
         insta::assert_snapshot!("code", code);
     });
+}
+
+/// Snapshots whose fixture or spec version is gone are rejected, so none lingers unreviewed.
+#[test]
+fn no_unreferenced_snapshots() {
+    let tests = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let specs = tests.join("../../specs");
+    for entry in std::fs::read_dir(tests.join("snapshots")).expect("snapshots exist") {
+        let name = entry
+            .expect("readable entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        if !name.ends_with(".snap") {
+            continue;
+        }
+        let referenced = if let Some(rest) = name.strip_prefix("fixtures__") {
+            rest.split_once('@')
+                .and_then(|(_, file)| file.strip_suffix(".snap"))
+                .is_some_and(|file| tests.join("fixtures").join(file).is_file())
+        } else if let Some(rest) = name.strip_prefix("cartesia__surface@") {
+            rest.strip_suffix(".snap")
+                .is_some_and(|version| specs.join(version).join("api.yml").is_file())
+        } else {
+            false
+        };
+        assert!(
+            referenced,
+            "snapshot {name} belongs to no fixture or spec version; delete it"
+        );
+    }
 }

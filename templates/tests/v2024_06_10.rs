@@ -47,7 +47,9 @@ fn assert_standard_headers(request: &wiremock::Request) {
 
 /// A 192-dimensional embedding whose values survive a JSON round trip exactly.
 fn embedding() -> Vec<f64> {
-    (0..192u32).map(|i| f64::from(i % 17) * 0.0625 - 0.5).collect()
+    (0..192u32)
+        .map(|i| f64::from(i % 17) * 0.0625 - 0.5)
+        .collect()
 }
 
 /// A voice as the `Voice` schema describes it.
@@ -73,7 +75,9 @@ async fn access_token_sends_version_key_and_exact_body() {
         .and(header("Cartesia-Version", VERSION))
         .and(header("X-API-Key", KEY))
         .and(header("content-type", "application/json"))
-        .and(body_json(json!({"grants": {"tts": true}, "expires_in": 600})))
+        .and(body_json(
+            json!({"grants": {"tts": true}, "expires_in": 600}),
+        ))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"token": "eyJhbGciOi.tok"})))
         .expect(1)
         .mount(&server)
@@ -104,7 +108,10 @@ async fn voices_list_decodes_a_bare_array() {
     let mut owned = voice_json("a0e99841-438c-4a64-b679-ae501e7d6091", "en");
     owned["user_id"] = json!("user_2abc");
     owned["is_public"] = json!(false);
-    let body = json!([owned, voice_json("fb26447f-308b-471e-8b00-8e9f04284eb5", "de")]);
+    let body = json!([
+        owned,
+        voice_json("fb26447f-308b-471e-8b00-8e9f04284eb5", "de")
+    ]);
     Mock::given(method("GET"))
         .and(path("/voices"))
         .respond_with(ResponseTemplate::new(200).set_body_json(body))
@@ -126,7 +133,11 @@ async fn voices_list_decodes_a_bare_array() {
 
     let sent = only_request(&server).await;
     assert_standard_headers(&sent);
-    assert_eq!(sent.url.query(), None, "this version has no list parameters");
+    assert_eq!(
+        sent.url.query(),
+        None,
+        "this version has no list parameters"
+    );
 }
 
 #[tokio::test]

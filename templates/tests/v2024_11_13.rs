@@ -48,7 +48,9 @@ fn assert_standard_headers(request: &wiremock::Request) {
 
 /// A 192-dimensional embedding whose values survive a JSON round trip exactly.
 fn embedding() -> Vec<f64> {
-    (0..192u32).map(|i| f64::from(i % 13) * 0.125 - 0.75).collect()
+    (0..192u32)
+        .map(|i| f64::from(i % 13) * 0.125 - 0.75)
+        .collect()
 }
 
 /// A voice as the `Voice` schema describes it, without the expandable fields.
@@ -72,7 +74,9 @@ async fn access_token_sends_version_key_and_exact_body() {
         .and(header("Cartesia-Version", VERSION))
         .and(header("X-API-Key", KEY))
         .and(header("content-type", "application/json"))
-        .and(body_json(json!({"grants": {"tts": true}, "expires_in": 600})))
+        .and(body_json(
+            json!({"grants": {"tts": true}, "expires_in": 600}),
+        ))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"token": "eyJhbGciOi.tok"})))
         .expect(1)
         .mount(&server)
@@ -129,7 +133,10 @@ async fn voices_list_sends_query_and_decodes_page() {
         .starting_after("voice_abc123")
         .is_owner(false)
         .gender(GenderPresentation::Feminine)
-        .expand(vec![VoiceExpandOptions::Embedding, VoiceExpandOptions::IsStarred])
+        .expand(vec![
+            VoiceExpandOptions::Embedding,
+            VoiceExpandOptions::IsStarred,
+        ])
         .await
         .expect("page");
     assert!(page.has_more);
@@ -258,9 +265,10 @@ fn unknown_output_format_container_is_kept_as_json() {
     assert_eq!(format, OutputFormat::Unknown(raw.clone()));
     assert_eq!(serde_json::to_value(&format).expect("serializes"), raw);
 
-    let known: OutputFormat =
-        serde_json::from_value(json!({"container": "mp3", "sample_rate": 44100, "bit_rate": 128000}))
-            .expect("decodes");
+    let known: OutputFormat = serde_json::from_value(
+        json!({"container": "mp3", "sample_rate": 44100, "bit_rate": 128000}),
+    )
+    .expect("decodes");
     match known {
         OutputFormat::Mp3(mp3) => assert_eq!((mp3.sample_rate, mp3.bit_rate), (44100, 128000)),
         other => panic!("expected the mp3 variant, got {other:?}"),
@@ -307,12 +315,23 @@ async fn malformed_success_body_becomes_decode_error() {
         .respond_with(ResponseTemplate::new(200).set_body_raw(wrong_shape, "application/json"))
         .mount(&server)
         .await;
-    let err = client(&server).voices().list().await.expect_err("bad shape");
+    let err = client(&server)
+        .voices()
+        .list()
+        .await
+        .expect_err("bad shape");
     match err {
-        Error::Decode { status, body, source } => {
+        Error::Decode {
+            status,
+            body,
+            source,
+        } => {
             assert_eq!(status, reqwest::StatusCode::OK);
             assert_eq!(body, wrong_shape);
-            assert!(source.to_string().contains("missing field `data`"), "{source}");
+            assert!(
+                source.to_string().contains("missing field `data`"),
+                "{source}"
+            );
         }
         other => panic!("expected Error::Decode, got {other:?}"),
     }

@@ -288,6 +288,7 @@ impl TranscriptionResponse {
 }
 
 /// The server sends transcription results, control messages, or error messages. Each message has a `type` field to distinguish between different message types.
+///
 /// Told apart by the `type` property.
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 #[non_exhaustive]
@@ -722,8 +723,11 @@ impl WebSocketBaseResponse {
     }
 
     /// Sets `context_id`.
-    pub fn context_id(mut self, value: ContextId) -> Self {
-        self.context_id = ::std::option::Option::Some(value);
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
         self
     }
 }
@@ -871,8 +875,11 @@ impl WebSocketErrorResponse {
     }
 
     /// Sets `context_id`.
-    pub fn context_id(mut self, value: ContextId) -> Self {
-        self.context_id = ::std::option::Option::Some(value);
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
         self
     }
 }
@@ -912,8 +919,11 @@ impl WebSocketChunkResponse {
     }
 
     /// Sets `context_id`.
-    pub fn context_id(mut self, value: ContextId) -> Self {
-        self.context_id = ::std::option::Option::Some(value);
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
         self
     }
 }
@@ -947,8 +957,11 @@ impl WebSocketTimestampsResponse {
     }
 
     /// Sets `context_id`.
-    pub fn context_id(mut self, value: ContextId) -> Self {
-        self.context_id = ::std::option::Option::Some(value);
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
         self
     }
 
@@ -988,8 +1001,11 @@ impl WebSocketPhonemeTimestampsResponse {
     }
 
     /// Sets `context_id`.
-    pub fn context_id(mut self, value: ContextId) -> Self {
-        self.context_id = ::std::option::Option::Some(value);
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
         self
     }
 
@@ -1056,8 +1072,11 @@ impl WebSocketTtsOutput {
     }
 
     /// Sets `context_id`.
-    pub fn context_id(mut self, value: ContextId) -> Self {
-        self.context_id = ::std::option::Option::Some(value);
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
         self
     }
 
@@ -1189,8 +1208,11 @@ impl WebSocketFlushDoneResponse {
     }
 
     /// Sets `context_id`.
-    pub fn context_id(mut self, value: ContextId) -> Self {
-        self.context_id = ::std::option::Option::Some(value);
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
         self
     }
 }
@@ -1212,8 +1234,14 @@ pub struct CancelContextRequest {
 
 impl CancelContextRequest {
     /// Creates a value from its required fields; optional fields start unset.
-    pub fn new(context_id: ContextId, cancel: bool) -> Self {
-        Self { context_id, cancel }
+    pub fn new(
+        context_id: impl ::std::convert::Into<::std::string::String>,
+        cancel: bool,
+    ) -> Self {
+        Self {
+            context_id: context_id.into(),
+            cancel,
+        }
     }
 }
 
@@ -1312,8 +1340,11 @@ impl GenerationRequest {
     }
 
     /// Sets `context_id`.
-    pub fn context_id(mut self, value: ContextId) -> Self {
-        self.context_id = ::std::option::Option::Some(value);
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
         self
     }
 
@@ -1781,8 +1812,11 @@ impl TtssseRequest {
     }
 
     /// Sets `context_id`.
-    pub fn context_id(mut self, value: ContextId) -> Self {
-        self.context_id = ::std::option::Option::Some(value);
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
         self
     }
 }
@@ -2348,10 +2382,13 @@ pub struct TtsRequestIdSpecifier {
 
 impl TtsRequestIdSpecifier {
     /// Creates a value from its required fields; optional fields start unset.
-    pub fn new(mode: TtsRequestIdSpecifierMode, id: VoiceId) -> Self {
+    pub fn new(
+        mode: TtsRequestIdSpecifierMode,
+        id: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         Self {
             mode,
-            id,
+            id: id.into(),
             experimental_controls: ::std::option::Option::None,
         }
     }
@@ -2971,7 +3008,7 @@ pub struct Voice {
 impl Voice {
     /// Creates a value from its required fields; optional fields start unset.
     pub fn new(
-        id: VoiceId,
+        id: impl ::std::convert::Into<::std::string::String>,
         is_public: bool,
         name: impl ::std::convert::Into<::std::string::String>,
         description: impl ::std::convert::Into<::std::string::String>,
@@ -2980,7 +3017,7 @@ impl Voice {
         language: SupportedLanguage,
     ) -> Self {
         Self {
-            id,
+            id: id.into(),
             user_id: ::std::option::Option::None,
             is_public,
             name: name.into(),
@@ -3027,7 +3064,7 @@ pub struct VoiceMetadata {
 impl VoiceMetadata {
     /// Creates a value from its required fields; optional fields start unset.
     pub fn new(
-        id: VoiceId,
+        id: impl ::std::convert::Into<::std::string::String>,
         user_id: impl ::std::convert::Into<::std::string::String>,
         is_public: bool,
         name: impl ::std::convert::Into<::std::string::String>,
@@ -3036,7 +3073,7 @@ impl VoiceMetadata {
         language: SupportedLanguage,
     ) -> Self {
         Self {
-            id,
+            id: id.into(),
             user_id: user_id.into(),
             is_public,
             name: name.into(),
@@ -3090,8 +3127,11 @@ impl CreateVoiceRequest {
     }
 
     /// Sets `base_voice_id`.
-    pub fn base_voice_id(mut self, value: BaseVoiceId) -> Self {
-        self.base_voice_id = ::std::option::Option::Some(value);
+    pub fn base_voice_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.base_voice_id = ::std::option::Option::Some(value.into());
         self
     }
 }
@@ -3808,8 +3848,11 @@ pub struct IdSpecifier {
 
 impl IdSpecifier {
     /// Creates a value from its required fields; optional fields start unset.
-    pub fn new(id: VoiceId, weight: Weight) -> Self {
-        Self { id, weight }
+    pub fn new(
+        id: impl ::std::convert::Into<::std::string::String>,
+        weight: Weight,
+    ) -> Self {
+        Self { id: id.into(), weight }
     }
 }
 

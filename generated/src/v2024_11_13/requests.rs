@@ -261,28 +261,22 @@ impl<'a> VoicesList<'a> {
             .client
             .request(::reqwest::Method::GET, "/voices", &[&["ApiKeyAuth"]]);
         request = request.header("Cartesia-Version", super::API_VERSION);
-        if let ::std::option::Option::Some(values) = &self.limit {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.limit {
             request = request.query("limit", &value.to_string());
         }
-        if let ::std::option::Option::Some(values) = &self.starting_after {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.starting_after {
             request = request.query("starting_after", value.as_str());
         }
-        if let ::std::option::Option::Some(values) = &self.ending_before {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.ending_before {
             request = request.query("ending_before", value.as_str());
         }
-        if let ::std::option::Option::Some(values) = &self.is_owner {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.is_owner {
             request = request.query("is_owner", &value.to_string());
         }
-        if let ::std::option::Option::Some(values) = &self.is_starred {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.is_starred {
             request = request.query("is_starred", &value.to_string());
         }
-        if let ::std::option::Option::Some(values) = &self.gender {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.gender {
             request = request.query("gender", value.as_str());
         }
         if let ::std::option::Option::Some(values) = &self.expand {

@@ -473,6 +473,7 @@ impl TranscriptionResponse {
 }
 
 /// The server sends transcription results, control messages, or error messages. Each message has a `type` field to distinguish between different message types.
+///
 /// Told apart by the `type` property.
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 #[non_exhaustive]
@@ -907,8 +908,11 @@ impl WebSocketBaseResponse {
     }
 
     /// Sets `context_id`.
-    pub fn context_id(mut self, value: ContextId) -> Self {
-        self.context_id = ::std::option::Option::Some(value);
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
         self
     }
 }
@@ -1056,8 +1060,11 @@ impl WebSocketErrorResponse {
     }
 
     /// Sets `context_id`.
-    pub fn context_id(mut self, value: ContextId) -> Self {
-        self.context_id = ::std::option::Option::Some(value);
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
         self
     }
 }
@@ -1097,8 +1104,11 @@ impl WebSocketChunkResponse {
     }
 
     /// Sets `context_id`.
-    pub fn context_id(mut self, value: ContextId) -> Self {
-        self.context_id = ::std::option::Option::Some(value);
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
         self
     }
 }
@@ -1132,8 +1142,11 @@ impl WebSocketTimestampsResponse {
     }
 
     /// Sets `context_id`.
-    pub fn context_id(mut self, value: ContextId) -> Self {
-        self.context_id = ::std::option::Option::Some(value);
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
         self
     }
 
@@ -1173,8 +1186,11 @@ impl WebSocketPhonemeTimestampsResponse {
     }
 
     /// Sets `context_id`.
-    pub fn context_id(mut self, value: ContextId) -> Self {
-        self.context_id = ::std::option::Option::Some(value);
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
         self
     }
 
@@ -1241,8 +1257,11 @@ impl WebSocketTtsOutput {
     }
 
     /// Sets `context_id`.
-    pub fn context_id(mut self, value: ContextId) -> Self {
-        self.context_id = ::std::option::Option::Some(value);
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
         self
     }
 
@@ -1374,8 +1393,11 @@ impl WebSocketFlushDoneResponse {
     }
 
     /// Sets `context_id`.
-    pub fn context_id(mut self, value: ContextId) -> Self {
-        self.context_id = ::std::option::Option::Some(value);
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
         self
     }
 }
@@ -1397,8 +1419,14 @@ pub struct CancelContextRequest {
 
 impl CancelContextRequest {
     /// Creates a value from its required fields; optional fields start unset.
-    pub fn new(context_id: ContextId, cancel: bool) -> Self {
-        Self { context_id, cancel }
+    pub fn new(
+        context_id: impl ::std::convert::Into<::std::string::String>,
+        cancel: bool,
+    ) -> Self {
+        Self {
+            context_id: context_id.into(),
+            cancel,
+        }
     }
 }
 
@@ -1497,8 +1525,11 @@ impl GenerationRequest {
     }
 
     /// Sets `context_id`.
-    pub fn context_id(mut self, value: ContextId) -> Self {
-        self.context_id = ::std::option::Option::Some(value);
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
         self
     }
 
@@ -1966,8 +1997,11 @@ impl TtssseRequest {
     }
 
     /// Sets `context_id`.
-    pub fn context_id(mut self, value: ContextId) -> Self {
-        self.context_id = ::std::option::Option::Some(value);
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
         self
     }
 }
@@ -2533,10 +2567,13 @@ pub struct TtsRequestIdSpecifier {
 
 impl TtsRequestIdSpecifier {
     /// Creates a value from its required fields; optional fields start unset.
-    pub fn new(mode: TtsRequestIdSpecifierMode, id: VoiceId) -> Self {
+    pub fn new(
+        mode: TtsRequestIdSpecifierMode,
+        id: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         Self {
             mode,
-            id,
+            id: id.into(),
             experimental_controls: ::std::option::Option::None,
         }
     }
@@ -3158,7 +3195,7 @@ pub struct Voice {
 impl Voice {
     /// Creates a value from its required fields; optional fields start unset.
     pub fn new(
-        id: VoiceId,
+        id: impl ::std::convert::Into<::std::string::String>,
         is_owner: bool,
         name: impl ::std::convert::Into<::std::string::String>,
         description: impl ::std::convert::Into<::std::string::String>,
@@ -3166,7 +3203,7 @@ impl Voice {
         language: SupportedLanguage,
     ) -> Self {
         Self {
-            id,
+            id: id.into(),
             is_owner,
             name: name.into(),
             description: description.into(),
@@ -3216,7 +3253,7 @@ pub struct VoiceMetadata {
 impl VoiceMetadata {
     /// Creates a value from its required fields; optional fields start unset.
     pub fn new(
-        id: VoiceId,
+        id: impl ::std::convert::Into<::std::string::String>,
         user_id: impl ::std::convert::Into<::std::string::String>,
         is_public: bool,
         name: impl ::std::convert::Into<::std::string::String>,
@@ -3225,7 +3262,7 @@ impl VoiceMetadata {
         language: SupportedLanguage,
     ) -> Self {
         Self {
-            id,
+            id: id.into(),
             user_id: user_id.into(),
             is_public,
             name: name.into(),
@@ -3265,8 +3302,11 @@ impl GetVoicesResponse {
     }
 
     /// Sets `next_page`.
-    pub fn next_page(mut self, value: VoiceId) -> Self {
-        self.next_page = ::std::option::Option::Some(value);
+    pub fn next_page(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.next_page = ::std::option::Option::Some(value.into());
         self
     }
 }
@@ -3314,8 +3354,11 @@ impl CreateVoiceRequest {
     }
 
     /// Sets `base_voice_id`.
-    pub fn base_voice_id(mut self, value: BaseVoiceId) -> Self {
-        self.base_voice_id = ::std::option::Option::Some(value);
+    pub fn base_voice_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.base_voice_id = ::std::option::Option::Some(value.into());
         self
     }
 }
@@ -4180,8 +4223,11 @@ pub struct IdSpecifier {
 
 impl IdSpecifier {
     /// Creates a value from its required fields; optional fields start unset.
-    pub fn new(id: VoiceId, weight: Weight) -> Self {
-        Self { id, weight }
+    pub fn new(
+        id: impl ::std::convert::Into<::std::string::String>,
+        weight: Weight,
+    ) -> Self {
+        Self { id: id.into(), weight }
     }
 }
 

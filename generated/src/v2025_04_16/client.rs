@@ -591,8 +591,11 @@ impl<'a> VoicesClient<'a> {
     /// Get Voice
     ///
     /// `GET /voices/{id}` (`voices_get`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
-    pub fn get(&self, id: super::types::VoiceId) -> super::requests::VoicesGet<'a> {
-        super::requests::VoicesGet::new(self.client, id)
+    pub fn get(
+        &self,
+        id: impl ::std::convert::Into<::std::string::String>,
+    ) -> super::requests::VoicesGet<'a> {
+        super::requests::VoicesGet::new(self.client, id.into())
     }
 
     /// Delete Voice
@@ -600,9 +603,9 @@ impl<'a> VoicesClient<'a> {
     /// `DELETE /voices/{id}` (`voices_delete`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
     pub fn delete(
         &self,
-        id: super::types::VoiceId,
+        id: impl ::std::convert::Into<::std::string::String>,
     ) -> super::requests::VoicesDelete<'a> {
-        super::requests::VoicesDelete::new(self.client, id)
+        super::requests::VoicesDelete::new(self.client, id.into())
     }
 
     /// Update Voice
@@ -612,10 +615,10 @@ impl<'a> VoicesClient<'a> {
     /// `PATCH /voices/{id}` (`voices_update`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
     pub fn update(
         &self,
-        id: super::types::VoiceId,
+        id: impl ::std::convert::Into<::std::string::String>,
         body: &'a super::types::UpdateVoiceRequest,
     ) -> super::requests::VoicesUpdate<'a> {
-        super::requests::VoicesUpdate::new(self.client, id, body)
+        super::requests::VoicesUpdate::new(self.client, id.into(), body)
     }
 
     /// Localize Voice

@@ -287,24 +287,19 @@ impl<'a> AgentsListCalls<'a> {
             .request(::reqwest::Method::GET, "/agents/calls", &[&["APIKeyAuth"]]);
         request = request.header("Cartesia-Version", super::API_VERSION);
         {
-            let values = &self.agent_id;
-            let value = values;
+            let value = &self.agent_id;
             request = request.query("agent_id", value.as_str());
         }
-        if let ::std::option::Option::Some(values) = &self.expand {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.expand {
             request = request.query("expand", value.as_str());
         }
-        if let ::std::option::Option::Some(values) = &self.starting_after {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.starting_after {
             request = request.query("starting_after", value.as_str());
         }
-        if let ::std::option::Option::Some(values) = &self.ending_before {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.ending_before {
             request = request.query("ending_before", value.as_str());
         }
-        if let ::std::option::Option::Some(values) = &self.limit {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.limit {
             request = request.query("limit", &value.to_string());
         }
         request.send_json().await
@@ -502,12 +497,10 @@ impl<'a> AgentsListMetrics<'a> {
             .client
             .request(::reqwest::Method::GET, "/agents/metrics", &[&["APIKeyAuth"]]);
         request = request.header("Cartesia-Version", super::API_VERSION);
-        if let ::std::option::Option::Some(values) = &self.starting_after {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.starting_after {
             request = request.query("starting_after", value.as_str());
         }
-        if let ::std::option::Option::Some(values) = &self.limit {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.limit {
             request = request.query("limit", &value.to_string());
         }
         request.send_json().await
@@ -724,32 +717,25 @@ impl<'a> AgentsListMetricResults<'a> {
                 &[&["APIKeyAuth"]],
             );
         request = request.header("Cartesia-Version", super::API_VERSION);
-        if let ::std::option::Option::Some(values) = &self.agent_id {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.agent_id {
             request = request.query("agent_id", value.as_str());
         }
-        if let ::std::option::Option::Some(values) = &self.deployment_id {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.deployment_id {
             request = request.query("deployment_id", value.as_str());
         }
-        if let ::std::option::Option::Some(values) = &self.metric_id {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.metric_id {
             request = request.query("metric_id", value.as_str());
         }
-        if let ::std::option::Option::Some(values) = &self.call_id {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.call_id {
             request = request.query("call_id", value.as_str());
         }
-        if let ::std::option::Option::Some(values) = &self.starting_after {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.starting_after {
             request = request.query("starting_after", value.as_str());
         }
-        if let ::std::option::Option::Some(values) = &self.ending_before {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.ending_before {
             request = request.query("ending_before", value.as_str());
         }
-        if let ::std::option::Option::Some(values) = &self.limit {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.limit {
             request = request.query("limit", &value.to_string());
         }
         request.send_json().await
@@ -883,32 +869,25 @@ impl<'a> AgentsExportMetricResults<'a> {
                 &[&["APIKeyAuth"]],
             );
         request = request.header("Cartesia-Version", super::API_VERSION);
-        if let ::std::option::Option::Some(values) = &self.agent_id {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.agent_id {
             request = request.query("agent_id", value.as_str());
         }
-        if let ::std::option::Option::Some(values) = &self.deployment_id {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.deployment_id {
             request = request.query("deployment_id", value.as_str());
         }
-        if let ::std::option::Option::Some(values) = &self.metric_id {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.metric_id {
             request = request.query("metric_id", value.as_str());
         }
-        if let ::std::option::Option::Some(values) = &self.call_id {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.call_id {
             request = request.query("call_id", value.as_str());
         }
-        if let ::std::option::Option::Some(values) = &self.starting_after {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.starting_after {
             request = request.query("starting_after", value.as_str());
         }
-        if let ::std::option::Option::Some(values) = &self.ending_before {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.ending_before {
             request = request.query("ending_before", value.as_str());
         }
-        if let ::std::option::Option::Some(values) = &self.limit {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.limit {
             request = request.query("limit", &value.to_string());
         }
         request.send_empty().await
@@ -1255,16 +1234,13 @@ impl<'a> DatasetsList<'a> {
             .client
             .request(::reqwest::Method::GET, "/datasets/", &[&["APIKeyAuth"]]);
         request = request.header("Cartesia-Version", super::API_VERSION);
-        if let ::std::option::Option::Some(values) = &self.limit {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.limit {
             request = request.query("limit", &value.to_string());
         }
-        if let ::std::option::Option::Some(values) = &self.starting_after {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.starting_after {
             request = request.query("starting_after", value.as_str());
         }
-        if let ::std::option::Option::Some(values) = &self.ending_before {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.ending_before {
             request = request.query("ending_before", value.as_str());
         }
         request.send_json().await
@@ -1524,16 +1500,13 @@ impl<'a> DatasetsListFiles<'a> {
             .client
             .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]]);
         request = request.header("Cartesia-Version", super::API_VERSION);
-        if let ::std::option::Option::Some(values) = &self.limit {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.limit {
             request = request.query("limit", &value.to_string());
         }
-        if let ::std::option::Option::Some(values) = &self.starting_after {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.starting_after {
             request = request.query("starting_after", value.as_str());
         }
-        if let ::std::option::Option::Some(values) = &self.ending_before {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.ending_before {
             request = request.query("ending_before", value.as_str());
         }
         request.send_json().await
@@ -1663,16 +1636,13 @@ impl<'a> FineTunesList<'a> {
             .client
             .request(::reqwest::Method::GET, "/fine-tunes/", &[&["APIKeyAuth"]]);
         request = request.header("Cartesia-Version", super::API_VERSION);
-        if let ::std::option::Option::Some(values) = &self.limit {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.limit {
             request = request.query("limit", &value.to_string());
         }
-        if let ::std::option::Option::Some(values) = &self.starting_after {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.starting_after {
             request = request.query("starting_after", value.as_str());
         }
-        if let ::std::option::Option::Some(values) = &self.ending_before {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.ending_before {
             request = request.query("ending_before", value.as_str());
         }
         request.send_json().await
@@ -1888,16 +1858,13 @@ impl<'a> FineTunesListVoices<'a> {
             .client
             .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]]);
         request = request.header("Cartesia-Version", super::API_VERSION);
-        if let ::std::option::Option::Some(values) = &self.limit {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.limit {
             request = request.query("limit", &value.to_string());
         }
-        if let ::std::option::Option::Some(values) = &self.starting_after {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.starting_after {
             request = request.query("starting_after", value.as_str());
         }
-        if let ::std::option::Option::Some(values) = &self.ending_before {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.ending_before {
             request = request.query("ending_before", value.as_str());
         }
         request.send_json().await
@@ -1984,16 +1951,13 @@ impl<'a> PronunciationDictsList<'a> {
                 &[&["APIKeyAuth"]],
             );
         request = request.header("Cartesia-Version", super::API_VERSION);
-        if let ::std::option::Option::Some(values) = &self.limit {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.limit {
             request = request.query("limit", &value.to_string());
         }
-        if let ::std::option::Option::Some(values) = &self.starting_after {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.starting_after {
             request = request.query("starting_after", value.as_str());
         }
-        if let ::std::option::Option::Some(values) = &self.ending_before {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.ending_before {
             request = request.query("ending_before", value.as_str());
         }
         request.send_json().await
@@ -2423,28 +2387,22 @@ impl<'a> VoicesList<'a> {
             .client
             .request(::reqwest::Method::GET, "/voices", &[&["APIKeyAuth"]]);
         request = request.header("Cartesia-Version", super::API_VERSION);
-        if let ::std::option::Option::Some(values) = &self.limit {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.limit {
             request = request.query("limit", &value.to_string());
         }
-        if let ::std::option::Option::Some(values) = &self.starting_after {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.starting_after {
             request = request.query("starting_after", value.as_str());
         }
-        if let ::std::option::Option::Some(values) = &self.ending_before {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.ending_before {
             request = request.query("ending_before", value.as_str());
         }
-        if let ::std::option::Option::Some(values) = &self.is_owner {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.is_owner {
             request = request.query("is_owner", &value.to_string());
         }
-        if let ::std::option::Option::Some(values) = &self.is_starred {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.is_starred {
             request = request.query("is_starred", &value.to_string());
         }
-        if let ::std::option::Option::Some(values) = &self.gender {
-            let value = values;
+        if let ::std::option::Option::Some(value) = &self.gender {
             request = request.query("gender", value.as_str());
         }
         if let ::std::option::Option::Some(values) = &self.expand {

@@ -469,7 +469,7 @@ impl AgentSummary {
         name: impl ::std::convert::Into<::std::string::String>,
         created_at: ::chrono::DateTime<::chrono::Utc>,
         updated_at: ::chrono::DateTime<::chrono::Utc>,
-        tts_voice: VoiceId,
+        tts_voice: impl ::std::convert::Into<::std::string::String>,
         tts_language: impl ::std::convert::Into<::std::string::String>,
         has_text_to_agent_run: bool,
         deployment_count: i64,
@@ -480,7 +480,7 @@ impl AgentSummary {
             description: ::std::option::Option::None,
             created_at,
             updated_at,
-            tts_voice,
+            tts_voice: tts_voice.into(),
             tts_language: tts_language.into(),
             webhook_id: ::std::option::Option::None,
             deleted_at: ::std::option::Option::None,
@@ -1278,8 +1278,11 @@ impl UpdateAgentRequest {
     }
 
     /// Sets `tts_voice`.
-    pub fn tts_voice(mut self, value: VoiceId) -> Self {
-        self.tts_voice = ::std::option::Option::Some(value);
+    pub fn tts_voice(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.tts_voice = ::std::option::Option::Some(value.into());
         self
     }
 
@@ -2293,6 +2296,7 @@ impl TranscriptionResponse {
 }
 
 /// The server sends transcription results, control messages, or error messages. Each message has a `type` field to distinguish between different message types.
+///
 /// Told apart by the `type` property.
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
 #[non_exhaustive]
@@ -2727,8 +2731,11 @@ impl WebSocketBaseResponse {
     }
 
     /// Sets `context_id`.
-    pub fn context_id(mut self, value: ContextId) -> Self {
-        self.context_id = ::std::option::Option::Some(value);
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
         self
     }
 }
@@ -2876,8 +2883,11 @@ impl WebSocketErrorResponse {
     }
 
     /// Sets `context_id`.
-    pub fn context_id(mut self, value: ContextId) -> Self {
-        self.context_id = ::std::option::Option::Some(value);
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
         self
     }
 }
@@ -2917,8 +2927,11 @@ impl WebSocketChunkResponse {
     }
 
     /// Sets `context_id`.
-    pub fn context_id(mut self, value: ContextId) -> Self {
-        self.context_id = ::std::option::Option::Some(value);
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
         self
     }
 }
@@ -2952,8 +2965,11 @@ impl WebSocketTimestampsResponse {
     }
 
     /// Sets `context_id`.
-    pub fn context_id(mut self, value: ContextId) -> Self {
-        self.context_id = ::std::option::Option::Some(value);
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
         self
     }
 
@@ -2993,8 +3009,11 @@ impl WebSocketPhonemeTimestampsResponse {
     }
 
     /// Sets `context_id`.
-    pub fn context_id(mut self, value: ContextId) -> Self {
-        self.context_id = ::std::option::Option::Some(value);
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
         self
     }
 
@@ -3061,8 +3080,11 @@ impl WebSocketTtsOutput {
     }
 
     /// Sets `context_id`.
-    pub fn context_id(mut self, value: ContextId) -> Self {
-        self.context_id = ::std::option::Option::Some(value);
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
         self
     }
 
@@ -3194,8 +3216,11 @@ impl WebSocketFlushDoneResponse {
     }
 
     /// Sets `context_id`.
-    pub fn context_id(mut self, value: ContextId) -> Self {
-        self.context_id = ::std::option::Option::Some(value);
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
         self
     }
 }
@@ -3217,8 +3242,14 @@ pub struct CancelContextRequest {
 
 impl CancelContextRequest {
     /// Creates a value from its required fields; optional fields start unset.
-    pub fn new(context_id: ContextId, cancel: bool) -> Self {
-        Self { context_id, cancel }
+    pub fn new(
+        context_id: impl ::std::convert::Into<::std::string::String>,
+        cancel: bool,
+    ) -> Self {
+        Self {
+            context_id: context_id.into(),
+            cancel,
+        }
     }
 }
 
@@ -3323,8 +3354,11 @@ impl GenerationRequest {
     }
 
     /// Sets `context_id`.
-    pub fn context_id(mut self, value: ContextId) -> Self {
-        self.context_id = ::std::option::Option::Some(value);
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
         self
     }
 
@@ -3947,8 +3981,11 @@ impl TtssseRequest {
     }
 
     /// Sets `context_id`.
-    pub fn context_id(mut self, value: ContextId) -> Self {
-        self.context_id = ::std::option::Option::Some(value);
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
         self
     }
 }
@@ -4437,8 +4474,11 @@ pub struct TtsRequestVoiceSpecifier {
 
 impl TtsRequestVoiceSpecifier {
     /// Creates a value from its required fields; optional fields start unset.
-    pub fn new(mode: TtsRequestVoiceSpecifierMode, id: VoiceId) -> Self {
-        Self { mode, id }
+    pub fn new(
+        mode: TtsRequestVoiceSpecifierMode,
+        id: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self { mode, id: id.into() }
     }
 }
 
@@ -4621,7 +4661,7 @@ pub struct Voice {
 impl Voice {
     /// Creates a value from its required fields; optional fields start unset.
     pub fn new(
-        id: VoiceId,
+        id: impl ::std::convert::Into<::std::string::String>,
         is_owner: bool,
         is_public: bool,
         name: impl ::std::convert::Into<::std::string::String>,
@@ -4630,7 +4670,7 @@ impl Voice {
         language: SupportedLanguage,
     ) -> Self {
         Self {
-            id,
+            id: id.into(),
             is_owner,
             is_public,
             name: name.into(),
@@ -4681,7 +4721,7 @@ pub struct VoiceMetadata {
 impl VoiceMetadata {
     /// Creates a value from its required fields; optional fields start unset.
     pub fn new(
-        id: VoiceId,
+        id: impl ::std::convert::Into<::std::string::String>,
         user_id: impl ::std::convert::Into<::std::string::String>,
         is_public: bool,
         name: impl ::std::convert::Into<::std::string::String>,
@@ -4690,7 +4730,7 @@ impl VoiceMetadata {
         language: SupportedLanguage,
     ) -> Self {
         Self {
-            id,
+            id: id.into(),
             user_id: user_id.into(),
             is_public,
             name: name.into(),
@@ -4730,8 +4770,11 @@ impl GetVoicesResponse {
     }
 
     /// Sets `next_page`.
-    pub fn next_page(mut self, value: VoiceId) -> Self {
-        self.next_page = ::std::option::Option::Some(value);
+    pub fn next_page(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.next_page = ::std::option::Option::Some(value.into());
         self
     }
 }
@@ -5563,7 +5606,10 @@ pub struct IdSpecifier {
 
 impl IdSpecifier {
     /// Creates a value from its required fields; optional fields start unset.
-    pub fn new(id: VoiceId, weight: Weight) -> Self {
-        Self { id, weight }
+    pub fn new(
+        id: impl ::std::convert::Into<::std::string::String>,
+        weight: Weight,
+    ) -> Self {
+        Self { id: id.into(), weight }
     }
 }

@@ -32,6 +32,11 @@ pub(super) fn module_root(ctx: &Context<'_>) -> TokenStream {
         };
         quote!(crate::runtime::SecurityScheme { name: #name, location: #location })
     });
+    let reexport_types = (!api.types.is_empty()).then(|| {
+        quote!(
+            pub use types::*;
+        )
+    });
     quote! {
         #doc
 
@@ -40,7 +45,7 @@ pub(super) fn module_root(ctx: &Context<'_>) -> TokenStream {
         pub mod types;
 
         pub use client::*;
-        pub use types::*;
+        #reexport_types
 
         /// The API version this module was generated for.
         pub const API_VERSION: &str = #version;
@@ -100,8 +105,12 @@ pub(super) fn client(ctx: &Context<'_>) -> TokenStream {
         .iter()
         .filter(|g| g.accessor.is_none())
         .flat_map(|g| &g.operations)
-        .map(|op| method(op, quote!(&self.inner), quote!('_)));
-    let sub_clients = api.groups.iter().filter_map(sub_client);
+        .map(|op| method(ctx, op, quote!(&self.inner), quote!('_)));
+    let sub_clients = api.groups.iter().filter_map(|group| sub_client(ctx, group));
+    let unused = api
+        .groups
+        .is_empty()
+        .then(|| quote!(#[allow(dead_code, reason = "the API has no operations")]));
     quote! {
         //! The client and its sub-clients.
 
@@ -120,6 +129,7 @@ pub(super) fn client(ctx: &Context<'_>) -> TokenStream {
         /// The client. Cheap to clone: clones share one connection pool.
         #[derive(::std::fmt::Debug, ::std::clone::Clone)]
         pub struct Client {
+            #unused
             inner: crate::runtime::ApiClient,
         }
 
@@ -137,7 +147,7 @@ pub(super) fn client(ctx: &Context<'_>) -> TokenStream {
     }
 }
 
-fn sub_client(group: &Group) -> Option<TokenStream> {
+fn sub_client(ctx: &Context<'_>, group: &Group) -> Option<TokenStream> {
     let accessor = group.accessor.as_ref()?;
     let client = ident(&accessor.client);
     let mut text = format!("Operations tagged `{}`.", group.wire);
@@ -149,7 +159,7 @@ fn sub_client(group: &Group) -> Option<TokenStream> {
     let methods = group
         .operations
         .iter()
-        .map(|op| method(op, quote!(self.client), quote!('a)));
+        .map(|op| method(ctx, op, quote!(self.client), quote!('a)));
     Some(quote! {
         #doc
         #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::marker::Copy)]
@@ -165,7 +175,12 @@ fn sub_client(group: &Group) -> Option<TokenStream> {
 
 /// The method that starts an operation's request builder. Required parameters and the required
 /// body are arguments; everything optional is a setter on the builder.
-fn method(op: &Operation, client: TokenStream, lifetime: TokenStream) -> TokenStream {
+fn method(
+    ctx: &Context<'_>,
+    op: &Operation,
+    client: TokenStream,
+    lifetime: TokenStream,
+) -> TokenStream {
     let prefix = quote!(super::types::);
     let name = ident(&op.method);
     let builder = ident(&op.builder);
@@ -173,7 +188,7 @@ fn method(op: &Operation, client: TokenStream, lifetime: TokenStream) -> TokenSt
     let mut args = Vec::new();
     for param in op.params.iter().filter(|p| p.required) {
         let arg = ident(&param.name);
-        let (ty, value) = argument(&param.ty, &prefix, &arg);
+        let (ty, value) = argument(ctx, &param.ty, &prefix, &arg);
         params.push(quote!(#arg: #ty));
         args.push(value);
     }

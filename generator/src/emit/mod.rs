@@ -166,18 +166,24 @@ fn scalar_type(scalar: Scalar) -> TokenStream {
     }
 }
 
-/// How a value is taken as an argument: `impl Into<String>` for strings, the value otherwise.
-/// Returns the parameter type and the expression that turns the argument into the stored value.
-pub(crate) fn argument(ty: &Type, prefix: &TokenStream, arg: &Ident) -> (TokenStream, TokenStream) {
+/// How a value is taken as an argument: `impl Into<String>` for strings (aliases of `String`
+/// included), the value otherwise. Returns the parameter type and the expression that turns the
+/// argument into the stored value.
+pub(crate) fn argument(
+    ctx: &Context<'_>,
+    ty: &Type,
+    prefix: &TokenStream,
+    arg: &Ident,
+) -> (TokenStream, TokenStream) {
     match ty {
-        Type::Scalar(Scalar::String) => (
+        Type::Boxed(inner) => {
+            let (param, value) = argument(ctx, inner, prefix, arg);
+            (param, quote!(::std::boxed::Box::new(#value)))
+        }
+        _ if ctx.canonical(ty) == Type::Scalar(Scalar::String) => (
             quote!(impl ::std::convert::Into<::std::string::String>),
             quote!(#arg.into()),
         ),
-        Type::Boxed(inner) => {
-            let (param, value) = argument(inner, prefix, arg);
-            (param, quote!(::std::boxed::Box::new(#value)))
-        }
         other => (rust_type(other, prefix), quote!(#arg)),
     }
 }

@@ -38,7 +38,7 @@ fn builder(ctx: &Context<'_>, op: &Operation) -> TokenStream {
             fields.push(quote! { #field: ::std::option::Option<#ty>, });
             inits.push(quote!(#field: ::std::option::Option::None));
             let value = format_ident!("value");
-            let (param_ty, stored) = argument(&param.ty, &prefix, &value);
+            let (param_ty, stored) = argument(ctx, &param.ty, &prefix, &value);
             let where_ = match param.location {
                 ParamLocation::Path => "path",
                 ParamLocation::Query => "query",
@@ -215,11 +215,11 @@ fn param_step(
         ParamLocation::Header => quote!(header),
         _ => quote!(query),
     };
-    let value = quote!(value);
     let one = |ty: &Type| {
-        let text = text(ctx, ty, &value, true);
+        let text = text(ctx, ty, &quote!(value), true);
         quote! { request = request.#add(#wire, #text); }
     };
+    // Arrays in the query are sent as repeated parameters (`style: form`, `explode: true`).
     let each = match ty {
         Type::List(item) if location == ParamLocation::Query => {
             let inner = match item.as_ref() {
@@ -229,19 +229,27 @@ fn param_step(
                 }
                 other => one(other),
             };
-            quote! { for value in values { #inner } }
+            Some(quote! { for value in values { #inner } })
         }
-        other => {
-            let step = one(other);
-            quote! { let value = values; #step }
-        }
+        _ => None,
     };
-    if required {
-        quote! { { let values = &self.#field; #each } }
-    } else {
-        quote! {
+    match (each, required) {
+        (Some(each), true) => quote! { { let values = &self.#field; #each } },
+        (Some(each), false) => quote! {
             if let ::std::option::Option::Some(values) = &self.#field {
                 #each
+            }
+        },
+        (None, true) => {
+            let step = one(ty);
+            quote! { { let value = &self.#field; #step } }
+        }
+        (None, false) => {
+            let step = one(ty);
+            quote! {
+                if let ::std::option::Option::Some(value) = &self.#field {
+                    #step
+                }
             }
         }
     }

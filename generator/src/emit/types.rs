@@ -19,7 +19,7 @@ fn type_def(ctx: &Context<'_>, def: &TypeDef) -> TokenStream {
     let doc = docs::attrs(def.doc.as_deref());
     let name = ident(&def.name);
     match &def.kind {
-        TypeKind::Struct(s) => structure(doc, &name, s),
+        TypeKind::Struct(s) => structure(ctx, doc, &name, s),
         TypeKind::StringEnum(e) => string_enum(doc, &name, e),
         TypeKind::Tagged(t) => tagged(ctx, doc, &name, t),
         TypeKind::Untagged(u) => untagged(ctx, doc, &name, u),
@@ -39,7 +39,12 @@ fn field_type(field: &Field) -> TokenStream {
     }
 }
 
-fn structure(doc: TokenStream, name: &proc_macro2::Ident, s: &Struct) -> TokenStream {
+fn structure(
+    ctx: &Context<'_>,
+    doc: TokenStream,
+    name: &proc_macro2::Ident,
+    s: &Struct,
+) -> TokenStream {
     let none = TokenStream::new();
     let fields = s.fields.iter().map(|field| {
         let doc = docs::attrs(field.doc.as_deref());
@@ -71,13 +76,13 @@ fn structure(doc: TokenStream, name: &proc_macro2::Ident, s: &Struct) -> TokenSt
     let required: Vec<&Field> = s.fields.iter().filter(|f| f.required).collect();
     let params = required.iter().map(|field| {
         let arg = ident(&field.name);
-        let (param, _) = constructor_argument(field, &arg);
+        let (param, _) = constructor_argument(ctx, field, &arg);
         quote!(#arg: #param)
     });
     let inits = s.fields.iter().map(|field| {
         let rust = ident(&field.name);
         if field.required {
-            let (_, value) = constructor_argument(field, &rust);
+            let (_, value) = constructor_argument(ctx, field, &rust);
             if rust == value.to_string() {
                 quote!(#rust)
             } else {
@@ -94,7 +99,7 @@ fn structure(doc: TokenStream, name: &proc_macro2::Ident, s: &Struct) -> TokenSt
     let setters = s.fields.iter().filter(|f| !f.required).map(|field| {
         let rust = ident(&field.name);
         let value = format_ident!("value");
-        let (param, stored) = argument(&field.ty, &none, &value);
+        let (param, stored) = argument(ctx, &field.ty, &none, &value);
         let doc = docs::lines(&format!("Sets `{}`.", field.wire));
         quote! {
             #doc
@@ -130,12 +135,16 @@ fn structure(doc: TokenStream, name: &proc_macro2::Ident, s: &Struct) -> TokenSt
 }
 
 /// A required field as a constructor argument: nullable ones take an `Option`.
-fn constructor_argument(field: &Field, arg: &proc_macro2::Ident) -> (TokenStream, TokenStream) {
+fn constructor_argument(
+    ctx: &Context<'_>,
+    field: &Field,
+    arg: &proc_macro2::Ident,
+) -> (TokenStream, TokenStream) {
     if field.nullable {
         let ty = field_type(field);
         (ty, quote!(#arg))
     } else {
-        argument(&field.ty, &TokenStream::new(), arg)
+        argument(ctx, &field.ty, &TokenStream::new(), arg)
     }
 }
 
@@ -294,9 +303,11 @@ fn tagged(
         name,
         t.variants.iter().map(|v| (v.name.as_str(), v.ty.as_ref())),
     );
+    let gap = (!doc.is_empty()).then(|| quote!(#[doc = ""]));
     let tag_doc = docs::lines(&format!("Told apart by the `{tag}` property."));
     quote! {
         #doc
+        #gap
         #tag_doc
         #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
         #[non_exhaustive]
@@ -344,11 +355,12 @@ fn untagged(
         let ty = rust_type(&v.ty, &none);
         quote! { #doc #variant(#ty), }
     });
-    let conversions =
-        conversions(ctx, name, u.variants.iter().map(|v| (v.name.as_str(), Some(&v.ty))));
-    let is_open_enum = |ty: &Type| {
-        matches!(ctx.canonical(ty), Type::Named(n) if matches!(ctx.kind(&n), Some(TypeKind::StringEnum(_))))
-    };
+    let conversions = conversions(
+        ctx,
+        name,
+        u.variants.iter().map(|v| (v.name.as_str(), Some(&v.ty))),
+    );
+    let is_open_enum = |ty: &Type| matches!(ctx.canonical(ty), Type::Named(n) if matches!(ctx.kind(&n), Some(TypeKind::StringEnum(_))));
     // Open string enums accept any string, so trying variants in order would let the first one
     // swallow the others' values: known values are matched first, and a string no variant knows
     // is kept whole in the fallback.

@@ -1,0 +1,101 @@
+//! Every fixture's emitted code compiles and passes clippy with `-D warnings`: the fixtures are
+//! assembled into one crate with the real runtime templates, one module each, and checked.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use generator::krate::{self, Version};
+use generator::{Config, load, lower, names};
+
+fn fixture_versions(root: &Path) -> Vec<Version> {
+    let dir = root.join("generator/tests/fixtures");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("fixtures exist")
+        .map(|entry| entry.expect("readable entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "yml"))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|path| {
+            let stem = path
+                .file_stem()
+                .expect("file name")
+                .to_string_lossy()
+                .into_owned();
+            let document = load::load(path).expect("fixture loads");
+            let config = Config {
+                api_version: Some("2024-01-01".to_owned()),
+            };
+            let api = lower(&document, &config).expect("fixture lowers").api;
+            Version {
+                module: names::bare(&names::snake(&stem)).to_owned(),
+                feature: stem.replace('_', "-"),
+                source: format!("generator/tests/fixtures/{stem}.yml"),
+                api,
+            }
+        })
+        .collect()
+}
+
+/// The template manifest made standalone: its own workspace, with the workspace's lints.
+fn standalone_manifest(text: &str, root: &Path) -> String {
+    let workspace: toml_edit::DocumentMut = std::fs::read_to_string(root.join("Cargo.toml"))
+        .expect("workspace manifest")
+        .parse()
+        .expect("valid workspace manifest");
+    let mut manifest: toml_edit::DocumentMut = text.parse().expect("valid template manifest");
+    manifest.insert("lints", workspace["workspace"]["lints"].clone());
+    manifest.insert("workspace", toml_edit::Item::Table(toml_edit::Table::new()));
+    manifest.to_string()
+}
+
+#[test]
+fn fixture_crate_passes_clippy() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_owned();
+    let versions = fixture_versions(&root);
+    let files =
+        krate::assemble(&root.join("templates"), &versions, "fixture test").expect("assembles");
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-crate");
+    let _ = std::fs::remove_dir_all(&scratch);
+    for (relative, text) in &files {
+        // The client tests and the README's examples are written for the Cartesia modules.
+        if relative.starts_with("tests") {
+            continue;
+        }
+        let text = match relative.to_str() {
+            Some("Cargo.toml") => standalone_manifest(text, &root),
+            Some("README.md") => String::from("Fixture crate.\n"),
+            _ => text.clone(),
+        };
+        let path = scratch.join(relative);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("directory");
+        std::fs::write(&path, text).expect("file written");
+    }
+    std::fs::copy(root.join("Cargo.lock"), scratch.join("Cargo.lock")).expect("lock file copied");
+    let output = Command::new(env!("CARGO"))
+        .args([
+            "clippy",
+            "--all-features",
+            "--all-targets",
+            "--quiet",
+            "--",
+            "-D",
+            "warnings",
+        ])
+        .current_dir(&scratch)
+        .env(
+            "CARGO_TARGET_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-target"),
+        )
+        .output()
+        .expect("cargo runs");
+    assert!(
+        output.status.success(),
+        "the fixture crate does not pass clippy:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
