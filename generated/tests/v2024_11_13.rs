@@ -91,7 +91,11 @@ async fn access_token_sends_version_key_and_exact_body() {
         .access_token(&request)
         .await
         .expect("token minted");
-    assert_eq!(grant.token, "eyJhbGciOi.tok");
+    assert_eq!(grant.token.expose(), "eyJhbGciOi.tok");
+    assert!(
+        !format!("{grant:?}").contains("eyJhbGciOi"),
+        "the token must not show in Debug output"
+    );
 
     let sent = only_request(&server).await;
     assert_eq!(header_values(&sent, "cartesia-version"), [api::API_VERSION]);

@@ -220,6 +220,8 @@ pub enum Scalar {
     Uuid,
     /// Base64 text carrying bytes (`format: byte`).
     Base64,
+    /// A credential or other secret string (`format: password`), redacted in `Debug` output.
+    Secret,
     /// Any JSON value.
     Json,
     /// Any JSON object.

@@ -9,6 +9,7 @@ pub mod ir;
 pub mod load;
 pub mod lower;
 pub mod names;
+pub mod overlay;
 pub mod surface;
 
 pub use diagnostics::{Diagnostic, Error};

@@ -75,6 +75,16 @@ pub fn load(path: &Path) -> Result<Document, Error> {
     parse_document(path, read_value(path)?)
 }
 
+/// Reads a file, applies an overlay file to it when given, and parses the result.
+pub fn load_with_overlay(path: &Path, overlay: Option<&Path>) -> Result<Document, Error> {
+    let mut value = read_value(path)?;
+    if let Some(overlay) = overlay {
+        let actions = read_value(overlay)?;
+        crate::overlay::apply(&mut value, overlay, actions)?;
+    }
+    parse_document(path, value)
+}
+
 fn check_version(value: &Value) -> Result<(), Diagnostic> {
     let Some(root) = value.as_object() else {
         return Err(Diagnostic::new("#", "the document is not a mapping"));

@@ -22,6 +22,7 @@ pub fn type_name(ty: &Type) -> String {
             Scalar::Date => "Date",
             Scalar::Uuid => "Uuid",
             Scalar::Base64 => "Base64Bytes",
+            Scalar::Secret => "Secret",
             Scalar::Json => "Json",
             Scalar::JsonObject => "JsonObject",
         }

@@ -1,4 +1,4 @@
-//! One snapshot per Cartesia API version of its lowered surface, so that a new spec version or a
+//! One snapshot per Cartesia API version of its lowered surface (the vendor spec with its overlay), so that a new spec version or a
 //! generator change is a diff a reviewer can read.
 
 use std::path::Path;
@@ -22,7 +22,11 @@ fn cartesia_surfaces() {
     versions.sort();
     assert_eq!(versions, ["2024-06-10", "2024-11-13", "2025-04-16"]);
     for version in versions {
-        let document = load::load(&specs.join(&version).join("api.yml")).expect("spec loads");
+        let overlay = specs.join(&version).join("overlay.yml");
+        let overlay = overlay.is_file().then_some(overlay);
+        let document =
+            load::load_with_overlay(&specs.join(&version).join("api.yml"), overlay.as_deref())
+                .expect("spec loads");
         let lowered = lower(
             &document,
             &Config {

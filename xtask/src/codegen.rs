@@ -91,13 +91,26 @@ fn build(root: &Path) -> Result<(BTreeMap<PathBuf, String>, Vec<Summary>)> {
     for version in spec_versions(root)? {
         let relative = format!("specs/{version}/api.yml");
         let path = root.join(&relative);
-        let document = load::load(&path)
-            .map_err(|err| anyhow::anyhow!(rename(err.to_string(), &path, &relative)))?;
+        let overlay_relative = format!("specs/{version}/overlay.yml");
+        let overlay = root.join(&overlay_relative);
+        let overlay = overlay.is_file().then_some(overlay);
+        let named = |err: generator::Error| {
+            let message = rename(err.to_string(), &path, &relative);
+            let message = match &overlay {
+                Some(overlay) => rename(message, overlay, &overlay_relative),
+                None => message,
+            };
+            anyhow::anyhow!(message)
+        };
+        let document = load::load_with_overlay(&path, overlay.as_deref()).map_err(named)?;
         let config = Config {
             api_version: Some(version.clone()),
         };
-        let lowered = generator::lower(&document, &config)
-            .map_err(|err| anyhow::anyhow!(rename(err.to_string(), &path, &relative)))?;
+        let lowered = generator::lower(&document, &config).map_err(named)?;
+        let source = match &overlay {
+            Some(_) => format!("{relative} with {overlay_relative}"),
+            None => relative.clone(),
+        };
         let (module, feature) = Version::names(&version);
         summaries.push(Summary {
             version: version.clone(),
@@ -107,7 +120,7 @@ fn build(root: &Path) -> Result<(BTreeMap<PathBuf, String>, Vec<Summary>)> {
         versions.push(Version {
             module,
             feature,
-            source: relative,
+            source,
             api: lowered.api,
         });
     }

@@ -200,3 +200,29 @@ fn generation_replaces_the_whole_tree() {
         "{stale:#}"
     );
 }
+
+#[test]
+fn stale_overlay_action_names_the_overlay_and_action() {
+    let dir = scratch(GOOD);
+    let overlay = "overlay: 1.0.0\ninfo: {title: fixes, version: '1'}\nactions:\n  - description: fix a gone endpoint\n    target: $.paths['/gone'].get\n    update: {summary: x}\n";
+    fs::write(dir.path().join("specs/2024-01-01/overlay.yml"), overlay).expect("overlay written");
+    let before = files(&dir.path().join("generated"));
+    let (ok, stderr) = run_generate(dir.path());
+    assert!(!ok, "{stderr}");
+    for part in [
+        "specs/2024-01-01/overlay.yml",
+        "#/actions/0",
+        "fix a gone endpoint",
+        "matches nothing",
+    ] {
+        assert!(
+            stderr.contains(part),
+            "stderr should contain {part:?}:\n{stderr}"
+        );
+    }
+    assert_eq!(
+        files(&dir.path().join("generated")),
+        before,
+        "generated/ must be untouched"
+    );
+}

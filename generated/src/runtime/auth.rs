@@ -17,7 +17,7 @@ use super::error::Error;
 /// `Secret` has no `Display` implementation. Converting it into a
 /// [`String`] with `String::from(secret)` is the explicit way to take the
 /// value out, e.g. to hand a freshly minted access token to another party.
-#[derive(Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
 pub struct Secret(String);
 
@@ -27,8 +27,9 @@ impl Secret {
         Self(value.into())
     }
 
-    /// The wrapped value.
-    pub(crate) fn expose(&self) -> &str {
+    /// The wrapped value, for the places that must send it on (an access token handed to an
+    /// untrusted client). Never log it.
+    pub fn expose(&self) -> &str {
         &self.0
     }
 }

@@ -161,6 +161,7 @@ fn scalar_type(scalar: Scalar) -> TokenStream {
         Scalar::Date => quote!(::chrono::NaiveDate),
         Scalar::Uuid => quote!(::uuid::Uuid),
         Scalar::Base64 => quote!(crate::Base64Bytes),
+        Scalar::Secret => quote!(crate::Secret),
         Scalar::Json => quote!(::serde_json::Value),
         Scalar::JsonObject => quote!(::serde_json::Map<::std::string::String, ::serde_json::Value>),
     }
@@ -182,6 +183,10 @@ pub(crate) fn argument(
         }
         _ if ctx.canonical(ty) == Type::Scalar(Scalar::String) => (
             quote!(impl ::std::convert::Into<::std::string::String>),
+            quote!(#arg.into()),
+        ),
+        _ if ctx.canonical(ty) == Type::Scalar(Scalar::Secret) => (
+            quote!(impl ::std::convert::Into<crate::Secret>),
             quote!(#arg.into()),
         ),
         other => (rust_type(other, prefix), quote!(#arg)),

@@ -130,6 +130,7 @@ fn text(ctx: &Context<'_>, ty: &Type, value: &TokenStream, by_ref: bool) -> Toke
     let json = quote!(&::serde_json::to_string(#reference).unwrap_or_default());
     match ty {
         Type::Scalar(Scalar::String) => quote!(#value.as_str()),
+        Type::Scalar(Scalar::Secret) => quote!(#value.expose()),
         Type::Scalar(Scalar::DateTime) => quote!(&#value.to_rfc3339()),
         Type::Scalar(Scalar::JsonObject | Scalar::Base64) => json,
         Type::Scalar(_) => quote!(&#value.to_string()),

@@ -80,6 +80,7 @@ fn scalar_for(view: &View) -> Option<Scalar> {
             "date" => Scalar::Date,
             "uuid" => Scalar::Uuid,
             "byte" => Scalar::Base64,
+            "password" => Scalar::Secret,
             _ => Scalar::String,
         },
         "integer" => match format {
