@@ -165,6 +165,26 @@ impl<'a> Lowerer<'a> {
         Some((name.as_str(), schema))
     }
 
+    /// Follows references into one map of `components` (`#/components/parameters/...`) until an
+    /// item written in place.
+    fn follow<T>(
+        &self,
+        mut item: &'a ReferenceOr<T>,
+        prefix: &str,
+        map: impl Fn(&'a openapiv3::Components) -> &'a indexmap::IndexMap<String, ReferenceOr<T>>,
+    ) -> Option<&'a T> {
+        for _ in 0..16 {
+            match item {
+                ReferenceOr::Item(found) => return Some(found),
+                ReferenceOr::Reference { reference } => {
+                    let name = reference.strip_prefix(prefix)?;
+                    item = map(self.spec.components.as_ref()?).get(name)?;
+                }
+            }
+        }
+        None
+    }
+
     /// Follows references until a schema written in place, with the name of the last component
     /// passed through.
     fn resolve(&self, mut schema: SchemaRef<'a>) -> Option<(&'a Schema, Option<&'a str>)> {

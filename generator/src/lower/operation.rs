@@ -352,17 +352,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn parameter(&self, param: &'a ReferenceOr<Parameter>) -> Option<&'a Parameter> {
-        let mut param = param;
-        for _ in 0..16 {
-            match param {
-                ReferenceOr::Item(param) => return Some(param),
-                ReferenceOr::Reference { reference } => {
-                    let name = reference.strip_prefix("#/components/parameters/")?;
-                    param = self.spec.components.as_ref()?.parameters.get(name)?;
-                }
-            }
-        }
-        None
+        self.follow(param, "#/components/parameters/", |c| &c.parameters)
     }
 
     /// The value a required header must have: the API version where the schema allows it, or the
@@ -370,12 +360,7 @@ impl<'a> Lowerer<'a> {
     fn pinned_value(&self, schema: SchemaRef<'a>, api_version: Option<&str>) -> Option<String> {
         let (schema, _) = self.resolve(schema)?;
         let view = View::of(schema)?;
-        let values: Vec<&str> = view
-            .any
-            .enumeration
-            .iter()
-            .filter_map(serde_json::Value::as_str)
-            .collect();
+        let values = view.string_values();
         let default = view
             .data
             .default
@@ -400,13 +385,8 @@ impl<'a> Lowerer<'a> {
     ) -> Result<Body, String> {
         let body = match body {
             ReferenceOr::Item(body) => body,
-            ReferenceOr::Reference { reference } => reference
-                .strip_prefix("#/components/requestBodies/")
-                .and_then(|name| self.spec.components.as_ref()?.request_bodies.get(name))
-                .and_then(|b| match b {
-                    ReferenceOr::Item(body) => Some(body),
-                    ReferenceOr::Reference { .. } => None,
-                })
+            ReferenceOr::Reference { reference } => self
+                .follow(body, "#/components/requestBodies/", |c| &c.request_bodies)
                 .ok_or_else(|| format!("request body reference `{reference}` is not supported"))?,
         };
         let Some((media_type, content)) = body
@@ -446,13 +426,8 @@ impl<'a> Lowerer<'a> {
             }
             let response = match response {
                 ReferenceOr::Item(response) => response,
-                ReferenceOr::Reference { reference } => reference
-                    .strip_prefix("#/components/responses/")
-                    .and_then(|name| self.spec.components.as_ref()?.responses.get(name))
-                    .and_then(|r| match r {
-                        ReferenceOr::Item(response) => Some(response),
-                        ReferenceOr::Reference { .. } => None,
-                    })
+                ReferenceOr::Reference { reference } => self
+                    .follow(response, "#/components/responses/", |c| &c.responses)
                     .ok_or_else(|| format!("response reference `{reference}` is not supported"))?,
             };
             success.push((code, response));

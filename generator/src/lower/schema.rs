@@ -37,6 +37,15 @@ impl View {
         })
     }
 
+    /// The string values of `enum`.
+    pub(super) fn string_values(&self) -> Vec<&str> {
+        self.any
+            .enumeration
+            .iter()
+            .filter_map(serde_json::Value::as_str)
+            .collect()
+    }
+
     fn is_object_like(&self) -> bool {
         self.any.typ.as_deref() == Some("object")
             || !self.any.properties.is_empty()
@@ -281,12 +290,7 @@ impl<'a> Lowerer<'a> {
 
     fn enumeration(&mut self, view: &View, at: &str) -> Lowered {
         let typ = view.any.typ.as_deref();
-        let values: Vec<&str> = view
-            .any
-            .enumeration
-            .iter()
-            .filter_map(serde_json::Value::as_str)
-            .collect();
+        let values = view.string_values();
         let non_null = view.any.enumeration.iter().filter(|v| !v.is_null()).count();
         if matches!(typ, None | Some("string")) && !values.is_empty() && values.len() == non_null {
             return Lowered::Def(TypeKind::StringEnum(string_enum(&values)));
