@@ -3,10 +3,13 @@
 //! and how responses (good, unexpected and failed) come back.
 #![cfg(feature = "v2024-06-10")]
 
+mod common;
+
 use cartesia_api::Error;
 use cartesia_api::v2024_06_10::{
     self as api, Client, OutputFormat, RawEncoding, SupportedLanguage, TokenGrant, TokenRequest,
 };
+use common::{header_values, only_request};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -20,23 +23,6 @@ fn client(server: &MockServer) -> Client {
         .api_key(KEY)
         .build()
         .expect("client builds")
-}
-
-/// The single request the server received.
-async fn only_request(server: &MockServer) -> wiremock::Request {
-    let mut received = server.received_requests().await.expect("recording on");
-    assert_eq!(received.len(), 1, "expected exactly one request");
-    received.remove(0)
-}
-
-/// Every value of header `name`, as text.
-fn header_values(request: &wiremock::Request, name: &str) -> Vec<String> {
-    request
-        .headers
-        .get_all(name)
-        .iter()
-        .map(|v| v.to_str().expect("ascii header").to_owned())
-        .collect()
 }
 
 /// Checks the version and credential headers every authenticated request carries.

@@ -3,12 +3,15 @@
 //! and failed) come back.
 #![cfg(feature = "v2025-04-16")]
 
+mod common;
+
 use cartesia_api::Error;
 use cartesia_api::v2025_04_16::{
     self as api, Client, GenderPresentation, OutputFormat, RawEncoding, SseOutputFormat,
     SseOutputFormatContainer, SupportedLanguage, TokenGrant, TokenRequest,
     TtsRequestVoiceSpecifier, TtsRequestVoiceSpecifierMode, TtssseRequest, VoiceExpandOptions,
 };
+use common::{header_values, only_request};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -31,23 +34,6 @@ fn token_client(server: &MockServer) -> Client {
         .token(TOKEN)
         .build()
         .expect("client builds")
-}
-
-/// The single request the server received.
-async fn only_request(server: &MockServer) -> wiremock::Request {
-    let mut received = server.received_requests().await.expect("recording on");
-    assert_eq!(received.len(), 1, "expected exactly one request");
-    received.remove(0)
-}
-
-/// Every value of header `name`, as text.
-fn header_values(request: &wiremock::Request, name: &str) -> Vec<String> {
-    request
-        .headers
-        .get_all(name)
-        .iter()
-        .map(|v| v.to_str().expect("ascii header").to_owned())
-        .collect()
 }
 
 /// Checks the version header and that `secret` is the one bearer credential.
