@@ -6,7 +6,12 @@
     doc = " A typed, async client for this API. The full documentation, with examples, is built with the default feature `v2025-04-16`."
 )]
 mod runtime;
-pub use runtime::{ApiError, Base64Bytes, ClientBuilder, Error, Secret};
+#[rustfmt::skip]
+pub use runtime::{
+    ApiError, Base64Bytes, BinaryResponse, ByteStream, ClientBuilder, Error, EventStream,
+    FilePart, Secret,
+};
+
 /// The API version 2024-06-10.
 #[cfg(feature = "v2024-06-10")]
 #[rustfmt::skip]

@@ -76,6 +76,8 @@ pub enum TypeKind {
     Untagged(Untagged),
     /// Another name for a type.
     Alias(Type),
+    /// The fields of a `multipart/form-data` body.
+    Form(Struct),
 }
 
 /// Fields of an object type.
@@ -226,6 +228,8 @@ pub enum Scalar {
     Json,
     /// Any JSON object.
     JsonObject,
+    /// A file part of a multipart body (`format: binary` there).
+    File,
 }
 
 /// A sub-client grouping the operations of one tag.
@@ -331,7 +335,7 @@ pub struct FixedHeader {
     pub is_api_version: bool,
 }
 
-/// A JSON request body.
+/// A request body.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Body {
     /// The body's type.
@@ -340,15 +344,65 @@ pub struct Body {
     pub required: bool,
     /// The media type.
     pub media_type: String,
+    /// How the body is written.
+    pub encoding: BodyEncoding,
+}
+
+/// How a request body is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum BodyEncoding {
+    /// JSON.
+    Json,
+    /// `application/x-www-form-urlencoded`.
+    UrlEncoded,
+    /// `multipart/form-data`, from a [`TypeKind::Form`] type.
+    Multipart,
 }
 
 /// What a successful call returns.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Response {
-    /// A JSON body of this type.
-    Json(Type),
+    /// One kind of body, whatever the success status.
+    Single(Payload),
+    /// Several statuses or media types with different bodies: an enum with a variant each.
+    Multi(MultiResponse),
+}
+
+/// A body as the caller receives it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Payload {
     /// No body.
     Empty,
+    /// A JSON body of this type.
+    Json(Type),
+    /// A text body (`text/plain`, `text/csv`, ...).
+    Text,
+    /// A binary body, streamed (`audio/*`, `application/octet-stream`, ...).
+    Binary,
+    /// `text/event-stream` whose events carry JSON of this type.
+    EventStream(Type),
+}
+
+/// The enum of an operation with several kinds of success response.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MultiResponse {
+    /// The enum's name.
+    pub name: String,
+    /// One variant per status and media type, in the document's order.
+    pub variants: Vec<ResponseVariant>,
+}
+
+/// One success response of an operation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResponseVariant {
+    /// The Rust variant name.
+    pub name: String,
+    /// The status code (`200`) or range (`2XX`).
+    pub status: String,
+    /// The media type, when the response has a body.
+    pub media_type: Option<String>,
+    /// The body.
+    pub payload: Payload,
 }
 
 /// An operation left out, and why.

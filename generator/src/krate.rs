@@ -212,7 +212,10 @@ fn lib_rs(versions: &[Version]) -> TokenStream {
 
         mod runtime;
 
-        pub use runtime::{ApiError, Base64Bytes, ClientBuilder, Error, Secret};
+        #[rustfmt::skip]
+        pub use runtime::{
+            ApiError, Base64Bytes, BinaryResponse, ByteStream, ClientBuilder, Error, EventStream, FilePart, Secret,
+        };
 
         #(#modules)*
     }

@@ -3,7 +3,9 @@
 
 use std::fmt::Write;
 
-use crate::ir::{Api, Operation, ParamLocation, Response, Scalar, SchemeLocation, Type, TypeKind};
+use crate::ir::{
+    Api, Operation, ParamLocation, Payload, Response, Scalar, SchemeLocation, Type, TypeKind,
+};
 
 /// A type as Rust-like text (`Vec<Voice>`, `Option<String>`).
 pub fn type_name(ty: &Type) -> String {
@@ -23,6 +25,7 @@ pub fn type_name(ty: &Type) -> String {
             Scalar::Uuid => "Uuid",
             Scalar::Base64 => "Base64Bytes",
             Scalar::Secret => "Secret",
+            Scalar::File => "FilePart",
             Scalar::Json => "Json",
             Scalar::JsonObject => "JsonObject",
         }
@@ -76,8 +79,13 @@ pub fn render(api: &Api) -> String {
     let _ = writeln!(out, "\ntypes");
     for def in &api.types {
         match &def.kind {
-            TypeKind::Struct(s) => {
-                let _ = writeln!(out, "  struct {}", def.name);
+            TypeKind::Struct(s) | TypeKind::Form(s) => {
+                let kind = if matches!(def.kind, TypeKind::Form(_)) {
+                    "form"
+                } else {
+                    "struct"
+                };
+                let _ = writeln!(out, "  {kind} {}", def.name);
                 for field in &s.fields {
                     let marker = if field.required { "" } else { "?" };
                     let null = if field.nullable { " | null" } else { "" };
@@ -181,8 +189,27 @@ fn operation(out: &mut String, prefix: &str, op: &Operation) {
         );
     }
     let response = match &op.response {
-        Response::Json(ty) => type_name(ty),
-        Response::Empty => "()".to_owned(),
+        Response::Single(payload) => payload_name(payload),
+        Response::Multi(multi) => {
+            let variants: Vec<String> = multi
+                .variants
+                .iter()
+                .map(|v| {
+                    let media = v
+                        .media_type
+                        .as_deref()
+                        .map(|m| format!(" {m}"))
+                        .unwrap_or_default();
+                    format!(
+                        "{}({}{media}): {}",
+                        v.name,
+                        v.status,
+                        payload_name(&v.payload)
+                    )
+                })
+                .collect();
+            format!("{} = {}", multi.name, variants.join(" | "))
+        }
     };
     let _ = writeln!(out, "    -> {response}");
     let security: Vec<String> = op
@@ -198,5 +225,15 @@ fn operation(out: &mut String, prefix: &str, op: &Operation) {
         .collect();
     if !security.is_empty() {
         let _ = writeln!(out, "    auth {}", security.join(" | "));
+    }
+}
+
+fn payload_name(payload: &Payload) -> String {
+    match payload {
+        Payload::Empty => "()".to_owned(),
+        Payload::Json(ty) => type_name(ty),
+        Payload::Text => "String (text)".to_owned(),
+        Payload::Binary => "BinaryResponse".to_owned(),
+        Payload::EventStream(ty) => format!("EventStream<{}>", type_name(ty)),
     }
 }

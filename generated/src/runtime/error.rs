@@ -35,10 +35,28 @@ pub enum Error {
         source: serde_json::Error,
     },
 
+    /// The server answered with a success status but its body is not the
+    /// text expected: not valid UTF-8, or not a well-formed event stream.
+    #[error("malformed response body (http {status}): {reason}")]
+    MalformedBody {
+        /// The response status.
+        status: StatusCode,
+        /// The offending body (or part of it), decoded as UTF-8 lossily.
+        body: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
     /// The request could not be sent or its response could not be read:
-    /// connection refused, DNS failure, TLS error, timeout, ...
+    /// connection refused, DNS failure, TLS error, timeout, a connection
+    /// dropped while a streamed body was being read, ...
     #[error("http transport error: {0}")]
     Http(#[source] reqwest::Error),
+
+    /// A local file or writer failed: opening a file to upload, or writing
+    /// a downloaded body.
+    #[error("i/o error: {0}")]
+    Io(#[source] std::io::Error),
 
     /// A header name or value is not valid in HTTP (e.g. it contains
     /// control characters). The value is deliberately not included.
@@ -86,6 +104,15 @@ pub enum Error {
     /// A request body could not be serialized to JSON.
     #[error("failed to serialize request body: {0}")]
     Serialize(#[source] serde_json::Error),
+
+    /// A form request body (URL-encoded or multipart) could not be built,
+    /// e.g. because a value is not a flat key-value structure or a file
+    /// part has an invalid content type.
+    #[error("invalid form body: {reason}")]
+    InvalidForm {
+        /// Why it was rejected.
+        reason: String,
+    },
 }
 
 impl Error {
@@ -93,7 +120,7 @@ impl Error {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Self::Api(e) => Some(e.status()),
-            Self::Decode { status, .. } => Some(*status),
+            Self::Decode { status, .. } | Self::MalformedBody { status, .. } => Some(*status),
             Self::Http(e) => e.status(),
             _ => None,
         }
@@ -253,6 +280,29 @@ mod tests {
             missing.to_string(),
             "missing credentials: this operation requires TokenAuth or APIKeyAuth"
         );
+    }
+
+    #[test]
+    fn body_and_io_errors() {
+        let malformed = Error::MalformedBody {
+            status: StatusCode::OK,
+            body: "ok \u{fffd}".into(),
+            reason: "not valid utf-8".into(),
+        };
+        assert_eq!(malformed.status(), Some(StatusCode::OK));
+        assert_eq!(
+            malformed.to_string(),
+            "malformed response body (http 200 OK): not valid utf-8"
+        );
+        let io = Error::Io(std::io::Error::other("disk full"));
+        assert_eq!(
+            (io.status(), io.to_string()),
+            (None, "i/o error: disk full".into())
+        );
+        let form = Error::InvalidForm {
+            reason: "bad".into(),
+        };
+        assert_eq!(form.to_string(), "invalid form body: bad");
     }
 
     #[test]

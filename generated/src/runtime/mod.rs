@@ -9,7 +9,10 @@
 mod auth;
 mod client;
 mod error;
+mod multipart;
 mod request;
+mod response;
+mod sse;
 #[cfg(test)]
 mod tests;
 mod wire;
@@ -18,6 +21,15 @@ pub use auth::Secret;
 pub use client::ClientBuilder;
 pub use error::{ApiError, Error};
 pub use wire::Base64Bytes;
+
+// Re-exported from the crate root by the generated `lib.rs`, like the items
+// above; allowed to be unused so that the runtime does not depend on it.
+#[allow(unused_imports)]
+pub use multipart::FilePart;
+#[allow(unused_imports)]
+pub use response::{BinaryResponse, ByteStream};
+#[allow(unused_imports)]
+pub use sse::EventStream;
 
 // Sealed: `pub` only because they appear in the public bound of
 // `ClientBuilder<V: ApiVersion>`; the crate root does not re-export them, so
@@ -29,6 +41,8 @@ pub use client::ApiVersion;
 
 #[allow(unused_imports)]
 pub(crate) use client::ApiClient;
+#[allow(unused_imports)]
+pub(crate) use multipart::Form;
 #[allow(unused_imports)]
 pub(crate) use request::Request;
 #[allow(unused_imports)]

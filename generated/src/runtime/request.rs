@@ -13,6 +13,7 @@ use url::Url;
 use super::auth::{self, Applied};
 use super::client::ApiClient;
 use super::error::{ApiError, Error};
+use super::multipart::Form;
 
 /// A request being assembled; errors are kept until it is sent.
 pub(crate) struct Request<'a> {
@@ -22,8 +23,34 @@ pub(crate) struct Request<'a> {
     security: &'static [&'static [&'static str]],
     query: Vec<(String, String)>,
     headers: HeaderMap,
-    body: Option<Vec<u8>>,
+    body: Option<Body>,
     error: Option<Error>,
+}
+
+/// A request body.
+enum Body {
+    /// Fully in memory (JSON, URL-encoded form): can be sent again.
+    Bytes(Bytes),
+    /// `multipart/form-data`; replayable only if every part is in memory.
+    Multipart(Form),
+}
+
+impl Body {
+    fn is_replayable(&self) -> bool {
+        match self {
+            Self::Bytes(_) => true,
+            Self::Multipart(form) => form.is_replayable(),
+        }
+    }
+}
+
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Bytes(bytes) => write!(f, "Bytes({} bytes)", bytes.len()),
+            Self::Multipart(form) => fmt::Debug::fmt(form, f),
+        }
+    }
 }
 
 impl fmt::Debug for Request<'_> {
@@ -33,7 +60,7 @@ impl fmt::Debug for Request<'_> {
             .field("url", &self.url.as_str())
             .field("query", &self.query)
             .field("headers", &self.headers)
-            .field("body_len", &self.body.as_ref().map(Vec::len))
+            .field("body", &self.body)
             .field("error", &self.error)
             .finish_non_exhaustive()
     }
@@ -87,25 +114,61 @@ impl<'a> Request<'a> {
     }
 
     /// Sets a JSON request body.
-    pub(crate) fn json<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
+    pub(crate) fn json<T: serde::Serialize + ?Sized>(self, body: &T) -> Self {
         match serde_json::to_vec(body) {
-            Ok(bytes) => {
-                self.headers
-                    .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                self.body = Some(bytes);
-                self
-            }
+            Ok(bytes) => self.bytes_body("application/json", bytes.into()),
             Err(e) => self.fail(Error::Serialize(e)),
         }
     }
 
-    /// Sends the request and decodes a JSON success body.
-    pub(crate) async fn send_json<T: DeserializeOwned>(mut self) -> Result<T, Error> {
-        if !self.headers.contains_key(ACCEPT) {
-            self.headers
-                .insert(ACCEPT, HeaderValue::from_static("application/json"));
+    /// Sets an `application/x-www-form-urlencoded` request body; `body` must
+    /// serialize to a flat map or sequence of pairs.
+    pub(crate) fn form<T: serde::Serialize + ?Sized>(self, body: &T) -> Self {
+        match serde_urlencoded::to_string(body) {
+            Ok(encoded) => self.bytes_body("application/x-www-form-urlencoded", encoded.into()),
+            Err(e) => self.fail(Error::InvalidForm {
+                reason: e.to_string(),
+            }),
         }
-        let (status, body) = self.send().await?;
+    }
+
+    /// Sets a `multipart/form-data` request body; the content type, with
+    /// its boundary, is set when the request is sent.
+    pub(crate) fn multipart(mut self, form: Form) -> Self {
+        match form.take_error() {
+            Ok(form) => {
+                self.body = Some(Body::Multipart(form));
+                self
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
+    fn bytes_body(mut self, content_type: &'static str, bytes: Bytes) -> Self {
+        self.headers
+            .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        self.body = Some(Body::Bytes(bytes));
+        self
+    }
+
+    /// Whether the request could be sent again as is: false when its body
+    /// is (partly) a stream, e.g. a file upload, which is consumed by
+    /// sending it. A retry layer must not resend such a request.
+    pub(crate) fn is_replayable(&self) -> bool {
+        self.body.as_ref().is_none_or(Body::is_replayable)
+    }
+
+    /// Sets the `Accept` header unless the caller already chose one.
+    pub(super) fn accept(mut self, value: &'static str) -> Self {
+        if !self.headers.contains_key(ACCEPT) {
+            self.headers.insert(ACCEPT, HeaderValue::from_static(value));
+        }
+        self
+    }
+
+    /// Sends the request and decodes a JSON success body.
+    pub(crate) async fn send_json<T: DeserializeOwned>(self) -> Result<T, Error> {
+        let (status, body) = self.accept("application/json").send().await?;
         serde_json::from_slice(&body).map_err(|source| Error::Decode {
             status,
             body: String::from_utf8_lossy(&body).into_owned(),
@@ -123,7 +186,18 @@ impl<'a> Request<'a> {
         self.send().await.map(|_| ())
     }
 
-    async fn send(self) -> Result<(StatusCode, Bytes), Error> {
+    /// Sends the request and reads the whole success body.
+    pub(super) async fn send(self) -> Result<(StatusCode, Bytes), Error> {
+        let response = self.send_streaming().await?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(Error::http)?;
+        Ok((status, body))
+    }
+
+    /// Sends the request and returns the response with its body not yet
+    /// read if the status is a success; otherwise reads the body into an
+    /// [`Error::Api`].
+    pub(super) async fn send_streaming(self) -> Result<reqwest::Response, Error> {
         if let Some(error) = self.error {
             return Err(error);
         }
@@ -131,6 +205,10 @@ impl<'a> Request<'a> {
         let mut url = self.url;
         let mut headers = self.headers;
         headers.insert(USER_AGENT, inner.user_agent.clone());
+        if matches!(self.body, Some(Body::Multipart(_))) {
+            // `reqwest` adds it with the boundary.
+            headers.remove(CONTENT_TYPE);
+        }
 
         let mut query = self.query;
         let chosen = inner.credentials.select(inner.schemes, self.security)?;
@@ -153,18 +231,19 @@ impl<'a> Request<'a> {
         if let Some(timeout) = inner.request_timeout {
             builder = builder.timeout(timeout);
         }
-        if let Some(body) = self.body {
-            builder = builder.body(body);
-        }
+        builder = match self.body {
+            Some(Body::Bytes(bytes)) => builder.body(bytes),
+            Some(Body::Multipart(form)) => builder.multipart(form.into_reqwest()?),
+            None => builder,
+        };
         let response = builder.send().await.map_err(Error::http)?;
         let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
         let headers = response.headers().clone();
         let body = response.bytes().await.map_err(Error::http)?;
-        if status.is_success() {
-            Ok((status, body))
-        } else {
-            Err(Error::Api(ApiError::new(status, headers, body)))
-        }
+        Err(Error::Api(ApiError::new(status, headers, body)))
     }
 }
 
@@ -257,6 +336,37 @@ mod tests {
                 .unwrap_or_default()
                 .is_empty()
         );
+    }
+
+    #[tokio::test]
+    async fn form_bodies_are_urlencoded() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(204))
+            .mount(&server)
+            .await;
+        let api = client(builder(&server));
+        let request = api
+            .request(Method::POST, "/x", &[])
+            .json(&json!({"replaced": true}))
+            .form(&[("model_id", "sonic"), ("text", "a b&c")]);
+        assert!(request.is_replayable());
+        request.send_empty().await.expect("sent");
+        let received = server.received_requests().await.unwrap_or_default();
+        let content_types: Vec<_> = received[0].headers.get_all("content-type").iter().collect();
+        assert_eq!(content_types, ["application/x-www-form-urlencoded"]);
+        assert_eq!(received[0].body, b"model_id=sonic&text=a+b%26c");
+
+        let nested = api
+            .request(Method::POST, "/x", &[])
+            .form(&json!({"a": {"b": 1}}))
+            .send_empty()
+            .await;
+        assert!(
+            matches!(nested, Err(Error::InvalidForm { .. })),
+            "{nested:?}"
+        );
+        assert_eq!(server.received_requests().await.map(|r| r.len()), Some(1));
     }
 
     #[tokio::test]

@@ -44,6 +44,30 @@ impl Client {
         AuthClient { client: &self.inner }
     }
 
+    /// Operations tagged `Infill`.
+    pub fn infill(&self) -> InfillClient<'_> {
+        InfillClient {
+            client: &self.inner,
+        }
+    }
+
+    /// Operations tagged `Stt`.
+    pub fn stt(&self) -> SttClient<'_> {
+        SttClient { client: &self.inner }
+    }
+
+    /// Operations tagged `Tts`.
+    pub fn tts(&self) -> TtsClient<'_> {
+        TtsClient { client: &self.inner }
+    }
+
+    /// Operations tagged `VoiceChanger`.
+    pub fn voice_changer(&self) -> VoiceChangerClient<'_> {
+        VoiceChangerClient {
+            client: &self.inner,
+        }
+    }
+
     /// Operations tagged `Voices`.
     pub fn voices(&self) -> VoicesClient<'_> {
         VoicesClient {
@@ -87,6 +111,132 @@ impl<'a> AuthClient<'a> {
     }
 }
 
+/// Operations tagged `Infill`.
+#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::marker::Copy)]
+pub struct InfillClient<'a> {
+    client: &'a crate::runtime::ApiClient,
+}
+
+impl<'a> InfillClient<'a> {
+    /// Infill (Bytes)
+    ///
+    /// Generate audio that smoothly connects two existing audio segments. This is useful for inserting new speech between existing speech segments while maintaining natural transitions.
+    ///
+    /// **The cost is 1 credit per character of the infill text plus a fixed cost of 300 credits.**
+    ///
+    /// Infilling is only available on `sonic-2` at this time.
+    ///
+    /// At least one of `left_audio` or `right_audio` must be provided.
+    ///
+    /// As with all generative models, there's some inherent variability, but here's some tips we recommend to get the best results from infill:
+    /// - Use longer infill transcripts
+    /// - This gives the model more flexibility to adapt to the rest of the audio
+    /// - Target natural pauses in the audio when deciding where to clip
+    /// - This means you don't need word-level timestamps to be as precise
+    /// - Clip right up to the start and end of the audio segment you want infilled, keeping as much silence in the left/right audio segments as possible
+    /// - This helps the model generate more natural transitions
+    ///
+    /// `POST /infill/bytes` (`infill_bytes`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    pub fn bytes(
+        &self,
+        body: super::types::InfillBytesBody,
+    ) -> super::requests::InfillBytes<'a> {
+        super::requests::InfillBytes::new(self.client, body)
+    }
+}
+
+/// Operations tagged `Stt`.
+#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::marker::Copy)]
+pub struct SttClient<'a> {
+    client: &'a crate::runtime::ApiClient,
+}
+
+impl<'a> SttClient<'a> {
+    /// Speech-to-Text (Batch)
+    ///
+    /// Transcribes audio files into text using Cartesia's Speech-to-Text API.
+    ///
+    /// Upload an audio file and receive a complete transcription response. Supports arbitrarily long audio files with automatic intelligent chunking for longer audio.
+    ///
+    /// **Supported audio formats:** flac, m4a, mp3, mp4, mpeg, mpga, oga, ogg, wav, webm
+    ///
+    /// **Response format:** Returns JSON with transcribed text, duration, and language. Include `timestamp_granularities: ["word"]` to get word-level timestamps.
+    ///
+    /// **Pricing:** Batch transcription is priced at **1 credit per 2 seconds** of audio processed.
+    ///
+    /// \<Note\>
+    /// For migrating from the OpenAI SDK, see our \[OpenAI Whisper to Cartesia Ink Migration Guide\](/api-reference/stt/migrate-from-open-ai).
+    /// \</Note\>
+    ///
+    /// `POST /stt` (`stt_transcribe`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    pub fn transcribe(
+        &self,
+        body: super::types::SttTranscribeBody,
+    ) -> super::requests::SttTranscribe<'a> {
+        super::requests::SttTranscribe::new(self.client, body)
+    }
+}
+
+/// Operations tagged `Tts`.
+#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::marker::Copy)]
+pub struct TtsClient<'a> {
+    client: &'a crate::runtime::ApiClient,
+}
+
+impl<'a> TtsClient<'a> {
+    /// Text to Speech (Bytes)
+    ///
+    /// `POST /tts/bytes` (`tts_bytes`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    pub fn bytes(
+        &self,
+        body: &'a super::types::TtsRequest,
+    ) -> super::requests::TtsBytes<'a> {
+        super::requests::TtsBytes::new(self.client, body)
+    }
+
+    /// Text to Speech (SSE)
+    ///
+    /// `POST /tts/sse` (`tts_sse`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    pub fn sse(
+        &self,
+        body: &'a super::types::TtssseRequest,
+    ) -> super::requests::TtsSse<'a> {
+        super::requests::TtsSse::new(self.client, body)
+    }
+}
+
+/// Operations tagged `VoiceChanger`.
+#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::marker::Copy)]
+pub struct VoiceChangerClient<'a> {
+    client: &'a crate::runtime::ApiClient,
+}
+
+impl<'a> VoiceChangerClient<'a> {
+    /// Voice Changer (Bytes)
+    ///
+    /// Takes an audio file of speech, and returns an audio file of speech spoken with the same intonation, but with a different voice.
+    ///
+    /// This endpoint is priced at 15 characters per second of input audio.
+    ///
+    /// `POST /voice-changer/bytes` (`voiceChanger_bytes`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    pub fn bytes(
+        &self,
+        body: super::types::VoiceChangerBytesBody,
+    ) -> super::requests::VoiceChangerBytes<'a> {
+        super::requests::VoiceChangerBytes::new(self.client, body)
+    }
+
+    /// Voice Changer (SSE)
+    ///
+    /// `POST /voice-changer/sse` (`voiceChanger_sse`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    pub fn sse(
+        &self,
+        body: super::types::VoiceChangerSseBody,
+    ) -> super::requests::VoiceChangerSse<'a> {
+        super::requests::VoiceChangerSse::new(self.client, body)
+    }
+}
+
 /// Operations tagged `Voices`.
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::marker::Copy)]
 pub struct VoicesClient<'a> {
@@ -111,6 +261,22 @@ impl<'a> VoicesClient<'a> {
         body: &'a super::types::CreateVoiceRequest,
     ) -> super::requests::VoicesCreate<'a> {
         super::requests::VoicesCreate::new(self.client, body)
+    }
+
+    /// Clone Voice
+    ///
+    /// Clone a voice from an audio clip. This endpoint has two modes, stability and similarity.
+    ///
+    /// Similarity mode clones are more similar to the source clip, but may reproduce background noise. For these, use an audio clip about 5 seconds long.
+    ///
+    /// Stability mode clones are more stable, but may not sound as similar to the source clip. For these, use an audio clip 10-20 seconds long.
+    ///
+    /// `POST /voices/clone` (`voices_clone`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    pub fn clone(
+        &self,
+        body: super::types::VoicesCloneBody,
+    ) -> super::requests::VoicesClone<'a> {
+        super::requests::VoicesClone::new(self.client, body)
     }
 
     /// Get Voice

@@ -76,6 +76,308 @@ impl<'a> ::std::future::IntoFuture for AuthAccessToken<'a> {
     }
 }
 
+/// The `infill_bytes` request (`POST /infill/bytes`): set optional parameters, then `.await` it or call [`send`](Self::send).
+#[derive(::std::fmt::Debug)]
+#[must_use = "a request does nothing until it is sent or awaited"]
+pub struct InfillBytes<'a> {
+    client: &'a crate::runtime::ApiClient,
+    body: super::types::InfillBytesBody,
+}
+
+impl<'a> InfillBytes<'a> {
+    pub(crate) fn new(
+        client: &'a crate::runtime::ApiClient,
+        body: super::types::InfillBytesBody,
+    ) -> Self {
+        Self { client, body }
+    }
+
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<crate::BinaryResponse, crate::Error> {
+        let mut request = self
+            .client
+            .request(::reqwest::Method::POST, "/infill/bytes", &[&["ApiKeyAuth"]]);
+        request = request.header("Cartesia-Version", super::API_VERSION);
+        request = request.multipart(self.body.into_form());
+        request.send_binary().await
+    }
+}
+
+impl<'a> ::std::future::IntoFuture for InfillBytes<'a> {
+    type Output = ::std::result::Result<crate::BinaryResponse, crate::Error>;
+    type IntoFuture = ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a,
+        >,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        ::std::boxed::Box::pin(self.send())
+    }
+}
+
+/// The `stt_transcribe` request (`POST /stt`): set optional parameters, then `.await` it or call [`send`](Self::send).
+#[derive(::std::fmt::Debug)]
+#[must_use = "a request does nothing until it is sent or awaited"]
+pub struct SttTranscribe<'a> {
+    client: &'a crate::runtime::ApiClient,
+    encoding: ::std::option::Option<super::types::SttEncoding>,
+    sample_rate: ::std::option::Option<i64>,
+    body: super::types::SttTranscribeBody,
+}
+
+impl<'a> SttTranscribe<'a> {
+    pub(crate) fn new(
+        client: &'a crate::runtime::ApiClient,
+        body: super::types::SttTranscribeBody,
+    ) -> Self {
+        Self {
+            client,
+            encoding: ::std::option::Option::None,
+            sample_rate: ::std::option::Option::None,
+            body,
+        }
+    }
+
+    /// Sets the `encoding` query parameter.
+    ///
+    /// The encoding format to process the audio as. If not specified, the audio file will be decoded automatically.
+    ///
+    /// **Supported formats:**
+    /// - `pcm_s16le` - 16-bit signed integer PCM, little-endian (recommended for best performance)
+    /// - `pcm_s32le` - 32-bit signed integer PCM, little-endian
+    /// - `pcm_f16le` - 16-bit floating point PCM, little-endian
+    /// - `pcm_f32le` - 32-bit floating point PCM, little-endian
+    /// - `pcm_mulaw` - 8-bit μ-law encoded PCM
+    /// - `pcm_alaw` - 8-bit A-law encoded PCM
+    pub fn encoding(mut self, value: super::types::SttEncoding) -> Self {
+        self.encoding = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets the `sample_rate` query parameter.
+    ///
+    /// The sample rate of the audio in Hz.
+    pub fn sample_rate(mut self, value: i64) -> Self {
+        self.sample_rate = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<super::types::TranscriptionResponse, crate::Error> {
+        let mut request = self
+            .client
+            .request(::reqwest::Method::POST, "/stt", &[&["ApiKeyAuth"]]);
+        request = request.header("Cartesia-Version", super::API_VERSION);
+        if let ::std::option::Option::Some(value) = &self.encoding {
+            request = request.query("encoding", value.as_str());
+        }
+        if let ::std::option::Option::Some(value) = &self.sample_rate {
+            request = request.query("sample_rate", &value.to_string());
+        }
+        request = request.multipart(self.body.into_form());
+        request.send_json().await
+    }
+}
+
+impl<'a> ::std::future::IntoFuture for SttTranscribe<'a> {
+    type Output = ::std::result::Result<
+        super::types::TranscriptionResponse,
+        crate::Error,
+    >;
+    type IntoFuture = ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a,
+        >,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        ::std::boxed::Box::pin(self.send())
+    }
+}
+
+/// The `tts_bytes` request (`POST /tts/bytes`): set optional parameters, then `.await` it or call [`send`](Self::send).
+#[derive(::std::fmt::Debug)]
+#[must_use = "a request does nothing until it is sent or awaited"]
+pub struct TtsBytes<'a> {
+    client: &'a crate::runtime::ApiClient,
+    body: &'a super::types::TtsRequest,
+}
+
+impl<'a> TtsBytes<'a> {
+    pub(crate) fn new(
+        client: &'a crate::runtime::ApiClient,
+        body: &'a super::types::TtsRequest,
+    ) -> Self {
+        Self { client, body }
+    }
+
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<crate::BinaryResponse, crate::Error> {
+        let mut request = self
+            .client
+            .request(::reqwest::Method::POST, "/tts/bytes", &[&["ApiKeyAuth"]]);
+        request = request.header("Cartesia-Version", super::API_VERSION);
+        request = request.json(self.body);
+        request.send_binary().await
+    }
+}
+
+impl<'a> ::std::future::IntoFuture for TtsBytes<'a> {
+    type Output = ::std::result::Result<crate::BinaryResponse, crate::Error>;
+    type IntoFuture = ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a,
+        >,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        ::std::boxed::Box::pin(self.send())
+    }
+}
+
+/// The `tts_sse` request (`POST /tts/sse`): set optional parameters, then `.await` it or call [`send`](Self::send).
+#[derive(::std::fmt::Debug)]
+#[must_use = "a request does nothing until it is sent or awaited"]
+pub struct TtsSse<'a> {
+    client: &'a crate::runtime::ApiClient,
+    body: &'a super::types::TtssseRequest,
+}
+
+impl<'a> TtsSse<'a> {
+    pub(crate) fn new(
+        client: &'a crate::runtime::ApiClient,
+        body: &'a super::types::TtssseRequest,
+    ) -> Self {
+        Self { client, body }
+    }
+
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<
+        crate::EventStream<super::types::StreamingResponse>,
+        crate::Error,
+    > {
+        let mut request = self
+            .client
+            .request(::reqwest::Method::POST, "/tts/sse", &[&["ApiKeyAuth"]]);
+        request = request.header("Cartesia-Version", super::API_VERSION);
+        request = request.json(self.body);
+        request.send_event_stream().await
+    }
+}
+
+impl<'a> ::std::future::IntoFuture for TtsSse<'a> {
+    type Output = ::std::result::Result<
+        crate::EventStream<super::types::StreamingResponse>,
+        crate::Error,
+    >;
+    type IntoFuture = ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a,
+        >,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        ::std::boxed::Box::pin(self.send())
+    }
+}
+
+/// The `voiceChanger_bytes` request (`POST /voice-changer/bytes`): set optional parameters, then `.await` it or call [`send`](Self::send).
+#[derive(::std::fmt::Debug)]
+#[must_use = "a request does nothing until it is sent or awaited"]
+pub struct VoiceChangerBytes<'a> {
+    client: &'a crate::runtime::ApiClient,
+    body: super::types::VoiceChangerBytesBody,
+}
+
+impl<'a> VoiceChangerBytes<'a> {
+    pub(crate) fn new(
+        client: &'a crate::runtime::ApiClient,
+        body: super::types::VoiceChangerBytesBody,
+    ) -> Self {
+        Self { client, body }
+    }
+
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<crate::BinaryResponse, crate::Error> {
+        let mut request = self
+            .client
+            .request(
+                ::reqwest::Method::POST,
+                "/voice-changer/bytes",
+                &[&["ApiKeyAuth"]],
+            );
+        request = request.header("Cartesia-Version", super::API_VERSION);
+        request = request.multipart(self.body.into_form());
+        request.send_binary().await
+    }
+}
+
+impl<'a> ::std::future::IntoFuture for VoiceChangerBytes<'a> {
+    type Output = ::std::result::Result<crate::BinaryResponse, crate::Error>;
+    type IntoFuture = ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a,
+        >,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        ::std::boxed::Box::pin(self.send())
+    }
+}
+
+/// The `voiceChanger_sse` request (`POST /voice-changer/sse`): set optional parameters, then `.await` it or call [`send`](Self::send).
+#[derive(::std::fmt::Debug)]
+#[must_use = "a request does nothing until it is sent or awaited"]
+pub struct VoiceChangerSse<'a> {
+    client: &'a crate::runtime::ApiClient,
+    body: super::types::VoiceChangerSseBody,
+}
+
+impl<'a> VoiceChangerSse<'a> {
+    pub(crate) fn new(
+        client: &'a crate::runtime::ApiClient,
+        body: super::types::VoiceChangerSseBody,
+    ) -> Self {
+        Self { client, body }
+    }
+
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<
+        crate::EventStream<super::types::StreamingResponse>,
+        crate::Error,
+    > {
+        let mut request = self
+            .client
+            .request(::reqwest::Method::POST, "/voice-changer/sse", &[&["ApiKeyAuth"]]);
+        request = request.header("Cartesia-Version", super::API_VERSION);
+        request = request.multipart(self.body.into_form());
+        request.send_event_stream().await
+    }
+}
+
+impl<'a> ::std::future::IntoFuture for VoiceChangerSse<'a> {
+    type Output = ::std::result::Result<
+        crate::EventStream<super::types::StreamingResponse>,
+        crate::Error,
+    >;
+    type IntoFuture = ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a,
+        >,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        ::std::boxed::Box::pin(self.send())
+    }
+}
+
 /// The `voices_list` request (`GET /voices`): set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(::std::fmt::Debug)]
 #[must_use = "a request does nothing until it is sent or awaited"]
@@ -251,6 +553,47 @@ impl<'a> VoicesCreate<'a> {
 
 impl<'a> ::std::future::IntoFuture for VoicesCreate<'a> {
     type Output = ::std::result::Result<super::types::Voice, crate::Error>;
+    type IntoFuture = ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a,
+        >,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        ::std::boxed::Box::pin(self.send())
+    }
+}
+
+/// The `voices_clone` request (`POST /voices/clone`): set optional parameters, then `.await` it or call [`send`](Self::send).
+#[derive(::std::fmt::Debug)]
+#[must_use = "a request does nothing until it is sent or awaited"]
+pub struct VoicesClone<'a> {
+    client: &'a crate::runtime::ApiClient,
+    body: super::types::VoicesCloneBody,
+}
+
+impl<'a> VoicesClone<'a> {
+    pub(crate) fn new(
+        client: &'a crate::runtime::ApiClient,
+        body: super::types::VoicesCloneBody,
+    ) -> Self {
+        Self { client, body }
+    }
+
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<super::types::VoiceMetadata, crate::Error> {
+        let mut request = self
+            .client
+            .request(::reqwest::Method::POST, "/voices/clone", &[&["ApiKeyAuth"]]);
+        request = request.header("Cartesia-Version", super::API_VERSION);
+        request = request.multipart(self.body.into_form());
+        request.send_json().await
+    }
+}
+
+impl<'a> ::std::future::IntoFuture for VoicesClone<'a> {
+    type Output = ::std::result::Result<super::types::VoiceMetadata, crate::Error>;
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a,

@@ -4354,3 +4354,1000 @@ impl<'de> ::serde::Deserialize<'de> for CloneMode {
         ::std::result::Result::Ok(Self::from(value.as_str()))
     }
 }
+
+#[derive(::std::fmt::Debug, ::std::default::Default)]
+#[non_exhaustive]
+pub struct InfillBytesBody {
+    pub left_audio: ::std::option::Option<crate::FilePart>,
+    pub right_audio: ::std::option::Option<crate::FilePart>,
+    /// The ID of the model to use for generating audio
+    pub model_id: ::std::option::Option<::std::string::String>,
+    /// The language of the transcript
+    pub language: ::std::option::Option<::std::string::String>,
+    /// The infill text to generate
+    pub transcript: ::std::option::Option<::std::string::String>,
+    /// The ID of the voice to use for generating audio
+    pub voice_id: ::std::option::Option<::std::string::String>,
+    /// The format of the output audio
+    pub output_format_container: ::std::option::Option<OutputFormatContainer>,
+    /// The sample rate of the output audio in Hz. Supported sample rates are 8000, 16000, 22050, 24000, 44100, 48000.
+    pub output_format_sample_rate: ::std::option::Option<i64>,
+    /// Required for `raw` and `wav` containers.
+    pub output_format_encoding: ::std::option::Option<RawEncoding>,
+    /// Required for `mp3` containers.
+    pub output_format_bit_rate: ::std::option::Option<i64>,
+    /// Either a number between -1.0 and 1.0 or a natural language description of speed.
+    ///
+    /// If you specify a number, 0.0 is the default speed, -1.0 is the slowest speed, and 1.0 is the fastest speed.
+    pub voice_experimental_controls_speed: ::std::option::Option<Speed>,
+    /// An array of emotion:level tags.
+    ///
+    /// Supported emotions are: anger, positivity, surprise, sadness, and curiosity.
+    ///
+    /// Supported levels are: lowest, low, (omit), high, highest.
+    pub voice_experimental_controls_emotion: ::std::option::Option<
+        ::std::vec::Vec<Emotion>,
+    >,
+}
+
+impl InfillBytesBody {
+    /// Creates a value from its required fields; optional fields start unset.
+    pub fn new() -> Self {
+        Self {
+            left_audio: ::std::option::Option::None,
+            right_audio: ::std::option::Option::None,
+            model_id: ::std::option::Option::None,
+            language: ::std::option::Option::None,
+            transcript: ::std::option::Option::None,
+            voice_id: ::std::option::Option::None,
+            output_format_container: ::std::option::Option::None,
+            output_format_sample_rate: ::std::option::Option::None,
+            output_format_encoding: ::std::option::Option::None,
+            output_format_bit_rate: ::std::option::Option::None,
+            voice_experimental_controls_speed: ::std::option::Option::None,
+            voice_experimental_controls_emotion: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets `left_audio`.
+    pub fn left_audio(mut self, value: crate::FilePart) -> Self {
+        self.left_audio = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets `right_audio`.
+    pub fn right_audio(mut self, value: crate::FilePart) -> Self {
+        self.right_audio = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets `model_id`.
+    pub fn model_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.model_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `language`.
+    pub fn language(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.language = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `transcript`.
+    pub fn transcript(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.transcript = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `voice_id`.
+    pub fn voice_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.voice_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `output_format[container]`.
+    pub fn output_format_container(mut self, value: OutputFormatContainer) -> Self {
+        self.output_format_container = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets `output_format[sample_rate]`.
+    pub fn output_format_sample_rate(mut self, value: i64) -> Self {
+        self.output_format_sample_rate = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets `output_format[encoding]`.
+    pub fn output_format_encoding(mut self, value: RawEncoding) -> Self {
+        self.output_format_encoding = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets `output_format[bit_rate]`.
+    pub fn output_format_bit_rate(mut self, value: i64) -> Self {
+        self.output_format_bit_rate = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets `voice[__experimental_controls][speed]`.
+    pub fn voice_experimental_controls_speed(mut self, value: Speed) -> Self {
+        self.voice_experimental_controls_speed = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets `voice[__experimental_controls][emotion][]`.
+    pub fn voice_experimental_controls_emotion(
+        mut self,
+        value: ::std::vec::Vec<Emotion>,
+    ) -> Self {
+        self.voice_experimental_controls_emotion = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// The body as multipart form parts.
+    pub(crate) fn into_form(self) -> crate::runtime::Form {
+        let mut form = crate::runtime::Form::new();
+        if let ::std::option::Option::Some(values) = self.left_audio {
+            let value = values;
+            form = form.file("left_audio", value);
+        }
+        if let ::std::option::Option::Some(values) = self.right_audio {
+            let value = values;
+            form = form.file("right_audio", value);
+        }
+        if let ::std::option::Option::Some(values) = self.model_id {
+            let value = values;
+            form = form.text("model_id", value);
+        }
+        if let ::std::option::Option::Some(values) = self.language {
+            let value = values;
+            form = form.text("language", value);
+        }
+        if let ::std::option::Option::Some(values) = self.transcript {
+            let value = values;
+            form = form.text("transcript", value);
+        }
+        if let ::std::option::Option::Some(values) = self.voice_id {
+            let value = values;
+            form = form.text("voice_id", value);
+        }
+        if let ::std::option::Option::Some(values) = self.output_format_container {
+            let value = values;
+            form = form.text("output_format[container]", value.as_str());
+        }
+        if let ::std::option::Option::Some(values) = self.output_format_sample_rate {
+            let value = values;
+            form = form.text("output_format[sample_rate]", value.to_string());
+        }
+        if let ::std::option::Option::Some(values) = self.output_format_encoding {
+            let value = values;
+            form = form.text("output_format[encoding]", value.as_str());
+        }
+        if let ::std::option::Option::Some(values) = self.output_format_bit_rate {
+            let value = values;
+            form = form.text("output_format[bit_rate]", value.to_string());
+        }
+        if let ::std::option::Option::Some(values) = self
+            .voice_experimental_controls_speed
+        {
+            let value = values;
+            form = form
+                .text(
+                    "voice[__experimental_controls][speed]",
+                    ::serde_json::to_string(&value).unwrap_or_default(),
+                );
+        }
+        if let ::std::option::Option::Some(values) = self
+            .voice_experimental_controls_emotion
+        {
+            for value in values {
+                form = form
+                    .text("voice[__experimental_controls][emotion][]", value.as_str());
+            }
+        }
+        form
+    }
+}
+
+/// The language of the input audio in ISO-639-1 format. Defaults to `en`.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash,
+    ::std::cmp::PartialOrd,
+    ::std::cmp::Ord
+)]
+#[non_exhaustive]
+pub enum SttTranscribeBodyLanguage {
+    /// `en`
+    En,
+    /// `zh`
+    Zh,
+    /// `de`
+    De,
+    /// `es`
+    Es,
+    /// `ru`
+    Ru,
+    /// `ko`
+    Ko,
+    /// `fr`
+    Fr,
+    /// `ja`
+    Ja,
+    /// `pt`
+    Pt,
+    /// `tr`
+    Tr,
+    /// `pl`
+    Pl,
+    /// `ca`
+    Ca,
+    /// `nl`
+    Nl,
+    /// `ar`
+    Ar,
+    /// `sv`
+    Sv,
+    /// `it`
+    It,
+    /// `id`
+    Id,
+    /// `hi`
+    Hi,
+    /// `fi`
+    Fi,
+    /// `vi`
+    Vi,
+    /// `he`
+    He,
+    /// `uk`
+    Uk,
+    /// `el`
+    El,
+    /// `ms`
+    Ms,
+    /// `cs`
+    Cs,
+    /// `ro`
+    Ro,
+    /// `da`
+    Da,
+    /// `hu`
+    Hu,
+    /// `ta`
+    Ta,
+    /// `no`
+    No,
+    /// `th`
+    Th,
+    /// `ur`
+    Ur,
+    /// `hr`
+    Hr,
+    /// `bg`
+    Bg,
+    /// `lt`
+    Lt,
+    /// `la`
+    La,
+    /// `mi`
+    Mi,
+    /// `ml`
+    Ml,
+    /// `cy`
+    Cy,
+    /// `sk`
+    Sk,
+    /// `te`
+    Te,
+    /// `fa`
+    Fa,
+    /// `lv`
+    Lv,
+    /// `bn`
+    Bn,
+    /// `sr`
+    Sr,
+    /// `az`
+    Az,
+    /// `sl`
+    Sl,
+    /// `kn`
+    Kn,
+    /// `et`
+    Et,
+    /// `mk`
+    Mk,
+    /// `br`
+    Br,
+    /// `eu`
+    Eu,
+    /// `is`
+    Is,
+    /// `hy`
+    Hy,
+    /// `ne`
+    Ne,
+    /// `mn`
+    Mn,
+    /// `bs`
+    Bs,
+    /// `kk`
+    Kk,
+    /// `sq`
+    Sq,
+    /// `sw`
+    Sw,
+    /// `gl`
+    Gl,
+    /// `mr`
+    Mr,
+    /// `pa`
+    Pa,
+    /// `si`
+    Si,
+    /// `km`
+    Km,
+    /// `sn`
+    Sn,
+    /// `yo`
+    Yo,
+    /// `so`
+    So,
+    /// `af`
+    Af,
+    /// `oc`
+    Oc,
+    /// `ka`
+    Ka,
+    /// `be`
+    Be,
+    /// `tg`
+    Tg,
+    /// `sd`
+    Sd,
+    /// `gu`
+    Gu,
+    /// `am`
+    Am,
+    /// `yi`
+    Yi,
+    /// `lo`
+    Lo,
+    /// `uz`
+    Uz,
+    /// `fo`
+    Fo,
+    /// `ht`
+    Ht,
+    /// `ps`
+    Ps,
+    /// `tk`
+    Tk,
+    /// `nn`
+    Nn,
+    /// `mt`
+    Mt,
+    /// `sa`
+    Sa,
+    /// `lb`
+    Lb,
+    /// `my`
+    My,
+    /// `bo`
+    Bo,
+    /// `tl`
+    Tl,
+    /// `mg`
+    Mg,
+    /// `as`
+    As,
+    /// `tt`
+    Tt,
+    /// `haw`
+    Haw,
+    /// `ln`
+    Ln,
+    /// `ha`
+    Ha,
+    /// `ba`
+    Ba,
+    /// `jw`
+    Jw,
+    /// `su`
+    Su,
+    /// `yue`
+    Yue,
+    /// A value this version of the crate does not know, kept as it was received.
+    Unknown(::std::string::String),
+}
+
+impl SttTranscribeBodyLanguage {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::En => "en",
+            Self::Zh => "zh",
+            Self::De => "de",
+            Self::Es => "es",
+            Self::Ru => "ru",
+            Self::Ko => "ko",
+            Self::Fr => "fr",
+            Self::Ja => "ja",
+            Self::Pt => "pt",
+            Self::Tr => "tr",
+            Self::Pl => "pl",
+            Self::Ca => "ca",
+            Self::Nl => "nl",
+            Self::Ar => "ar",
+            Self::Sv => "sv",
+            Self::It => "it",
+            Self::Id => "id",
+            Self::Hi => "hi",
+            Self::Fi => "fi",
+            Self::Vi => "vi",
+            Self::He => "he",
+            Self::Uk => "uk",
+            Self::El => "el",
+            Self::Ms => "ms",
+            Self::Cs => "cs",
+            Self::Ro => "ro",
+            Self::Da => "da",
+            Self::Hu => "hu",
+            Self::Ta => "ta",
+            Self::No => "no",
+            Self::Th => "th",
+            Self::Ur => "ur",
+            Self::Hr => "hr",
+            Self::Bg => "bg",
+            Self::Lt => "lt",
+            Self::La => "la",
+            Self::Mi => "mi",
+            Self::Ml => "ml",
+            Self::Cy => "cy",
+            Self::Sk => "sk",
+            Self::Te => "te",
+            Self::Fa => "fa",
+            Self::Lv => "lv",
+            Self::Bn => "bn",
+            Self::Sr => "sr",
+            Self::Az => "az",
+            Self::Sl => "sl",
+            Self::Kn => "kn",
+            Self::Et => "et",
+            Self::Mk => "mk",
+            Self::Br => "br",
+            Self::Eu => "eu",
+            Self::Is => "is",
+            Self::Hy => "hy",
+            Self::Ne => "ne",
+            Self::Mn => "mn",
+            Self::Bs => "bs",
+            Self::Kk => "kk",
+            Self::Sq => "sq",
+            Self::Sw => "sw",
+            Self::Gl => "gl",
+            Self::Mr => "mr",
+            Self::Pa => "pa",
+            Self::Si => "si",
+            Self::Km => "km",
+            Self::Sn => "sn",
+            Self::Yo => "yo",
+            Self::So => "so",
+            Self::Af => "af",
+            Self::Oc => "oc",
+            Self::Ka => "ka",
+            Self::Be => "be",
+            Self::Tg => "tg",
+            Self::Sd => "sd",
+            Self::Gu => "gu",
+            Self::Am => "am",
+            Self::Yi => "yi",
+            Self::Lo => "lo",
+            Self::Uz => "uz",
+            Self::Fo => "fo",
+            Self::Ht => "ht",
+            Self::Ps => "ps",
+            Self::Tk => "tk",
+            Self::Nn => "nn",
+            Self::Mt => "mt",
+            Self::Sa => "sa",
+            Self::Lb => "lb",
+            Self::My => "my",
+            Self::Bo => "bo",
+            Self::Tl => "tl",
+            Self::Mg => "mg",
+            Self::As => "as",
+            Self::Tt => "tt",
+            Self::Haw => "haw",
+            Self::Ln => "ln",
+            Self::Ha => "ha",
+            Self::Ba => "ba",
+            Self::Jw => "jw",
+            Self::Su => "su",
+            Self::Yue => "yue",
+            Self::Unknown(value) => value,
+        }
+    }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "en" => ::std::option::Option::Some(Self::En),
+            "zh" => ::std::option::Option::Some(Self::Zh),
+            "de" => ::std::option::Option::Some(Self::De),
+            "es" => ::std::option::Option::Some(Self::Es),
+            "ru" => ::std::option::Option::Some(Self::Ru),
+            "ko" => ::std::option::Option::Some(Self::Ko),
+            "fr" => ::std::option::Option::Some(Self::Fr),
+            "ja" => ::std::option::Option::Some(Self::Ja),
+            "pt" => ::std::option::Option::Some(Self::Pt),
+            "tr" => ::std::option::Option::Some(Self::Tr),
+            "pl" => ::std::option::Option::Some(Self::Pl),
+            "ca" => ::std::option::Option::Some(Self::Ca),
+            "nl" => ::std::option::Option::Some(Self::Nl),
+            "ar" => ::std::option::Option::Some(Self::Ar),
+            "sv" => ::std::option::Option::Some(Self::Sv),
+            "it" => ::std::option::Option::Some(Self::It),
+            "id" => ::std::option::Option::Some(Self::Id),
+            "hi" => ::std::option::Option::Some(Self::Hi),
+            "fi" => ::std::option::Option::Some(Self::Fi),
+            "vi" => ::std::option::Option::Some(Self::Vi),
+            "he" => ::std::option::Option::Some(Self::He),
+            "uk" => ::std::option::Option::Some(Self::Uk),
+            "el" => ::std::option::Option::Some(Self::El),
+            "ms" => ::std::option::Option::Some(Self::Ms),
+            "cs" => ::std::option::Option::Some(Self::Cs),
+            "ro" => ::std::option::Option::Some(Self::Ro),
+            "da" => ::std::option::Option::Some(Self::Da),
+            "hu" => ::std::option::Option::Some(Self::Hu),
+            "ta" => ::std::option::Option::Some(Self::Ta),
+            "no" => ::std::option::Option::Some(Self::No),
+            "th" => ::std::option::Option::Some(Self::Th),
+            "ur" => ::std::option::Option::Some(Self::Ur),
+            "hr" => ::std::option::Option::Some(Self::Hr),
+            "bg" => ::std::option::Option::Some(Self::Bg),
+            "lt" => ::std::option::Option::Some(Self::Lt),
+            "la" => ::std::option::Option::Some(Self::La),
+            "mi" => ::std::option::Option::Some(Self::Mi),
+            "ml" => ::std::option::Option::Some(Self::Ml),
+            "cy" => ::std::option::Option::Some(Self::Cy),
+            "sk" => ::std::option::Option::Some(Self::Sk),
+            "te" => ::std::option::Option::Some(Self::Te),
+            "fa" => ::std::option::Option::Some(Self::Fa),
+            "lv" => ::std::option::Option::Some(Self::Lv),
+            "bn" => ::std::option::Option::Some(Self::Bn),
+            "sr" => ::std::option::Option::Some(Self::Sr),
+            "az" => ::std::option::Option::Some(Self::Az),
+            "sl" => ::std::option::Option::Some(Self::Sl),
+            "kn" => ::std::option::Option::Some(Self::Kn),
+            "et" => ::std::option::Option::Some(Self::Et),
+            "mk" => ::std::option::Option::Some(Self::Mk),
+            "br" => ::std::option::Option::Some(Self::Br),
+            "eu" => ::std::option::Option::Some(Self::Eu),
+            "is" => ::std::option::Option::Some(Self::Is),
+            "hy" => ::std::option::Option::Some(Self::Hy),
+            "ne" => ::std::option::Option::Some(Self::Ne),
+            "mn" => ::std::option::Option::Some(Self::Mn),
+            "bs" => ::std::option::Option::Some(Self::Bs),
+            "kk" => ::std::option::Option::Some(Self::Kk),
+            "sq" => ::std::option::Option::Some(Self::Sq),
+            "sw" => ::std::option::Option::Some(Self::Sw),
+            "gl" => ::std::option::Option::Some(Self::Gl),
+            "mr" => ::std::option::Option::Some(Self::Mr),
+            "pa" => ::std::option::Option::Some(Self::Pa),
+            "si" => ::std::option::Option::Some(Self::Si),
+            "km" => ::std::option::Option::Some(Self::Km),
+            "sn" => ::std::option::Option::Some(Self::Sn),
+            "yo" => ::std::option::Option::Some(Self::Yo),
+            "so" => ::std::option::Option::Some(Self::So),
+            "af" => ::std::option::Option::Some(Self::Af),
+            "oc" => ::std::option::Option::Some(Self::Oc),
+            "ka" => ::std::option::Option::Some(Self::Ka),
+            "be" => ::std::option::Option::Some(Self::Be),
+            "tg" => ::std::option::Option::Some(Self::Tg),
+            "sd" => ::std::option::Option::Some(Self::Sd),
+            "gu" => ::std::option::Option::Some(Self::Gu),
+            "am" => ::std::option::Option::Some(Self::Am),
+            "yi" => ::std::option::Option::Some(Self::Yi),
+            "lo" => ::std::option::Option::Some(Self::Lo),
+            "uz" => ::std::option::Option::Some(Self::Uz),
+            "fo" => ::std::option::Option::Some(Self::Fo),
+            "ht" => ::std::option::Option::Some(Self::Ht),
+            "ps" => ::std::option::Option::Some(Self::Ps),
+            "tk" => ::std::option::Option::Some(Self::Tk),
+            "nn" => ::std::option::Option::Some(Self::Nn),
+            "mt" => ::std::option::Option::Some(Self::Mt),
+            "sa" => ::std::option::Option::Some(Self::Sa),
+            "lb" => ::std::option::Option::Some(Self::Lb),
+            "my" => ::std::option::Option::Some(Self::My),
+            "bo" => ::std::option::Option::Some(Self::Bo),
+            "tl" => ::std::option::Option::Some(Self::Tl),
+            "mg" => ::std::option::Option::Some(Self::Mg),
+            "as" => ::std::option::Option::Some(Self::As),
+            "tt" => ::std::option::Option::Some(Self::Tt),
+            "haw" => ::std::option::Option::Some(Self::Haw),
+            "ln" => ::std::option::Option::Some(Self::Ln),
+            "ha" => ::std::option::Option::Some(Self::Ha),
+            "ba" => ::std::option::Option::Some(Self::Ba),
+            "jw" => ::std::option::Option::Some(Self::Jw),
+            "su" => ::std::option::Option::Some(Self::Su),
+            "yue" => ::std::option::Option::Some(Self::Yue),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
+
+impl ::std::convert::From<&str> for SttTranscribeBodyLanguage {
+    fn from(value: &str) -> Self {
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
+    }
+}
+
+impl ::std::fmt::Display for SttTranscribeBodyLanguage {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for SttTranscribeBodyLanguage {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SttTranscribeBodyLanguage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value.as_str()))
+    }
+}
+
+#[derive(::std::fmt::Debug)]
+#[non_exhaustive]
+pub struct SttTranscribeBody {
+    pub file: crate::FilePart,
+    /// ID of the model to use for transcription. Use `ink-whisper` for the latest Cartesia Whisper model.
+    pub model: ::std::string::String,
+    /// The language of the input audio in ISO-639-1 format. Defaults to `en`.
+    pub language: ::std::option::Option<SttTranscribeBodyLanguage>,
+    /// The timestamp granularities to populate for this transcription. Currently only `word` level timestamps are supported.
+    pub timestamp_granularities: ::std::option::Option<
+        ::std::vec::Vec<TimestampGranularity>,
+    >,
+}
+
+impl SttTranscribeBody {
+    /// Creates a value from its required fields; optional fields start unset.
+    pub fn new(
+        file: crate::FilePart,
+        model: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            file,
+            model: model.into(),
+            language: ::std::option::Option::None,
+            timestamp_granularities: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets `language`.
+    pub fn language(mut self, value: SttTranscribeBodyLanguage) -> Self {
+        self.language = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets `timestamp_granularities[]`.
+    pub fn timestamp_granularities(
+        mut self,
+        value: ::std::vec::Vec<TimestampGranularity>,
+    ) -> Self {
+        self.timestamp_granularities = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// The body as multipart form parts.
+    pub(crate) fn into_form(self) -> crate::runtime::Form {
+        let mut form = crate::runtime::Form::new();
+        {
+            let values = self.file;
+            let value = values;
+            form = form.file("file", value);
+        }
+        {
+            let values = self.model;
+            let value = values;
+            form = form.text("model", value);
+        }
+        if let ::std::option::Option::Some(values) = self.language {
+            let value = values;
+            form = form.text("language", value.as_str());
+        }
+        if let ::std::option::Option::Some(values) = self.timestamp_granularities {
+            for value in values {
+                form = form.text("timestamp_granularities[]", value.as_str());
+            }
+        }
+        form
+    }
+}
+
+#[derive(::std::fmt::Debug)]
+#[non_exhaustive]
+pub struct VoiceChangerBytesBody {
+    pub clip: crate::FilePart,
+    pub voice_id: ::std::string::String,
+    pub output_format_container: OutputFormatContainer,
+    /// The sample rate of the output audio in Hz. Supported sample rates are 8000, 16000, 22050, 24000, 44100, 48000.
+    pub output_format_sample_rate: i64,
+    /// Required for `raw` and `wav` containers.
+    pub output_format_encoding: ::std::option::Option<RawEncoding>,
+    /// Required for `mp3` containers.
+    pub output_format_bit_rate: ::std::option::Option<i64>,
+}
+
+impl VoiceChangerBytesBody {
+    /// Creates a value from its required fields; optional fields start unset.
+    pub fn new(
+        clip: crate::FilePart,
+        voice_id: impl ::std::convert::Into<::std::string::String>,
+        output_format_container: OutputFormatContainer,
+        output_format_sample_rate: i64,
+    ) -> Self {
+        Self {
+            clip,
+            voice_id: voice_id.into(),
+            output_format_container,
+            output_format_sample_rate,
+            output_format_encoding: ::std::option::Option::None,
+            output_format_bit_rate: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets `output_format[encoding]`.
+    pub fn output_format_encoding(mut self, value: RawEncoding) -> Self {
+        self.output_format_encoding = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets `output_format[bit_rate]`.
+    pub fn output_format_bit_rate(mut self, value: i64) -> Self {
+        self.output_format_bit_rate = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// The body as multipart form parts.
+    pub(crate) fn into_form(self) -> crate::runtime::Form {
+        let mut form = crate::runtime::Form::new();
+        {
+            let values = self.clip;
+            let value = values;
+            form = form.file("clip", value);
+        }
+        {
+            let values = self.voice_id;
+            let value = values;
+            form = form.text("voice[id]", value);
+        }
+        {
+            let values = self.output_format_container;
+            let value = values;
+            form = form.text("output_format[container]", value.as_str());
+        }
+        {
+            let values = self.output_format_sample_rate;
+            let value = values;
+            form = form.text("output_format[sample_rate]", value.to_string());
+        }
+        if let ::std::option::Option::Some(values) = self.output_format_encoding {
+            let value = values;
+            form = form.text("output_format[encoding]", value.as_str());
+        }
+        if let ::std::option::Option::Some(values) = self.output_format_bit_rate {
+            let value = values;
+            form = form.text("output_format[bit_rate]", value.to_string());
+        }
+        form
+    }
+}
+
+#[derive(::std::fmt::Debug)]
+#[non_exhaustive]
+pub struct VoiceChangerSseBody {
+    pub clip: crate::FilePart,
+    pub voice_id: ::std::string::String,
+    pub output_format_container: OutputFormatContainer,
+    pub output_format_sample_rate: i64,
+    /// Required for `raw` and `wav` containers.
+    pub output_format_encoding: ::std::option::Option<RawEncoding>,
+    /// Required for `mp3` containers.
+    pub output_format_bit_rate: ::std::option::Option<i64>,
+}
+
+impl VoiceChangerSseBody {
+    /// Creates a value from its required fields; optional fields start unset.
+    pub fn new(
+        clip: crate::FilePart,
+        voice_id: impl ::std::convert::Into<::std::string::String>,
+        output_format_container: OutputFormatContainer,
+        output_format_sample_rate: i64,
+    ) -> Self {
+        Self {
+            clip,
+            voice_id: voice_id.into(),
+            output_format_container,
+            output_format_sample_rate,
+            output_format_encoding: ::std::option::Option::None,
+            output_format_bit_rate: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets `output_format[encoding]`.
+    pub fn output_format_encoding(mut self, value: RawEncoding) -> Self {
+        self.output_format_encoding = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets `output_format[bit_rate]`.
+    pub fn output_format_bit_rate(mut self, value: i64) -> Self {
+        self.output_format_bit_rate = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// The body as multipart form parts.
+    pub(crate) fn into_form(self) -> crate::runtime::Form {
+        let mut form = crate::runtime::Form::new();
+        {
+            let values = self.clip;
+            let value = values;
+            form = form.file("clip", value);
+        }
+        {
+            let values = self.voice_id;
+            let value = values;
+            form = form.text("voice[id]", value);
+        }
+        {
+            let values = self.output_format_container;
+            let value = values;
+            form = form.text("output_format[container]", value.as_str());
+        }
+        {
+            let values = self.output_format_sample_rate;
+            let value = values;
+            form = form.text("output_format[sample_rate]", value.to_string());
+        }
+        if let ::std::option::Option::Some(values) = self.output_format_encoding {
+            let value = values;
+            form = form.text("output_format[encoding]", value.as_str());
+        }
+        if let ::std::option::Option::Some(values) = self.output_format_bit_rate {
+            let value = values;
+            form = form.text("output_format[bit_rate]", value.to_string());
+        }
+        form
+    }
+}
+
+#[derive(::std::fmt::Debug)]
+#[non_exhaustive]
+pub struct VoicesCloneBody {
+    pub clip: crate::FilePart,
+    /// The name of the voice.
+    pub name: ::std::string::String,
+    /// A description for the voice.
+    pub description: ::std::option::Option<::std::string::String>,
+    /// The language of the voice.
+    pub language: SupportedLanguage,
+    /// Tradeoff between similarity and stability. Similarity clones sound more like the source clip, but may reproduce background noise. Stability clones always sound like a studio recording, but may not sound as similar to the source clip.
+    pub mode: CloneMode,
+    /// Whether to apply AI enhancements to the clip to reduce background noise. This leads to cleaner generated speech at the cost of reduced similarity to the source clip.
+    pub enhance: ::std::option::Option<bool>,
+    /// Optional base voice ID that the cloned voice is derived from.
+    pub base_voice_id: ::std::option::Option<VoiceId>,
+}
+
+impl VoicesCloneBody {
+    /// Creates a value from its required fields; optional fields start unset.
+    pub fn new(
+        clip: crate::FilePart,
+        name: impl ::std::convert::Into<::std::string::String>,
+        language: SupportedLanguage,
+        mode: CloneMode,
+    ) -> Self {
+        Self {
+            clip,
+            name: name.into(),
+            description: ::std::option::Option::None,
+            language,
+            mode,
+            enhance: ::std::option::Option::None,
+            base_voice_id: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets `description`.
+    pub fn description(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.description = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `enhance`.
+    pub fn enhance(mut self, value: bool) -> Self {
+        self.enhance = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets `base_voice_id`.
+    pub fn base_voice_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.base_voice_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// The body as multipart form parts.
+    pub(crate) fn into_form(self) -> crate::runtime::Form {
+        let mut form = crate::runtime::Form::new();
+        {
+            let values = self.clip;
+            let value = values;
+            form = form.file("clip", value);
+        }
+        {
+            let values = self.name;
+            let value = values;
+            form = form.text("name", value);
+        }
+        if let ::std::option::Option::Some(values) = self.description {
+            let value = values;
+            form = form.text("description", value);
+        }
+        {
+            let values = self.language;
+            let value = values;
+            form = form.text("language", value.as_str());
+        }
+        {
+            let values = self.mode;
+            let value = values;
+            form = form.text("mode", value.as_str());
+        }
+        if let ::std::option::Option::Some(values) = self.enhance {
+            let value = values;
+            form = form.text("enhance", value.to_string());
+        }
+        if let ::std::option::Option::Some(values) = self.base_voice_id {
+            let value = values;
+            form = form.text("base_voice_id", value);
+        }
+        form
+    }
+}

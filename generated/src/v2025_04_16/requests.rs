@@ -361,6 +361,49 @@ impl<'a> ::std::future::IntoFuture for AgentsGetCall<'a> {
     }
 }
 
+/// The `agents_download-call-audio` request (`GET /agents/calls/{call_id}/audio`): set optional parameters, then `.await` it or call [`send`](Self::send).
+#[derive(::std::fmt::Debug)]
+#[must_use = "a request does nothing until it is sent or awaited"]
+pub struct AgentsDownloadCallAudio<'a> {
+    client: &'a crate::runtime::ApiClient,
+    call_id: ::std::string::String,
+}
+
+impl<'a> AgentsDownloadCallAudio<'a> {
+    pub(crate) fn new(
+        client: &'a crate::runtime::ApiClient,
+        call_id: ::std::string::String,
+    ) -> Self {
+        Self { client, call_id }
+    }
+
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<crate::BinaryResponse, crate::Error> {
+        let path = ::std::format!(
+            "/agents/calls/{}/audio", crate ::runtime::encode_path(self.call_id.as_str())
+        );
+        let mut request = self
+            .client
+            .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]]);
+        request = request.header("Cartesia-Version", super::API_VERSION);
+        request.send_binary().await
+    }
+}
+
+impl<'a> ::std::future::IntoFuture for AgentsDownloadCallAudio<'a> {
+    type Output = ::std::result::Result<crate::BinaryResponse, crate::Error>;
+    type IntoFuture = ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a,
+        >,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        ::std::boxed::Box::pin(self.send())
+    }
+}
+
 /// The `agents_phone-numbers` request (`GET /agents/{agent_id}/phone-numbers`): set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(::std::fmt::Debug)]
 #[must_use = "a request does nothing until it is sent or awaited"]
@@ -706,6 +749,157 @@ impl<'a> ::std::future::IntoFuture for AgentsListMetricResults<'a> {
         super::types::ListMetricResultsResponse,
         crate::Error,
     >;
+    type IntoFuture = ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a,
+        >,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        ::std::boxed::Box::pin(self.send())
+    }
+}
+
+/// The `agents_export-metric-results` request (`GET /agents/metrics/results/export`): set optional parameters, then `.await` it or call [`send`](Self::send).
+#[derive(::std::fmt::Debug)]
+#[must_use = "a request does nothing until it is sent or awaited"]
+pub struct AgentsExportMetricResults<'a> {
+    client: &'a crate::runtime::ApiClient,
+    agent_id: ::std::option::Option<::std::string::String>,
+    deployment_id: ::std::option::Option<::std::string::String>,
+    metric_id: ::std::option::Option<::std::string::String>,
+    call_id: ::std::option::Option<::std::string::String>,
+    starting_after: ::std::option::Option<::std::string::String>,
+    ending_before: ::std::option::Option<::std::string::String>,
+    limit: ::std::option::Option<i64>,
+}
+
+impl<'a> AgentsExportMetricResults<'a> {
+    pub(crate) fn new(client: &'a crate::runtime::ApiClient) -> Self {
+        Self {
+            client,
+            agent_id: ::std::option::Option::None,
+            deployment_id: ::std::option::Option::None,
+            metric_id: ::std::option::Option::None,
+            call_id: ::std::option::Option::None,
+            starting_after: ::std::option::Option::None,
+            ending_before: ::std::option::Option::None,
+            limit: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets the `agent_id` query parameter.
+    ///
+    /// The ID of the agent.
+    pub fn agent_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.agent_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets the `deployment_id` query parameter.
+    ///
+    /// The ID of the deployment.
+    pub fn deployment_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.deployment_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets the `metric_id` query parameter.
+    ///
+    /// The ID of the metric.
+    pub fn metric_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.metric_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets the `call_id` query parameter.
+    ///
+    /// The ID of the call.
+    pub fn call_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.call_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets the `starting_after` query parameter.
+    ///
+    /// A cursor to use in pagination. `starting_after` is a metric result ID that defines your place in the list. For example, if you make a /metrics/results request and receive 100 objects, ending with `metric_result_abc123`, your subsequent call can include `starting_after=metric_result_abc123` to fetch the next page of the list.
+    pub fn starting_after(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.starting_after = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets the `ending_before` query parameter.
+    ///
+    /// A cursor to use in pagination. `ending_before` is a metric result ID that defines your place in the list. For example, if you make a /metrics/results request and receive 100 objects, starting with `metric_result_abc123`, your subsequent call can include `ending_before=metric_result_abc123` to fetch the previous page of the list.
+    pub fn ending_before(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.ending_before = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets the `limit` query parameter.
+    ///
+    /// The number of metric results to return per page, ranging between 1 and 100.
+    pub fn limit(mut self, value: i64) -> Self {
+        self.limit = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<::std::string::String, crate::Error> {
+        let mut request = self
+            .client
+            .request(
+                ::reqwest::Method::GET,
+                "/agents/metrics/results/export",
+                &[&["APIKeyAuth"]],
+            );
+        request = request.header("Cartesia-Version", super::API_VERSION);
+        if let ::std::option::Option::Some(value) = &self.agent_id {
+            request = request.query("agent_id", value.as_str());
+        }
+        if let ::std::option::Option::Some(value) = &self.deployment_id {
+            request = request.query("deployment_id", value.as_str());
+        }
+        if let ::std::option::Option::Some(value) = &self.metric_id {
+            request = request.query("metric_id", value.as_str());
+        }
+        if let ::std::option::Option::Some(value) = &self.call_id {
+            request = request.query("call_id", value.as_str());
+        }
+        if let ::std::option::Option::Some(value) = &self.starting_after {
+            request = request.query("starting_after", value.as_str());
+        }
+        if let ::std::option::Option::Some(value) = &self.ending_before {
+            request = request.query("ending_before", value.as_str());
+        }
+        if let ::std::option::Option::Some(value) = &self.limit {
+            request = request.query("limit", &value.to_string());
+        }
+        request.send_text().await
+    }
+}
+
+impl<'a> ::std::future::IntoFuture for AgentsExportMetricResults<'a> {
+    type Output = ::std::result::Result<::std::string::String, crate::Error>;
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a,
@@ -1338,6 +1532,50 @@ impl<'a> ::std::future::IntoFuture for DatasetsListFiles<'a> {
     }
 }
 
+/// The `datasets_uploadFile` request (`POST /datasets/{id}/files`): set optional parameters, then `.await` it or call [`send`](Self::send).
+#[derive(::std::fmt::Debug)]
+#[must_use = "a request does nothing until it is sent or awaited"]
+pub struct DatasetsUploadFile<'a> {
+    client: &'a crate::runtime::ApiClient,
+    id: ::std::string::String,
+    body: super::types::DatasetsUploadFileBody,
+}
+
+impl<'a> DatasetsUploadFile<'a> {
+    pub(crate) fn new(
+        client: &'a crate::runtime::ApiClient,
+        id: ::std::string::String,
+        body: super::types::DatasetsUploadFileBody,
+    ) -> Self {
+        Self { client, id, body }
+    }
+
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> ::std::result::Result<(), crate::Error> {
+        let path = ::std::format!(
+            "/datasets/{}/files", crate ::runtime::encode_path(self.id.as_str())
+        );
+        let mut request = self
+            .client
+            .request(::reqwest::Method::POST, &path, &[&["APIKeyAuth"]]);
+        request = request.header("Cartesia-Version", super::API_VERSION);
+        request = request.multipart(self.body.into_form());
+        request.send_empty().await
+    }
+}
+
+impl<'a> ::std::future::IntoFuture for DatasetsUploadFile<'a> {
+    type Output = ::std::result::Result<(), crate::Error>;
+    type IntoFuture = ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a,
+        >,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        ::std::boxed::Box::pin(self.send())
+    }
+}
+
 /// The `datasets_deleteFile` request (`DELETE /datasets/{id}/files/{fileID}`): set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(::std::fmt::Debug)]
 #[must_use = "a request does nothing until it is sent or awaited"]
@@ -1683,6 +1921,47 @@ impl<'a> FineTunesListVoices<'a> {
 
 impl<'a> ::std::future::IntoFuture for FineTunesListVoices<'a> {
     type Output = ::std::result::Result<super::types::PaginatedVoices, crate::Error>;
+    type IntoFuture = ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a,
+        >,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        ::std::boxed::Box::pin(self.send())
+    }
+}
+
+/// The `infill_bytes` request (`POST /infill/bytes`): set optional parameters, then `.await` it or call [`send`](Self::send).
+#[derive(::std::fmt::Debug)]
+#[must_use = "a request does nothing until it is sent or awaited"]
+pub struct InfillBytes<'a> {
+    client: &'a crate::runtime::ApiClient,
+    body: super::types::InfillBytesBody,
+}
+
+impl<'a> InfillBytes<'a> {
+    pub(crate) fn new(
+        client: &'a crate::runtime::ApiClient,
+        body: super::types::InfillBytesBody,
+    ) -> Self {
+        Self { client, body }
+    }
+
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<crate::BinaryResponse, crate::Error> {
+        let mut request = self
+            .client
+            .request(::reqwest::Method::POST, "/infill/bytes", &[&["APIKeyAuth"]]);
+        request = request.header("Cartesia-Version", super::API_VERSION);
+        request = request.multipart(self.body.into_form());
+        request.send_binary().await
+    }
+}
+
+impl<'a> ::std::future::IntoFuture for InfillBytes<'a> {
+    type Output = ::std::result::Result<crate::BinaryResponse, crate::Error>;
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a,
@@ -2047,6 +2326,279 @@ impl<'a> ::std::future::IntoFuture for PronunciationDictsUnpin<'a> {
     }
 }
 
+/// The `stt_transcribe` request (`POST /stt`): set optional parameters, then `.await` it or call [`send`](Self::send).
+#[derive(::std::fmt::Debug)]
+#[must_use = "a request does nothing until it is sent or awaited"]
+pub struct SttTranscribe<'a> {
+    client: &'a crate::runtime::ApiClient,
+    encoding: ::std::option::Option<super::types::SttEncoding>,
+    sample_rate: ::std::option::Option<i64>,
+    body: super::types::SttTranscribeBody,
+}
+
+impl<'a> SttTranscribe<'a> {
+    pub(crate) fn new(
+        client: &'a crate::runtime::ApiClient,
+        body: super::types::SttTranscribeBody,
+    ) -> Self {
+        Self {
+            client,
+            encoding: ::std::option::Option::None,
+            sample_rate: ::std::option::Option::None,
+            body,
+        }
+    }
+
+    /// Sets the `encoding` query parameter.
+    ///
+    /// The encoding format to process the audio as. If not specified, the audio file will be decoded automatically.
+    ///
+    /// **Supported formats:**
+    /// - `pcm_s16le` - 16-bit signed integer PCM, little-endian (recommended for best performance)
+    /// - `pcm_s32le` - 32-bit signed integer PCM, little-endian
+    /// - `pcm_f16le` - 16-bit floating point PCM, little-endian
+    /// - `pcm_f32le` - 32-bit floating point PCM, little-endian
+    /// - `pcm_mulaw` - 8-bit μ-law encoded PCM
+    /// - `pcm_alaw` - 8-bit A-law encoded PCM
+    pub fn encoding(mut self, value: super::types::SttEncoding) -> Self {
+        self.encoding = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets the `sample_rate` query parameter.
+    ///
+    /// The sample rate of the audio in Hz.
+    pub fn sample_rate(mut self, value: i64) -> Self {
+        self.sample_rate = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<super::types::TranscriptionResponse, crate::Error> {
+        let mut request = self
+            .client
+            .request(
+                ::reqwest::Method::POST,
+                "/stt",
+                &[&["TokenAuth"], &["APIKeyAuth"]],
+            );
+        request = request.header("Cartesia-Version", super::API_VERSION);
+        if let ::std::option::Option::Some(value) = &self.encoding {
+            request = request.query("encoding", value.as_str());
+        }
+        if let ::std::option::Option::Some(value) = &self.sample_rate {
+            request = request.query("sample_rate", &value.to_string());
+        }
+        request = request.multipart(self.body.into_form());
+        request.send_json().await
+    }
+}
+
+impl<'a> ::std::future::IntoFuture for SttTranscribe<'a> {
+    type Output = ::std::result::Result<
+        super::types::TranscriptionResponse,
+        crate::Error,
+    >;
+    type IntoFuture = ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a,
+        >,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        ::std::boxed::Box::pin(self.send())
+    }
+}
+
+/// The `tts_bytes` request (`POST /tts/bytes`): set optional parameters, then `.await` it or call [`send`](Self::send).
+#[derive(::std::fmt::Debug)]
+#[must_use = "a request does nothing until it is sent or awaited"]
+pub struct TtsBytes<'a> {
+    client: &'a crate::runtime::ApiClient,
+    body: &'a super::types::TtsRequest,
+}
+
+impl<'a> TtsBytes<'a> {
+    pub(crate) fn new(
+        client: &'a crate::runtime::ApiClient,
+        body: &'a super::types::TtsRequest,
+    ) -> Self {
+        Self { client, body }
+    }
+
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<crate::BinaryResponse, crate::Error> {
+        let mut request = self
+            .client
+            .request(
+                ::reqwest::Method::POST,
+                "/tts/bytes",
+                &[&["TokenAuth"], &["APIKeyAuth"]],
+            );
+        request = request.header("Cartesia-Version", super::API_VERSION);
+        request = request.json(self.body);
+        request.send_binary().await
+    }
+}
+
+impl<'a> ::std::future::IntoFuture for TtsBytes<'a> {
+    type Output = ::std::result::Result<crate::BinaryResponse, crate::Error>;
+    type IntoFuture = ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a,
+        >,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        ::std::boxed::Box::pin(self.send())
+    }
+}
+
+/// The `tts_sse` request (`POST /tts/sse`): set optional parameters, then `.await` it or call [`send`](Self::send).
+#[derive(::std::fmt::Debug)]
+#[must_use = "a request does nothing until it is sent or awaited"]
+pub struct TtsSse<'a> {
+    client: &'a crate::runtime::ApiClient,
+    body: &'a super::types::TtssseRequest,
+}
+
+impl<'a> TtsSse<'a> {
+    pub(crate) fn new(
+        client: &'a crate::runtime::ApiClient,
+        body: &'a super::types::TtssseRequest,
+    ) -> Self {
+        Self { client, body }
+    }
+
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<
+        crate::EventStream<super::types::StreamingResponse>,
+        crate::Error,
+    > {
+        let mut request = self
+            .client
+            .request(
+                ::reqwest::Method::POST,
+                "/tts/sse",
+                &[&["TokenAuth"], &["APIKeyAuth"]],
+            );
+        request = request.header("Cartesia-Version", super::API_VERSION);
+        request = request.json(self.body);
+        request.send_event_stream().await
+    }
+}
+
+impl<'a> ::std::future::IntoFuture for TtsSse<'a> {
+    type Output = ::std::result::Result<
+        crate::EventStream<super::types::StreamingResponse>,
+        crate::Error,
+    >;
+    type IntoFuture = ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a,
+        >,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        ::std::boxed::Box::pin(self.send())
+    }
+}
+
+/// The `voiceChanger_bytes` request (`POST /voice-changer/bytes`): set optional parameters, then `.await` it or call [`send`](Self::send).
+#[derive(::std::fmt::Debug)]
+#[must_use = "a request does nothing until it is sent or awaited"]
+pub struct VoiceChangerBytes<'a> {
+    client: &'a crate::runtime::ApiClient,
+    body: super::types::VoiceChangerBytesBody,
+}
+
+impl<'a> VoiceChangerBytes<'a> {
+    pub(crate) fn new(
+        client: &'a crate::runtime::ApiClient,
+        body: super::types::VoiceChangerBytesBody,
+    ) -> Self {
+        Self { client, body }
+    }
+
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<crate::BinaryResponse, crate::Error> {
+        let mut request = self
+            .client
+            .request(
+                ::reqwest::Method::POST,
+                "/voice-changer/bytes",
+                &[&["APIKeyAuth"]],
+            );
+        request = request.header("Cartesia-Version", super::API_VERSION);
+        request = request.multipart(self.body.into_form());
+        request.send_binary().await
+    }
+}
+
+impl<'a> ::std::future::IntoFuture for VoiceChangerBytes<'a> {
+    type Output = ::std::result::Result<crate::BinaryResponse, crate::Error>;
+    type IntoFuture = ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a,
+        >,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        ::std::boxed::Box::pin(self.send())
+    }
+}
+
+/// The `voiceChanger_sse` request (`POST /voice-changer/sse`): set optional parameters, then `.await` it or call [`send`](Self::send).
+#[derive(::std::fmt::Debug)]
+#[must_use = "a request does nothing until it is sent or awaited"]
+pub struct VoiceChangerSse<'a> {
+    client: &'a crate::runtime::ApiClient,
+    body: super::types::VoiceChangerSseBody,
+}
+
+impl<'a> VoiceChangerSse<'a> {
+    pub(crate) fn new(
+        client: &'a crate::runtime::ApiClient,
+        body: super::types::VoiceChangerSseBody,
+    ) -> Self {
+        Self { client, body }
+    }
+
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<
+        crate::EventStream<super::types::StreamingResponse>,
+        crate::Error,
+    > {
+        let mut request = self
+            .client
+            .request(::reqwest::Method::POST, "/voice-changer/sse", &[&["APIKeyAuth"]]);
+        request = request.header("Cartesia-Version", super::API_VERSION);
+        request = request.multipart(self.body.into_form());
+        request.send_event_stream().await
+    }
+}
+
+impl<'a> ::std::future::IntoFuture for VoiceChangerSse<'a> {
+    type Output = ::std::result::Result<
+        crate::EventStream<super::types::StreamingResponse>,
+        crate::Error,
+    >;
+    type IntoFuture = ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a,
+        >,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        ::std::boxed::Box::pin(self.send())
+    }
+}
+
 /// The `voices_list` request (`GET /voices`): set optional parameters, then `.await` it or call [`send`](Self::send).
 #[derive(::std::fmt::Debug)]
 #[must_use = "a request does nothing until it is sent or awaited"]
@@ -2183,6 +2735,47 @@ impl<'a> VoicesList<'a> {
 
 impl<'a> ::std::future::IntoFuture for VoicesList<'a> {
     type Output = ::std::result::Result<super::types::GetVoicesResponse, crate::Error>;
+    type IntoFuture = ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a,
+        >,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        ::std::boxed::Box::pin(self.send())
+    }
+}
+
+/// The `voices_clone` request (`POST /voices/clone`): set optional parameters, then `.await` it or call [`send`](Self::send).
+#[derive(::std::fmt::Debug)]
+#[must_use = "a request does nothing until it is sent or awaited"]
+pub struct VoicesClone<'a> {
+    client: &'a crate::runtime::ApiClient,
+    body: super::types::VoicesCloneBody,
+}
+
+impl<'a> VoicesClone<'a> {
+    pub(crate) fn new(
+        client: &'a crate::runtime::ApiClient,
+        body: super::types::VoicesCloneBody,
+    ) -> Self {
+        Self { client, body }
+    }
+
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<super::types::VoiceMetadata, crate::Error> {
+        let mut request = self
+            .client
+            .request(::reqwest::Method::POST, "/voices/clone", &[&["APIKeyAuth"]]);
+        request = request.header("Cartesia-Version", super::API_VERSION);
+        request = request.multipart(self.body.into_form());
+        request.send_json().await
+    }
+}
+
+impl<'a> ::std::future::IntoFuture for VoicesClone<'a> {
+    type Output = ::std::result::Result<super::types::VoiceMetadata, crate::Error>;
     type IntoFuture = ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a,

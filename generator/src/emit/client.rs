@@ -194,7 +194,12 @@ fn method(
     }
     if let Some(body) = op.body.as_ref().filter(|b| b.required) {
         let ty = super::rust_type(&body.ty, &prefix);
-        params.push(quote!(body: &#lifetime #ty));
+        let ty = if body.encoding == crate::ir::BodyEncoding::Multipart {
+            ty
+        } else {
+            quote!(&#lifetime #ty)
+        };
+        params.push(quote!(body: #ty));
         args.push(quote!(body));
     }
     let mut text = op.doc.as_deref().map(docs::sanitize).unwrap_or_default();

@@ -162,6 +162,7 @@ fn scalar_type(scalar: Scalar) -> TokenStream {
         Scalar::Uuid => quote!(::uuid::Uuid),
         Scalar::Base64 => quote!(crate::Base64Bytes),
         Scalar::Secret => quote!(crate::Secret),
+        Scalar::File => quote!(crate::FilePart),
         Scalar::Json => quote!(::serde_json::Value),
         Scalar::JsonObject => quote!(::serde_json::Map<::std::string::String, ::serde_json::Value>),
     }

@@ -4,7 +4,10 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use super::{Context, argument, docs, ident, rust_type};
-use crate::ir::{Operation, ParamLocation, PathPart, Response, Scalar, Type, TypeKind};
+use crate::ir::{
+    BodyEncoding, MultiResponse, Operation, ParamLocation, PathPart, Payload, Response, Scalar,
+    Type, TypeKind,
+};
 
 pub(super) fn requests(ctx: &Context<'_>) -> TokenStream {
     let builders = ctx
@@ -58,27 +61,30 @@ fn builder(ctx: &Context<'_>, op: &Operation) -> TokenStream {
         }
     }
     if let Some(body) = &op.body {
+        // A multipart body holds file parts, which are consumed when sent: it is taken by value.
         let ty = rust_type(&body.ty, &prefix);
+        let ty = if body.encoding == BodyEncoding::Multipart {
+            ty
+        } else {
+            quote!(&'a #ty)
+        };
         if body.required {
-            fields.push(quote! { body: &'a #ty, });
-            new_params.push(quote!(body: &'a #ty));
+            fields.push(quote! { body: #ty, });
+            new_params.push(quote!(body: #ty));
             inits.push(quote!(body));
         } else {
-            fields.push(quote! { body: ::std::option::Option<&'a #ty>, });
+            fields.push(quote! { body: ::std::option::Option<#ty>, });
             inits.push(quote!(body: ::std::option::Option::None));
             setters.push(quote! {
                 /// Sets the request body.
-                pub fn body(mut self, value: &'a #ty) -> Self {
+                pub fn body(mut self, value: #ty) -> Self {
                     self.body = ::std::option::Option::Some(value);
                     self
                 }
             });
         }
     }
-    let output = match &op.response {
-        Response::Json(ty) => rust_type(ty, &prefix),
-        Response::Empty => quote!(()),
-    };
+    let output = output_type(&op.response, &prefix);
     let send_body = send_body(ctx, op);
     let doc = docs::lines(&format!(
         "The `{}` request (`{} {}`): set optional parameters, then `.await` it or call [`send`](Self::send).",
@@ -121,7 +127,7 @@ fn builder(ctx: &Context<'_>, op: &Operation) -> TokenStream {
 
 /// The expression for a value as the text sent in a path, query or header. `value` is a place
 /// expression (`self.id`) or, when `by_ref`, a reference (`value`).
-fn text(ctx: &Context<'_>, ty: &Type, value: &TokenStream, by_ref: bool) -> TokenStream {
+pub(super) fn text(ctx: &Context<'_>, ty: &Type, value: &TokenStream, by_ref: bool) -> TokenStream {
     let reference = if by_ref {
         quote!(#value)
     } else {
@@ -177,18 +183,23 @@ fn send_body(ctx: &Context<'_>, op: &Operation) -> TokenStream {
     }
     if let Some(body) = &op.body {
         steps.push(if body.required {
-            quote! { request = request.json(self.body); }
+            let write = write_body(body.encoding, &quote!(self.body));
+            quote! { request = #write; }
         } else {
+            let write = write_body(body.encoding, &quote!(body));
             quote! {
                 if let ::std::option::Option::Some(body) = self.body {
-                    request = request.json(body);
+                    request = #write;
                 }
             }
         });
     }
-    let send = match op.response {
-        Response::Json(_) => quote!(request.send_json().await),
-        Response::Empty => quote!(request.send_empty().await),
+    let send = match &op.response {
+        Response::Single(payload) => {
+            let send = send_payload(payload);
+            quote!(request.#send.await)
+        }
+        Response::Multi(multi) => multi_dispatch(multi),
     };
     let binding = if steps.is_empty() {
         quote!(let request)
@@ -285,5 +296,126 @@ fn path_expr(ctx: &Context<'_>, op: &Operation) -> (TokenStream, TokenStream) {
             quote! { let path = ::std::format!(#template, #(#args),*); },
             quote!(&path),
         )
+    }
+}
+
+/// The Rust type a payload is returned as.
+pub(super) fn payload_type(payload: &Payload, prefix: &TokenStream) -> TokenStream {
+    match payload {
+        Payload::Empty => quote!(()),
+        Payload::Json(ty) => rust_type(ty, prefix),
+        Payload::Text => quote!(::std::string::String),
+        Payload::Binary => quote!(crate::BinaryResponse),
+        Payload::EventStream(ty) => {
+            let ty = rust_type(ty, prefix);
+            quote!(crate::EventStream<#ty>)
+        }
+    }
+}
+
+fn output_type(response: &Response, prefix: &TokenStream) -> TokenStream {
+    match response {
+        Response::Single(payload) => payload_type(payload, prefix),
+        Response::Multi(multi) => {
+            let name = ident(&multi.name);
+            quote!(#prefix #name)
+        }
+    }
+}
+
+/// The `Request` method that sends and reads a payload.
+fn send_payload(payload: &Payload) -> TokenStream {
+    match payload {
+        Payload::Empty => quote!(send_empty()),
+        Payload::Json(_) => quote!(send_json()),
+        Payload::Text => quote!(send_text()),
+        Payload::Binary => quote!(send_binary()),
+        Payload::EventStream(_) => quote!(send_event_stream()),
+    }
+}
+
+/// The expression that puts a body on the request.
+fn write_body(encoding: BodyEncoding, body: &TokenStream) -> TokenStream {
+    match encoding {
+        BodyEncoding::Json => quote!(request.json(#body)),
+        BodyEncoding::UrlEncoded => quote!(request.form(#body)),
+        BodyEncoding::Multipart => quote!(request.multipart(#body.into_form())),
+    }
+}
+
+/// Sends a request with several kinds of success response and picks the variant by status and
+/// media type; a response no variant names goes to the first variant with its status, or else to
+/// the first variant.
+fn multi_dispatch(multi: &MultiResponse) -> TokenStream {
+    let name = ident(&multi.name);
+    let status_pattern = |status: &str| -> TokenStream {
+        match status
+            .strip_suffix("XX")
+            .and_then(|d| d.parse::<u16>().ok())
+        {
+            Some(class) => {
+                let low = class * 100;
+                let high = low + 99;
+                quote!(#low..=#high)
+            }
+            None => {
+                let code: u16 = status.parse().unwrap_or(200);
+                quote!(#code)
+            }
+        }
+    };
+    let read = |payload: &Payload, variant: &Ident| -> TokenStream {
+        match payload {
+            Payload::Empty => quote!(::std::result::Result::Ok(super::types::#name::#variant)),
+            Payload::Json(_) => quote!(response.json().await.map(super::types::#name::#variant)),
+            Payload::Text => quote!(response.text().await.map(super::types::#name::#variant)),
+            Payload::Binary => {
+                quote!(::std::result::Result::Ok(super::types::#name::#variant(response)))
+            }
+            Payload::EventStream(_) => {
+                quote!(::std::result::Result::Ok(super::types::#name::#variant(response.into_event_stream())))
+            }
+        }
+    };
+    let exact = multi.variants.iter().filter_map(|v| {
+        let media = v
+            .media_type
+            .as_deref()?
+            .split(';')
+            .next()?
+            .trim()
+            .to_ascii_lowercase();
+        let status = status_pattern(&v.status);
+        let read = read(&v.payload, &ident(&v.name));
+        Some(quote! { (#status, ::std::option::Option::Some(#media)) => #read, })
+    });
+    let mut seen = Vec::new();
+    let by_status = multi
+        .variants
+        .iter()
+        .filter(|v| {
+            let fresh = !seen.contains(&v.status);
+            seen.push(v.status.clone());
+            fresh
+        })
+        .map(|v| {
+            let status = status_pattern(&v.status);
+            let read = read(&v.payload, &ident(&v.name));
+            quote! { (#status, _) => #read, }
+        });
+    let fallback = multi.variants.first().map(|v| {
+        let read = read(&v.payload, &ident(&v.name));
+        quote! { _ => #read, }
+    });
+    quote! {
+        let response = request.send_binary().await?;
+        let media = response.content_type().map(|value| {
+            value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase()
+        });
+        match (response.status().as_u16(), media.as_deref()) {
+            #(#exact)*
+            #(#by_status)*
+            #fallback
+        }
     }
 }

@@ -9,9 +9,11 @@ use crate::ir::{Field, StringEnum, Struct, Tagged, Type, TypeDef, TypeKind, Unta
 
 pub(super) fn types(ctx: &Context<'_>) -> TokenStream {
     let items = ctx.api.types.iter().map(|def| type_def(ctx, def));
+    let responses = response_enums(ctx);
     quote! {
         //! Types of the API's schemas.
         #(#items)*
+        #responses
     }
 }
 
@@ -19,7 +21,8 @@ fn type_def(ctx: &Context<'_>, def: &TypeDef) -> TokenStream {
     let doc = docs::attrs(def.doc.as_deref());
     let name = ident(&def.name);
     match &def.kind {
-        TypeKind::Struct(s) => structure(ctx, doc, &name, s),
+        TypeKind::Struct(s) => structure(ctx, doc, &name, s, false),
+        TypeKind::Form(s) => structure(ctx, doc, &name, s, true),
         TypeKind::StringEnum(e) => string_enum(doc, &name, e),
         TypeKind::Tagged(t) => tagged(ctx, doc, &name, t),
         TypeKind::Untagged(u) => untagged(ctx, doc, &name, u),
@@ -44,6 +47,7 @@ fn structure(
     doc: TokenStream,
     name: &proc_macro2::Ident,
     s: &Struct,
+    form: bool,
 ) -> TokenStream {
     let none = TokenStream::new();
     let fields = s.fields.iter().map(|field| {
@@ -51,6 +55,9 @@ fn structure(
         let rust = ident(&field.name);
         let ty = field_type(field);
         let wire = &field.wire;
+        if form {
+            return quote! { #doc pub #rust: #ty, };
+        }
         let mut serde = Vec::new();
         if crate::names::bare(&field.name) != field.wire {
             serde.push(quote!(rename = #wire));
@@ -114,9 +121,21 @@ fn structure(
         .is_empty()
         .then(|| quote!(::std::default::Default,));
     let inits = inits.chain(additional_init);
+    // A multipart body holds file parts, which are neither cloned nor serialized.
+    let (derives, into_form) = if form {
+        (
+            quote!(#[derive(::std::fmt::Debug, #default)]),
+            into_form(ctx, s),
+        )
+    } else {
+        (
+            quote!(#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, #default ::serde::Serialize, ::serde::Deserialize)]),
+            TokenStream::new(),
+        )
+    };
     quote! {
         #doc
-        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, #default ::serde::Serialize, ::serde::Deserialize)]
+        #derives
         #[non_exhaustive]
         pub struct #name {
             #(#fields)*
@@ -130,8 +149,117 @@ fn structure(
                 Self { #(#inits),* }
             }
             #(#setters)*
+            #into_form
         }
     }
+}
+
+/// The multipart form of a body: each field a text part or a file part, arrays as repeated parts,
+/// unset optional fields left out.
+fn into_form(ctx: &Context<'_>, s: &Struct) -> TokenStream {
+    let steps = s.fields.iter().map(|field| {
+        let rust = ident(&field.name);
+        let wire = &field.wire;
+        let one = |ty: &Type| -> TokenStream {
+            match ctx.canonical(ty) {
+                Type::Scalar(crate::ir::Scalar::File) => quote! { form = form.file(#wire, value); },
+                _ => {
+                    let text = form_text(ctx, ty);
+                    quote! { form = form.text(#wire, #text); }
+                }
+            }
+        };
+        let each = match &field.ty {
+            Type::List(item) => {
+                let step = one(item);
+                quote! { for value in values { #step } }
+            }
+            other => {
+                let step = one(other);
+                quote! { let value = values; #step }
+            }
+        };
+        if field.is_option() {
+            quote! { if let ::std::option::Option::Some(values) = self.#rust { #each } }
+        } else {
+            quote! { { let values = self.#rust; #each } }
+        }
+    });
+    quote! {
+        /// The body as multipart form parts.
+        pub(crate) fn into_form(self) -> crate::runtime::Form {
+            let mut form = crate::runtime::Form::new();
+            #(#steps)*
+            form
+        }
+    }
+}
+
+/// The text of an owned form value named `value`.
+fn form_text(ctx: &Context<'_>, ty: &Type) -> TokenStream {
+    use crate::ir::Scalar;
+    let json = quote!(::serde_json::to_string(&value).unwrap_or_default());
+    match ty {
+        Type::Scalar(Scalar::String) => quote!(value),
+        Type::Scalar(Scalar::Secret) => quote!(value.expose()),
+        Type::Scalar(Scalar::DateTime) => quote!(value.to_rfc3339()),
+        Type::Scalar(Scalar::JsonObject | Scalar::Base64 | Scalar::File) => json,
+        Type::Scalar(_) => quote!(value.to_string()),
+        Type::Boxed(inner) => form_text(ctx, inner),
+        Type::Named(name) => match ctx.kind(name) {
+            Some(TypeKind::StringEnum(_)) => quote!(value.as_str()),
+            Some(TypeKind::Alias(inner)) if !matches!(inner, Type::Named(_)) => {
+                form_text(ctx, inner)
+            }
+            _ => json,
+        },
+        Type::Option(_) | Type::List(_) | Type::Map(_) => json,
+    }
+}
+
+/// The enums of operations with several kinds of success response.
+fn response_enums(ctx: &Context<'_>) -> TokenStream {
+    let prefix = TokenStream::new();
+    let enums = ctx
+        .api
+        .groups
+        .iter()
+        .flat_map(|g| &g.operations)
+        .filter_map(|op| {
+            let crate::ir::Response::Multi(multi) = &op.response else {
+                return None;
+            };
+            let name = ident(&multi.name);
+            let variants = multi.variants.iter().map(|v| {
+                let variant = ident(&v.name);
+                let media = v
+                    .media_type
+                    .as_deref()
+                    .map(|m| format!(", `{m}`"))
+                    .unwrap_or_default();
+                let doc = docs::lines(&format!("Status {}{media}.", v.status));
+                match &v.payload {
+                    crate::ir::Payload::Empty => quote! { #doc #variant, },
+                    payload => {
+                        let ty = super::requests::payload_type(payload, &prefix);
+                        quote! { #doc #variant(#ty), }
+                    }
+                }
+            });
+            let doc = docs::lines(&format!(
+                "The responses of `{}` (`{} {}`).",
+                op.id, op.http_method, op.path
+            ));
+            Some(quote! {
+                #doc
+                #[derive(::std::fmt::Debug)]
+                #[non_exhaustive]
+                pub enum #name {
+                    #(#variants)*
+                }
+            })
+        });
+    quote!(#(#enums)*)
 }
 
 /// A required field as a constructor argument: nullable ones take an `Option`.

@@ -3,16 +3,16 @@
 use std::collections::BTreeMap;
 
 use openapiv3::{
-    Operation as Op, Parameter, ParameterSchemaOrContent, ReferenceOr, RequestBody,
-    Response as Resp, StatusCode,
+    Operation as Op, Parameter, ParameterSchemaOrContent, ReferenceOr, RequestBody, StatusCode,
 };
 
-use super::schema::{View, optional};
+use super::schema::{Flat, View, optional};
 use super::{Lowerer, SchemaRef};
 use crate::diagnostics::{escape_segment, pointer};
 use crate::ir::{
-    Accessor, Body, FixedHeader, Group, Operation, Param, ParamLocation, PathPart, Response,
-    Scalar, SecurityScheme, Skipped, Type,
+    Accessor, Body, BodyEncoding, FixedHeader, Group, MultiResponse, Operation, Param,
+    ParamLocation, PathPart, Payload, Response, ResponseVariant, Scalar, SecurityScheme, Skipped,
+    Type,
 };
 use crate::names::{self, Scope};
 
@@ -389,11 +389,23 @@ impl<'a> Lowerer<'a> {
                 .follow(body, "#/components/requestBodies/", |c| &c.request_bodies)
                 .ok_or_else(|| format!("request body reference `{reference}` is not supported"))?,
         };
-        let Some((media_type, content)) = body
-            .content
-            .iter()
-            .find(|(media_type, _)| is_json(media_type))
-        else {
+        // JSON first, then forms, then whatever the document lists first.
+        let pick = |wanted: fn(&str) -> bool| {
+            body.content
+                .iter()
+                .find(|(media_type, _)| wanted(media_type))
+        };
+        let chosen = pick(is_json)
+            .map(|found| (found, BodyEncoding::Json))
+            .or_else(|| {
+                pick(|m| essence(m) == "multipart/form-data")
+                    .map(|found| (found, BodyEncoding::Multipart))
+            })
+            .or_else(|| {
+                pick(|m| essence(m) == "application/x-www-form-urlencoded")
+                    .map(|found| (found, BodyEncoding::UrlEncoded))
+            });
+        let Some(((media_type, content), encoding)) = chosen else {
             let types: Vec<&str> = body.content.keys().map(String::as_str).collect();
             return Err(format!(
                 "request body media type `{}` is not generated yet",
@@ -401,21 +413,27 @@ impl<'a> Lowerer<'a> {
             ));
         };
         let content_at = pointer(at, &["content", media_type, "schema"]);
-        let ty = match &content.schema {
-            Some(schema) => {
-                optional(self.shape(SchemaRef::of(schema), &content_at, &format!("{hint}Body")))
+        let name = format!("{hint}Body");
+        let ty = match (&content.schema, encoding) {
+            (Some(schema), BodyEncoding::Multipart) => {
+                self.form(SchemaRef::of(schema), &content_at, &name)?
             }
-            None => Type::Scalar(Scalar::Json),
+            (Some(schema), _) => optional(self.shape(SchemaRef::of(schema), &content_at, &name)),
+            (None, BodyEncoding::Multipart) => {
+                return Err("a multipart body needs a schema".to_owned());
+            }
+            (None, _) => Type::Scalar(Scalar::Json),
         };
         Ok(Body {
             ty,
             required: body.required,
             media_type: media_type.clone(),
+            encoding,
         })
     }
 
     fn response(&mut self, op: &'a Op, at: &str, hint: &str) -> Result<Response, String> {
-        let mut success: Vec<(String, &'a Resp)> = Vec::new();
+        let mut variants: Vec<ResponseVariant> = Vec::new();
         for (status, response) in &op.responses.responses {
             let code = match status {
                 StatusCode::Code(code) => code.to_string(),
@@ -430,40 +448,174 @@ impl<'a> Lowerer<'a> {
                     .follow(response, "#/components/responses/", |c| &c.responses)
                     .ok_or_else(|| format!("response reference `{reference}` is not supported"))?,
             };
-            success.push((code, response));
-        }
-        let mut json: Vec<Type> = Vec::new();
-        for (code, response) in &success {
+            if response.content.is_empty() {
+                variants.push(ResponseVariant {
+                    name: String::new(),
+                    status: code.clone(),
+                    media_type: None,
+                    payload: Payload::Empty,
+                });
+            }
             for (media_type, content) in &response.content {
-                if !is_json(media_type) {
-                    return Err(format!(
-                        "response media type `{media_type}` (status {code}) is not generated yet"
-                    ));
+                let schema_at = pointer(at, &["responses", &code, "content", media_type, "schema"]);
+                let payload = self.payload(media_type, content.schema.as_ref(), &schema_at, hint);
+                variants.push(ResponseVariant {
+                    name: String::new(),
+                    status: code.clone(),
+                    media_type: Some(media_type.clone()),
+                    payload,
+                });
+            }
+        }
+        let first = variants
+            .first()
+            .map(|v| v.payload.clone())
+            .unwrap_or(Payload::Empty);
+        if variants.iter().all(|v| v.payload == first) {
+            return Ok(Response::Single(first));
+        }
+        let mut scope = Scope::default();
+        let several_media =
+            |status: &str| variants.iter().filter(|v| v.status == status).count() > 1;
+        let names: Vec<String> = variants
+            .iter()
+            .map(|v| {
+                let base = status_name(&v.status);
+                match (&v.media_type, several_media(&v.status)) {
+                    (Some(media_type), true) => {
+                        format!("{base}{}", names::pascal(media_subtype(media_type)))
+                    }
+                    _ => base,
                 }
-                let schema_at = pointer(at, &["responses", code, "content", media_type, "schema"]);
-                let ty = match &content.schema {
-                    Some(schema) => optional(self.shape(
-                        SchemaRef::of(schema),
-                        &schema_at,
-                        &format!("{hint}Response"),
-                    )),
-                    None => Type::Scalar(Scalar::Json),
+            })
+            .collect();
+        for (variant, name) in variants.iter_mut().zip(names) {
+            variant.name = scope.claim(name);
+        }
+        let name = self.type_scope.claim(format!("{hint}Outcome"));
+        Ok(Response::Multi(MultiResponse { name, variants }))
+    }
+
+    /// The body of one response media type.
+    fn payload(
+        &mut self,
+        media_type: &str,
+        schema: Option<&'a ReferenceOr<openapiv3::Schema>>,
+        at: &str,
+        hint: &str,
+    ) -> Payload {
+        let essence = essence(media_type);
+        let binary_schema = schema
+            .and_then(|s| self.resolve(SchemaRef::of(s)))
+            .and_then(|(s, _)| View::of(s))
+            .is_some_and(|view| view.any.format.as_deref() == Some("binary"));
+        let shape = |this: &mut Self| match schema {
+            Some(schema) => {
+                optional(this.shape(SchemaRef::of(schema), at, &format!("{hint}Response")))
+            }
+            None => Type::Scalar(Scalar::Json),
+        };
+        if is_json(media_type) {
+            Payload::Json(shape(self))
+        } else if essence == "text/event-stream" {
+            Payload::EventStream(shape(self))
+        } else if binary_schema {
+            Payload::Binary
+        } else if essence.starts_with("text/")
+            || essence.ends_with("+xml")
+            || essence == "application/xml"
+        {
+            Payload::Text
+        } else {
+            Payload::Binary
+        }
+    }
+
+    /// The type of a multipart body: a struct whose `format: binary` fields are file parts.
+    fn form(&mut self, schema: SchemaRef<'a>, at: &str, name: &str) -> Result<Type, String> {
+        let mut flat = Flat::default();
+        self.flatten(schema, at, &mut flat, 0);
+        if flat.properties.is_empty() {
+            return Err("a multipart body without properties is not supported".to_owned());
+        }
+        let mut files = Vec::new();
+        for (wire, (property, _)) in &flat.properties {
+            let view = self.resolve(*property).and_then(|(s, _)| View::of(s));
+            let binary = |view: &View| view.any.format.as_deref() == Some("binary");
+            match view {
+                Some(view) if binary(&view) => files.push((wire.clone(), false)),
+                Some(view) if view.any.typ.as_deref() == Some("array") => {
+                    let item = match property {
+                        SchemaRef::Inline(schema) => match &schema.schema_kind {
+                            openapiv3::SchemaKind::Type(openapiv3::Type::Array(array)) => {
+                                array.items.as_ref()
+                            }
+                            openapiv3::SchemaKind::Any(any) => any.items.as_ref(),
+                            _ => None,
+                        },
+                        SchemaRef::Ref(_) => None,
+                    };
+                    let item_binary = item
+                        .and_then(|item| self.resolve(SchemaRef::of_boxed(item)))
+                        .and_then(|(s, _)| View::of(s))
+                        .is_some_and(|v| binary(&v));
+                    if item_binary {
+                        files.push((wire.clone(), true));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let rust = self.type_scope.claim(name.to_owned());
+        let mut fields = self.fields(flat, &rust);
+        for field in &mut fields.fields {
+            if let Some((_, many)) = files.iter().find(|(wire, _)| *wire == field.wire) {
+                let file = Type::Scalar(Scalar::File);
+                field.ty = if *many {
+                    Type::List(Box::new(file))
+                } else {
+                    file
                 };
-                if !json.contains(&ty) {
-                    json.push(ty);
-                }
             }
         }
-        match json.as_slice() {
-            [] => Ok(Response::Empty),
-            [one] if success.iter().all(|(_, r)| !r.content.is_empty()) => {
-                Ok(Response::Json(one.clone()))
-            }
-            [_] => Err(
-                "success responses both with and without a body are not generated yet".to_owned(),
-            ),
-            _ => Err("several success response types are not generated yet".to_owned()),
-        }
+        self.types.push(crate::ir::TypeDef {
+            name: rust.clone(),
+            doc: None,
+            origin: at.to_owned(),
+            kind: crate::ir::TypeKind::Form(fields),
+        });
+        Ok(Type::Named(rust))
+    }
+}
+
+/// The media type without parameters, lower case.
+fn essence(media_type: &str) -> String {
+    media_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// The part after the slash (`audio/wav` -> `wav`), for variant names.
+fn media_subtype(media_type: &str) -> &str {
+    let essence = media_type.split(';').next().unwrap_or_default().trim();
+    let subtype = essence.rsplit('/').next().unwrap_or(essence);
+    subtype.rsplit('+').next().unwrap_or(subtype)
+}
+
+/// A variant name for a status code.
+fn status_name(status: &str) -> String {
+    match status {
+        "200" => "Ok".to_owned(),
+        "201" => "Created".to_owned(),
+        "202" => "Accepted".to_owned(),
+        "203" => "NonAuthoritative".to_owned(),
+        "204" => "NoContent".to_owned(),
+        "206" => "PartialContent".to_owned(),
+        "2XX" => "Success".to_owned(),
+        other => format!("Status{other}"),
     }
 }
 

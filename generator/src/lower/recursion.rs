@@ -17,7 +17,7 @@ fn by_value(ty: &Type, out: &mut BTreeSet<String>) {
 
 fn slots(kind: &mut TypeKind) -> Vec<&mut Type> {
     match kind {
-        TypeKind::Struct(s) => s.fields.iter_mut().map(|f| &mut f.ty).collect(),
+        TypeKind::Struct(s) | TypeKind::Form(s) => s.fields.iter_mut().map(|f| &mut f.ty).collect(),
         TypeKind::Tagged(t) => t
             .variants
             .iter_mut()

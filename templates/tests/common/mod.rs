@@ -1,4 +1,5 @@
 //! Helpers shared by the client tests of every API version.
+#![allow(dead_code, reason = "each test file uses the helpers it needs")]
 
 /// The single request the server received.
 pub(crate) async fn only_request(server: &wiremock::MockServer) -> wiremock::Request {
