@@ -63,7 +63,7 @@ impl fmt::Display for Report {
 }
 
 /// The spec versions under `specs/`, oldest first.
-fn spec_versions(root: &Path) -> Result<Vec<String>> {
+pub fn spec_versions(root: &Path) -> Result<Vec<String>> {
     let specs = root.join("specs");
     let mut versions = Vec::new();
     for entry in
@@ -82,6 +82,19 @@ fn spec_versions(root: &Path) -> Result<Vec<String>> {
         );
     }
     Ok(versions)
+}
+
+/// A spec version's document with its overlay applied, as JSON.
+pub fn overlaid_document(root: &Path, version: &str) -> Result<serde_json::Value> {
+    let path = root.join("specs").join(version).join("api.yml");
+    let overlay = root.join("specs").join(version).join("overlay.yml");
+    let mut value = load::read_value(&path).map_err(|err| anyhow::anyhow!("{err}"))?;
+    if overlay.is_file() {
+        let actions = load::read_value(&overlay).map_err(|err| anyhow::anyhow!("{err}"))?;
+        generator::overlay::apply(&mut value, &overlay, actions)
+            .map_err(|err| anyhow::anyhow!("{err}"))?;
+    }
+    Ok(value)
 }
 
 /// Builds every file of `generated/` in memory.

@@ -1,3 +1,4 @@
 //! Maintainer commands for the workspace, callable from tests as well as from `cargo xtask`.
 
 pub mod codegen;
+pub mod contract;

@@ -26,6 +26,9 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Call every generated operation once against Prism, a mock server that validates requests
+    /// against the spec; fail on a rejected request or an undecodable response.
+    Contract,
 }
 
 fn main() -> ExitCode {
@@ -36,6 +39,18 @@ fn main() -> ExitCode {
             eprintln!("{report}");
         }),
         Command::Generate { check: true } => xtask::codegen::check(&root),
+        Command::Contract => xtask::contract::run(&root).and_then(|results| {
+            eprintln!("{}", xtask::contract::table(&results));
+            let bad: usize = results
+                .iter()
+                .map(|r| r.rejected.len() + r.undecodable.len() + r.failed.len())
+                .sum();
+            if bad == 0 {
+                Ok(())
+            } else {
+                Err(anyhow::anyhow!("{bad} calls failed the contract"))
+            }
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

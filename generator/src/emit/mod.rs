@@ -4,6 +4,7 @@
 //! qualified (`::std::string::String`) so that names from a spec cannot shadow them.
 
 mod client;
+pub mod contract;
 pub(crate) mod docs;
 mod requests;
 mod types;
@@ -73,7 +74,7 @@ pub(crate) struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    fn new(api: &'a Api) -> Self {
+    pub(crate) fn new(api: &'a Api) -> Self {
         let kinds = api
             .types
             .iter()
