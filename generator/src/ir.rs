@@ -280,6 +280,9 @@ pub struct Operation {
     pub body: Option<Body>,
     /// The success response.
     pub response: Response,
+    /// The error responses the operation declares with a JSON body, as an enum; `None` when it
+    /// declares none (an error's raw body is always in the API error).
+    pub errors: Option<ErrorEnum>,
     /// Security alternatives: each a set of scheme names that must all be sent.
     /// Empty: no authentication.
     pub security: Vec<Vec<String>>,
@@ -403,6 +406,15 @@ pub struct ResponseVariant {
     pub media_type: Option<String>,
     /// The body.
     pub payload: Payload,
+}
+
+/// The declared error responses of an operation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ErrorEnum {
+    /// The enum's name.
+    pub name: String,
+    /// One variant per status, exact codes before ranges before `default`.
+    pub variants: Vec<ResponseVariant>,
 }
 
 /// An operation left out, and why.

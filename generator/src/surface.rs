@@ -212,6 +212,14 @@ fn operation(out: &mut String, prefix: &str, op: &Operation) {
         }
     };
     let _ = writeln!(out, "    -> {response}");
+    if let Some(errors) = &op.errors {
+        let variants: Vec<String> = errors
+            .variants
+            .iter()
+            .map(|v| format!("{}({}): {}", v.name, v.status, payload_name(&v.payload)))
+            .collect();
+        let _ = writeln!(out, "    errors {} = {}", errors.name, variants.join(" | "));
+    }
     let security: Vec<String> = op
         .security
         .iter()

@@ -259,7 +259,89 @@ fn response_enums(ctx: &Context<'_>) -> TokenStream {
                 }
             })
         });
-    quote!(#(#enums)*)
+    let errors = ctx
+        .api
+        .groups
+        .iter()
+        .flat_map(|g| &g.operations)
+        .filter_map(error_enum);
+    quote!(#(#enums)* #(#errors)*)
+}
+
+/// The enum of an operation's declared error responses, read from an API error.
+fn error_enum(op: &crate::ir::Operation) -> Option<TokenStream> {
+    use crate::ir::Payload;
+    let errors = op.errors.as_ref()?;
+    let prefix = TokenStream::new();
+    let name = ident(&errors.name);
+    let variants = errors.variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let media = v
+            .media_type
+            .as_deref()
+            .map(|m| format!(", `{m}`"))
+            .unwrap_or_default();
+        let doc = docs::lines(&format!("Status {}{media}.", v.status));
+        match &v.payload {
+            Payload::Empty => quote! { #doc #variant, },
+            Payload::Json(ty) => {
+                let ty = rust_type(ty, &prefix);
+                quote! { #doc #variant(#ty), }
+            }
+            _ => quote! { #doc #variant(::std::string::String), },
+        }
+    });
+    let arms = errors.variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let pattern = match v
+            .status
+            .strip_suffix("XX")
+            .and_then(|d| d.parse::<u16>().ok())
+        {
+            Some(class) => {
+                let (low, high) = (class * 100, class * 100 + 99);
+                quote!(#low..=#high)
+            }
+            None if v.status == "default" => quote!(_),
+            None => {
+                let code: u16 = v.status.parse().unwrap_or_default();
+                quote!(#code)
+            }
+        };
+        let value = match &v.payload {
+            Payload::Empty => quote!(::std::option::Option::Some(Self::#variant)),
+            Payload::Json(_) => {
+                quote!(::serde_json::from_slice(error.body()).ok().map(Self::#variant))
+            }
+            _ => quote!(::std::option::Option::Some(Self::#variant(error.text().into_owned()))),
+        };
+        quote! { #pattern => #value, }
+    });
+    let catch_all = (!errors.variants.iter().any(|v| v.status == "default"))
+        .then(|| quote! { _ => ::std::option::Option::None, });
+    let doc = docs::lines(&format!(
+        "The error responses `{}` (`{} {}`) declares. Read one from an [`Error::Api`](crate::Error::Api) \
+         with [`from_api_error`](Self::from_api_error).",
+        op.id, op.http_method, op.path
+    ));
+    Some(quote! {
+        #doc
+        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#variants)*
+        }
+
+        impl #name {
+            /// The declared error an API error is, when its status has one and its body decodes.
+            pub fn from_api_error(error: &crate::ApiError) -> ::std::option::Option<Self> {
+                match error.status().as_u16() {
+                    #(#arms)*
+                    #catch_all
+                }
+            }
+        }
+    })
 }
 
 /// A required field as a constructor argument: nullable ones take an `Option`.

@@ -10,7 +10,7 @@ use super::schema::{Flat, View, optional};
 use super::{Lowerer, SchemaRef};
 use crate::diagnostics::{escape_segment, pointer};
 use crate::ir::{
-    Accessor, Body, BodyEncoding, FixedHeader, Group, MultiResponse, Operation, Param,
+    Accessor, Body, BodyEncoding, ErrorEnum, FixedHeader, Group, MultiResponse, Operation, Param,
     ParamLocation, PathPart, Payload, Response, ResponseVariant, Scalar, SecurityScheme, Skipped,
     Type,
 };
@@ -210,6 +210,7 @@ impl<'a> Lowerer<'a> {
             None => None,
         };
         let response = self.response(op, &item.at, &hint)?;
+        let errors = self.errors(op, &item.at, &hint);
         let path_params: BTreeMap<String, String> = params
             .iter()
             .filter(|p| p.location == ParamLocation::Path)
@@ -239,6 +240,7 @@ impl<'a> Lowerer<'a> {
             fixed_headers,
             body,
             response,
+            errors,
             security,
             pointer: item.at.clone(),
         })
@@ -496,6 +498,85 @@ impl<'a> Lowerer<'a> {
         Ok(Response::Multi(MultiResponse { name, variants }))
     }
 
+    /// The declared error responses with a JSON body (the others are text in the API error).
+    fn errors(&mut self, op: &'a Op, at: &str, hint: &str) -> Option<ErrorEnum> {
+        let mut variants: Vec<ResponseVariant> = Vec::new();
+        for (status, response) in &op.responses.responses {
+            let code = match status {
+                StatusCode::Code(code) => code.to_string(),
+                StatusCode::Range(range) => format!("{range}XX"),
+            };
+            if code.starts_with('2') || code.starts_with('1') || code.starts_with('3') {
+                continue;
+            }
+            variants.extend(self.error_variant(&code, response, at, hint));
+        }
+        if let Some(default) = &op.responses.default {
+            variants.extend(self.error_variant("default", default, at, hint));
+        }
+        if !variants
+            .iter()
+            .any(|v| matches!(v.payload, Payload::Json(_)))
+        {
+            return None;
+        }
+        // Exact codes first, then ranges, then `default`, so the most specific variant matches.
+        variants.sort_by_key(|v| match v.status.as_str() {
+            "default" => 2,
+            status if status.ends_with("XX") => 1,
+            _ => 0,
+        });
+        let mut scope = Scope::default();
+        for variant in &mut variants {
+            variant.name = scope.claim(error_name(&variant.status));
+        }
+        let name = self.type_scope.claim(format!("{hint}Error"));
+        Some(ErrorEnum { name, variants })
+    }
+
+    fn error_variant(
+        &mut self,
+        code: &str,
+        response: &'a ReferenceOr<openapiv3::Response>,
+        at: &str,
+        hint: &str,
+    ) -> Option<ResponseVariant> {
+        let response = match response {
+            ReferenceOr::Item(response) => response,
+            ReferenceOr::Reference { .. } => {
+                self.follow(response, "#/components/responses/", |c| &c.responses)?
+            }
+        };
+        // One media type per status: JSON when there is one.
+        let chosen = response
+            .content
+            .iter()
+            .find(|(media_type, _)| is_json(media_type))
+            .or_else(|| response.content.iter().next());
+        let (media_type, payload) = match chosen {
+            None => (None, Payload::Empty),
+            Some((media_type, content)) => {
+                let schema_at = pointer(at, &["responses", code, "content", media_type, "schema"]);
+                let payload = match self.payload(
+                    media_type,
+                    content.schema.as_ref(),
+                    &schema_at,
+                    &format!("{hint}Error"),
+                ) {
+                    json @ Payload::Json(_) => json,
+                    _ => Payload::Text,
+                };
+                (Some(media_type.clone()), payload)
+            }
+        };
+        Some(ResponseVariant {
+            name: String::new(),
+            status: code.to_owned(),
+            media_type,
+            payload,
+        })
+    }
+
     /// The body of one response media type.
     fn payload(
         &mut self,
@@ -603,6 +684,25 @@ fn media_subtype(media_type: &str) -> &str {
     let essence = media_type.split(';').next().unwrap_or_default().trim();
     let subtype = essence.rsplit('/').next().unwrap_or(essence);
     subtype.rsplit('+').next().unwrap_or(subtype)
+}
+
+/// A variant name for an error status.
+fn error_name(status: &str) -> String {
+    match status {
+        "400" => "BadRequest".to_owned(),
+        "401" => "Unauthorized".to_owned(),
+        "403" => "Forbidden".to_owned(),
+        "404" => "NotFound".to_owned(),
+        "409" => "Conflict".to_owned(),
+        "422" => "UnprocessableEntity".to_owned(),
+        "429" => "TooManyRequests".to_owned(),
+        "500" => "InternalServerError".to_owned(),
+        "503" => "ServiceUnavailable".to_owned(),
+        "4XX" => "ClientError".to_owned(),
+        "5XX" => "ServerError".to_owned(),
+        "default" => "Other".to_owned(),
+        other => format!("Status{other}"),
+    }
 }
 
 /// A variant name for a status code.
