@@ -8,8 +8,8 @@
 mod runtime;
 #[rustfmt::skip]
 pub use runtime::{
-    ApiError, Base64Bytes, BinaryResponse, ByteStream, ClientBuilder, Error, EventStream,
-    FilePart, Secret,
+    AccessToken, ApiError, Base64Bytes, BinaryResponse, ByteStream, ClientBuilder, Error,
+    ErrorKind, EventStream, FilePart, RequestOptions, RetryPolicy, Secret, TokenProvider,
 };
 
 /// The API version 2024-06-10.

@@ -22,6 +22,19 @@ pub struct Api {
     pub groups: Vec<Group>,
     /// Operations the generator cannot produce yet, with the reason.
     pub skipped: Vec<Skipped>,
+    /// Where `Client::from_env` reads its configuration, when configured.
+    pub env: Option<EnvVars>,
+}
+
+/// Environment variables a client can be configured from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct EnvVars {
+    /// The variable holding the API key.
+    pub api_key: String,
+    /// The variable holding a base URL that overrides the default.
+    pub base_url: String,
+    /// The credential setter the key is given to (`api_key`); the scheme's wire name is looked up.
+    pub credential: String,
 }
 
 /// An authentication scheme of the spec.
@@ -105,6 +118,45 @@ pub struct Field {
     pub nullable: bool,
     /// Documentation from the property's schema.
     pub doc: Option<String>,
+    /// Bounds the schema declares, checked before a request is sent.
+    #[serde(skip_serializing_if = "Bounds::is_empty")]
+    pub bounds: Bounds,
+}
+
+/// Numeric, length and size bounds of a schema (`minimum`, `maxLength`, `maxItems`, ...).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Bounds {
+    /// `minimum`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub minimum: Option<f64>,
+    /// `maximum`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maximum: Option<f64>,
+    /// `exclusiveMinimum`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub exclusive_minimum: bool,
+    /// `exclusiveMaximum`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub exclusive_maximum: bool,
+    /// `minLength`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_length: Option<u64>,
+    /// `maxLength`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<u64>,
+    /// `minItems`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_items: Option<u64>,
+    /// `maxItems`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<u64>,
+}
+
+impl Bounds {
+    /// Whether nothing is bounded.
+    pub fn is_empty(&self) -> bool {
+        self == &Self::default()
+    }
 }
 
 impl Field {
@@ -280,6 +332,8 @@ pub struct Operation {
     pub body: Option<Body>,
     /// The success response.
     pub response: Response,
+    /// How the operation pages through a list, from its `x-pagination` extension.
+    pub pagination: Option<Pagination>,
     /// The error responses the operation declares with a JSON body, as an enum; `None` when it
     /// declares none (an error's raw body is always in the API error).
     pub errors: Option<ErrorEnum>,
@@ -323,6 +377,9 @@ pub struct Param {
     pub ty: Type,
     /// Required parameters are arguments of the method; optional ones are builder setters.
     pub required: bool,
+    /// Bounds the schema declares, checked before the request is sent.
+    #[serde(skip_serializing_if = "Bounds::is_empty")]
+    pub bounds: Bounds,
     /// Documentation.
     pub doc: Option<String>,
 }
@@ -406,6 +463,40 @@ pub struct ResponseVariant {
     pub media_type: Option<String>,
     /// The body.
     pub payload: Payload,
+}
+
+/// Cursor pagination of a list operation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Pagination {
+    /// The response field holding the page's items.
+    pub items: String,
+    /// The type of one item.
+    pub item: Type,
+    /// The response field saying whether more pages follow (`None`: continue until a page is empty
+    /// or no next cursor is given).
+    pub has_more: Option<PageFlag>,
+    /// The query parameter the next page's cursor goes in.
+    pub cursor_param: String,
+    /// Where the next cursor comes from.
+    pub cursor: CursorSource,
+}
+
+/// A boolean response field, and whether it is an `Option`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PageFlag {
+    /// The field.
+    pub field: String,
+    /// Whether the field is an `Option`.
+    pub optional: bool,
+}
+
+/// Where the cursor of the next page comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum CursorSource {
+    /// This field of the last item (`id`); `true` when the field is an `Option`.
+    LastItem(String, bool),
+    /// This field of the response (`next_page`); `true` when the field is an `Option`.
+    Response(String, bool),
 }
 
 /// The declared error responses of an operation.

@@ -223,7 +223,8 @@ fn lib_rs(versions: &[Version]) -> TokenStream {
 
         #[rustfmt::skip]
         pub use runtime::{
-            ApiError, Base64Bytes, BinaryResponse, ByteStream, ClientBuilder, Error, EventStream, FilePart, Secret,
+            AccessToken, ApiError, Base64Bytes, BinaryResponse, ByteStream, ClientBuilder, Error, ErrorKind,
+            EventStream, FilePart, RequestOptions, RetryPolicy, Secret, TokenProvider,
         };
 
         #(#modules)*

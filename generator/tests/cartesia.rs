@@ -31,6 +31,7 @@ fn cartesia_surfaces() {
             &document,
             &Config {
                 api_version: Some(version.clone()),
+                ..Config::default()
             },
         )
         .expect("spec lowers");

@@ -10,6 +10,11 @@ fn fixtures() {
         let document = load::load(path).expect("fixture loads");
         let config = Config {
             api_version: Some("2024-01-01".to_owned()),
+            env: Some(generator::ir::EnvVars {
+                api_key: "FIXTURE_API_KEY".to_owned(),
+                base_url: "FIXTURE_BASE_URL".to_owned(),
+                credential: "api_key".to_owned(),
+            }),
         };
         let lowered = lower(&document, &config).expect("fixture lowers");
         insta::assert_yaml_snapshot!("ir", (&lowered.warnings, &lowered.api));

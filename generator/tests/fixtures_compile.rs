@@ -26,6 +26,11 @@ fn fixture_versions(root: &Path) -> Vec<Version> {
             let document = load::load(path).expect("fixture loads");
             let config = Config {
                 api_version: Some("2024-01-01".to_owned()),
+                env: Some(generator::ir::EnvVars {
+                    api_key: "FIXTURE_API_KEY".to_owned(),
+                    base_url: "FIXTURE_BASE_URL".to_owned(),
+                    credential: "api_key".to_owned(),
+                }),
             };
             let api = lower(&document, &config).expect("fixture lowers").api;
             Version {

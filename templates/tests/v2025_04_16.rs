@@ -441,3 +441,31 @@ async fn both_credentials_use_the_first_scheme_each_operation_accepts() {
     assert_eq!(received[1].url.path(), "/access-token");
     assert_standard_headers(&received[1], KEY);
 }
+
+#[tokio::test]
+async fn out_of_bounds_expiry_is_refused_before_sending() {
+    let server = MockServer::start().await;
+    let request = TokenRequest::new()
+        .grants(TokenGrant::new().tts(true))
+        .expires_in(3601);
+    match client(&server).auth().access_token(&request).await {
+        Err(Error::Invalid { field, reason }) => {
+            assert_eq!(field, "TokenRequest.expires_in");
+            assert_eq!(reason, "must be at most 3600, got 3601");
+        }
+        other => panic!("expected an invalid value, got {other:?}"),
+    }
+    let request = TokenRequest::new().expires_in(0);
+    assert!(matches!(
+        client(&server).auth().access_token(&request).await,
+        Err(Error::Invalid { .. })
+    ));
+    assert!(
+        server
+            .received_requests()
+            .await
+            .expect("recording on")
+            .is_empty(),
+        "nothing is sent"
+    );
+}

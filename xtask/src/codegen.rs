@@ -101,6 +101,7 @@ pub fn overlaid_document(root: &Path, version: &str) -> Result<serde_json::Value
 fn build(root: &Path) -> Result<(BTreeMap<PathBuf, String>, Vec<Summary>)> {
     let mut versions = Vec::new();
     let mut summaries = Vec::new();
+    let env = read_env(root)?;
     for version in spec_versions(root)? {
         let relative = format!("specs/{version}/api.yml");
         let path = root.join(&relative);
@@ -118,6 +119,7 @@ fn build(root: &Path) -> Result<(BTreeMap<PathBuf, String>, Vec<Summary>)> {
         let document = load::load_with_overlay(&path, overlay.as_deref()).map_err(named)?;
         let config = Config {
             api_version: Some(version.clone()),
+            env: env.clone(),
         };
         let lowered = generator::lower(&document, &config).map_err(named)?;
         let source = match &overlay {
@@ -147,6 +149,33 @@ fn build(root: &Path) -> Result<(BTreeMap<PathBuf, String>, Vec<Summary>)> {
             .sum();
     }
     Ok((files, summaries))
+}
+
+/// The `[env]` table of `specs/config.toml`, when there is one.
+fn read_env(root: &Path) -> Result<Option<generator::ir::EnvVars>> {
+    let path = root.join("specs/config.toml");
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let doc: toml_edit::DocumentMut = text
+        .parse()
+        .context("specs/config.toml is not valid TOML")?;
+    let Some(env) = doc.get("env") else {
+        return Ok(None);
+    };
+    let field = |key: &str| {
+        env.get(key)
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+            .with_context(|| format!("specs/config.toml: `env.{key}` must be a string"))
+    };
+    Ok(Some(generator::ir::EnvVars {
+        api_key: field("api_key")?,
+        base_url: field("base_url")?,
+        credential: field("credential")?,
+    }))
 }
 
 /// Names files relative to the workspace in messages.

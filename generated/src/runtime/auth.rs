@@ -10,6 +10,7 @@ use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
 use url::{Host, Url};
 
 use super::error::Error;
+use super::token::Credential;
 
 /// A credential (API key or access token) that never shows up in `Debug`
 /// output or error messages.
@@ -81,20 +82,22 @@ pub enum SchemeLocation {
     Basic,
 }
 
-/// The credentials configured on a client, keyed by scheme name.
+/// The credentials configured on a client, keyed by scheme name: fixed
+/// secrets or access-token providers.
 #[derive(Clone, Default)]
-pub(crate) struct Credentials(Vec<(&'static str, Secret)>);
+pub(crate) struct Credentials(Vec<(&'static str, Credential)>);
 
 impl Credentials {
     /// Sets the credential for `scheme`, replacing an earlier one.
-    pub(crate) fn set(&mut self, scheme: &'static str, secret: Secret) {
+    pub(crate) fn set(&mut self, scheme: &'static str, credential: impl Into<Credential>) {
+        let credential = credential.into();
         match self.0.iter_mut().find(|(name, _)| *name == scheme) {
-            Some(slot) => slot.1 = secret,
-            None => self.0.push((scheme, secret)),
+            Some(slot) => slot.1 = credential,
+            None => self.0.push((scheme, credential)),
         }
     }
 
-    fn get(&self, scheme: &str) -> Option<&Secret> {
+    fn get(&self, scheme: &str) -> Option<&Credential> {
         self.0
             .iter()
             .find(|(name, _)| *name == scheme)
@@ -113,7 +116,7 @@ impl Credentials {
         &'a self,
         schemes: &'static [SecurityScheme],
         security: &'static [&'static [&'static str]],
-    ) -> Result<Vec<(SchemeLocation, &'a Secret)>, Error> {
+    ) -> Result<Vec<(SchemeLocation, &'a Credential)>, Error> {
         for alternative in security.iter().filter(|alt| !alt.is_empty()) {
             let chosen: Option<Vec<_>> = alternative
                 .iter()
@@ -232,13 +235,14 @@ mod tests {
     }
 
     fn locations(
-        result: Result<Vec<(SchemeLocation, &Secret)>, Error>,
+        result: Result<Vec<(SchemeLocation, &Credential)>, Error>,
     ) -> Vec<(SchemeLocation, String)> {
+        let shown = |c: &Credential| match c {
+            Credential::Fixed(s) => s.expose().to_owned(),
+            Credential::Provider(_) => "provider".to_owned(),
+        };
         match result {
-            Ok(v) => v
-                .into_iter()
-                .map(|(l, s)| (l, s.expose().to_owned()))
-                .collect(),
+            Ok(v) => v.into_iter().map(|(l, c)| (l, shown(c))).collect(),
             Err(e) => vec![(SchemeLocation::Basic, format!("error: {e}"))],
         }
     }

@@ -7,18 +7,20 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
+use reqwest::Method;
 use reqwest::header::{HeaderValue, USER_AGENT};
-use reqwest::{Method, redirect};
 use url::Url;
 
 use super::auth::{self, Credentials, SecurityScheme};
 use super::error::Error;
 use super::request::Request;
+use super::retry::RetryPolicy;
+use super::token::TokenProvider;
+use super::urls::{has_dot_segment, parse_base_url, redact_userinfo, same_origin_redirects};
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_USER_AGENT: &str = concat!("cartesia-api/", env!("CARGO_PKG_VERSION"));
-const MAX_REDIRECTS: usize = 10;
 
 /// One version of the API: its default server and its security schemes.
 ///
@@ -42,6 +44,7 @@ pub struct ClientBuilder<V> {
     user_agent: Option<String>,
     http_client: Option<reqwest::Client>,
     credentials: Credentials,
+    retry: RetryPolicy,
     version: PhantomData<fn() -> V>,
 }
 
@@ -54,6 +57,7 @@ impl<V> Clone for ClientBuilder<V> {
             user_agent: self.user_agent.clone(),
             http_client: self.http_client.clone(),
             credentials: self.credentials.clone(),
+            retry: self.retry,
             version: PhantomData,
         }
     }
@@ -69,6 +73,7 @@ impl<V> fmt::Debug for ClientBuilder<V> {
             .field("user_agent", &self.user_agent)
             .field("custom_http_client", &self.http_client.is_some())
             .field("credentials", &self.credentials)
+            .field("retry", &self.retry)
             .finish()
     }
 }
@@ -82,6 +87,7 @@ impl<V: ApiVersion> ClientBuilder<V> {
             user_agent: None,
             http_client: None,
             credentials: Credentials::default(),
+            retry: RetryPolicy::default(),
             version: PhantomData,
         }
     }
@@ -96,8 +102,14 @@ impl<V: ApiVersion> ClientBuilder<V> {
         self
     }
 
-    /// Limits the total time of each request, from connecting until the
-    /// response body has been read. Defaults to 60 seconds.
+    /// Limits the time of each attempt of a request, from connecting (or
+    /// fetching an access token) until the response body has been read.
+    /// Defaults to 60 seconds; with a custom
+    /// [`http_client`](Self::http_client), to none.
+    ///
+    /// For streamed responses (audio, event streams) only the wait for the
+    /// response head is limited, not reading the stream. A timeout is an
+    /// [`Error::Timeout`] and is retried.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -123,10 +135,24 @@ impl<V: ApiVersion> ClientBuilder<V> {
     /// ...) instead of building one.
     ///
     /// Only a [`timeout`](Self::timeout) set on this builder is then applied,
-    /// per request; the client's own redirect policy is used as is, so make
-    /// sure it does not follow redirects to other hosts.
+    /// per attempt, besides the client's own timeouts; the client's own
+    /// redirect policy is used as is, so make sure it does not follow
+    /// redirects to other hosts.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
+        self
+    }
+
+    /// Sets how many times a failed request is retried (2 by default),
+    /// keeping the rest of the [`RetryPolicy`]; `0` disables retries.
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.retry = self.retry.max_retries(retries);
+        self
+    }
+
+    /// Sets when, how often and after how long failed requests are retried.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
         self
     }
 
@@ -136,6 +162,54 @@ impl<V: ApiVersion> ClientBuilder<V> {
         self
     }
 
+    /// Takes the credential for the security scheme named `scheme` from
+    /// `provider`, replacing a fixed one. (Not `token_provider`: the
+    /// generated code names its per-scheme methods so.)
+    pub(crate) fn credential_provider(
+        mut self,
+        scheme: &'static str,
+        provider: TokenProvider,
+    ) -> Self {
+        self.credentials.set(scheme, provider);
+        self
+    }
+
+    /// A builder with the API key of `api_key_scheme` read from the
+    /// environment variable `key_var` (surrounding whitespace removed) and,
+    /// if `url_var` is set and not blank, the base URL from it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MissingEnv`] if `key_var` is not set, is blank or is not
+    /// valid Unicode. The key's value never appears in an error.
+    pub(crate) fn from_env(
+        api_key_scheme: &'static str,
+        key_var: &str,
+        url_var: &str,
+    ) -> Result<Self, Error> {
+        Self::from_lookup(api_key_scheme, key_var, url_var, |var| {
+            std::env::var(var).ok()
+        })
+    }
+
+    /// [`from_env`](Self::from_env) with variables read by `lookup`.
+    fn from_lookup(
+        api_key_scheme: &'static str,
+        key_var: &str,
+        url_var: &str,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, Error> {
+        let set = |var: &str| lookup(var).filter(|value| !value.trim().is_empty());
+        let key = set(key_var).ok_or_else(|| Error::MissingEnv {
+            var: key_var.to_owned(),
+        })?;
+        let builder = Self::new().credential(api_key_scheme, key.trim());
+        Ok(match set(url_var) {
+            Some(url) => builder.base_url(url.trim()),
+            None => builder,
+        })
+    }
+
     /// Validates the configuration and builds the shared client.
     pub(crate) fn build_inner(self) -> Result<ApiClient, Error> {
         let base_url = parse_base_url(self.base_url.as_deref().unwrap_or(V::DEFAULT_BASE_URL))?;
@@ -143,24 +217,26 @@ impl<V: ApiVersion> ClientBuilder<V> {
         let user_agent = HeaderValue::from_str(user_agent).map_err(|_| Error::InvalidHeader {
             name: USER_AGENT.as_str().to_owned(),
         })?;
-        let (http, request_timeout) = match self.http_client {
+        // The timeout is applied per attempt by the runtime, not by
+        // `reqwest`, whose timeout would also cut streamed bodies.
+        let (http, timeout) = match self.http_client {
             Some(client) => (client, self.timeout),
             None => {
                 let client = reqwest::Client::builder()
                     .tls_backend_rustls()
-                    .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
                     .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
                     .redirect(same_origin_redirects())
                     .build()
                     .map_err(Error::http)?;
-                (client, None)
+                (client, Some(self.timeout.unwrap_or(DEFAULT_TIMEOUT)))
             }
         };
         Ok(ApiClient {
             inner: Arc::new(Inner {
                 http,
                 base_url,
-                request_timeout,
+                timeout,
+                retry: self.retry,
                 user_agent,
                 credentials: self.credentials,
                 schemes: V::SECURITY_SCHEMES,
@@ -169,77 +245,13 @@ impl<V: ApiVersion> ClientBuilder<V> {
     }
 }
 
-/// Follows at most [`MAX_REDIRECTS`] redirects, and only within the original
-/// origin, so that credentials never reach another host.
-fn same_origin_redirects() -> redirect::Policy {
-    redirect::Policy::custom(|attempt| {
-        let same_origin = attempt
-            .previous()
-            .first()
-            .is_some_and(|first| first.origin() == attempt.url().origin());
-        if attempt.previous().len() > MAX_REDIRECTS {
-            attempt.error("too many redirects")
-        } else if same_origin {
-            attempt.follow()
-        } else {
-            attempt.stop()
-        }
-    })
-}
-
-/// Parses and checks a base URL; the result has no trailing slash.
-fn parse_base_url(raw: &str) -> Result<Url, Error> {
-    let invalid = |reason: &str| Error::InvalidBaseUrl {
-        url: redact_userinfo(raw),
-        reason: reason.to_owned(),
-    };
-    let mut url = Url::parse(raw.trim()).map_err(|e| invalid(&e.to_string()))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(invalid("the scheme must be http or https"));
-    }
-    if url.host().is_none() {
-        return Err(invalid("a host is required"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid("credentials in the url are not supported"));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(invalid("a query or fragment is not supported"));
-    }
-    let path = url.path().trim_end_matches('/').to_owned();
-    url.set_path(&path);
-    Ok(url)
-}
-
-/// Removes a `user:password@` part from a URL-like string for messages.
-fn redact_userinfo(raw: &str) -> String {
-    let Some(start) = raw.find("://").map(|i| i + 3) else {
-        return raw.to_owned();
-    };
-    let authority_end = raw[start..]
-        .find(['/', '?', '#'])
-        .map_or(raw.len(), |i| start + i);
-    match raw[start..authority_end].rfind('@') {
-        Some(at) => format!("{}***@{}", &raw[..start], &raw[start + at + 1..]),
-        None => raw.to_owned(),
-    }
-}
-
-/// Whether a path has a segment that URL parsing would collapse
-/// (`.`, `..` or a percent-encoded form of them).
-fn has_dot_segment(path: &str) -> bool {
-    path.split('/').any(|segment| {
-        let lower = segment.to_ascii_lowercase();
-        let undotted = lower.replace("%2e", ".");
-        undotted == "." || undotted == ".."
-    })
-}
-
 pub(super) struct Inner {
     pub(super) http: reqwest::Client,
     pub(super) base_url: Url,
-    /// Set only for a user-supplied client, whose own timeouts are unknown.
-    pub(super) request_timeout: Option<Duration>,
+    /// The limit of each attempt; `None` for a user-supplied client unless
+    /// one was set.
+    pub(super) timeout: Option<Duration>,
+    pub(super) retry: RetryPolicy,
     pub(super) user_agent: HeaderValue,
     pub(super) credentials: Credentials,
     pub(super) schemes: &'static [SecurityScheme],
@@ -255,7 +267,8 @@ impl fmt::Debug for ApiClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ApiClient")
             .field("base_url", &self.inner.base_url.as_str())
-            .field("request_timeout", &self.inner.request_timeout)
+            .field("timeout", &self.inner.timeout)
+            .field("retry", &self.inner.retry)
             .field("user_agent", &self.inner.user_agent)
             .field("credentials", &self.inner.credentials)
             .finish_non_exhaustive()
@@ -291,52 +304,6 @@ impl ApiClient {
 mod tests {
     use super::super::tests::{TOKEN_OR_KEY, TestApi, client};
     use super::*;
-
-    #[test]
-    fn base_url_validation() {
-        let path = |u: &str| {
-            parse_base_url(u)
-                .map(|u| u.to_string())
-                .map_err(|e| e.to_string())
-        };
-        assert_eq!(
-            path("https://api.cartesia.ai").as_deref(),
-            Ok("https://api.cartesia.ai/")
-        );
-        assert_eq!(path("https://h/v1/").as_deref(), Ok("https://h/v1"));
-        assert_eq!(
-            path(" http://127.0.0.1:9/a//").as_deref(),
-            Ok("http://127.0.0.1:9/a")
-        );
-        assert!(path("ftp://h").is_err_and(|e| e.contains("scheme must be http or https")));
-        assert!(path("not a url").is_err_and(|e| e.starts_with("invalid base url `not a url`: ")));
-        assert!(path("https://h/?x=1").is_err());
-        assert!(path("https://h/#f").is_err());
-        let creds = path("https://user:hunter2@h/v1").err().unwrap_or_default();
-        assert!(
-            creds.contains("https://***@h/v1") && !creds.contains("hunter2"),
-            "{creds}"
-        );
-    }
-
-    #[test]
-    fn userinfo_is_redacted_even_when_unparseable() {
-        assert_eq!(
-            redact_userinfo("https://u:p@h:x/path@x"),
-            "https://***@h:x/path@x"
-        );
-        assert_eq!(redact_userinfo("h@x"), "h@x");
-        assert_eq!(redact_userinfo("https://h/a@b"), "https://h/a@b");
-    }
-
-    #[test]
-    fn dot_segments_are_detected() {
-        assert!(has_dot_segment("/voices/.."));
-        assert!(has_dot_segment("/voices/%2E%2e/x"));
-        assert!(has_dot_segment("/voices/./x"));
-        assert!(!has_dot_segment("/voices/..%2Fadmin"));
-        assert!(!has_dot_segment("/voices/a.b"));
-    }
 
     #[test]
     fn debug_output_redacts_credentials() {
@@ -375,5 +342,58 @@ mod tests {
             .user_agent("a\u{7}")
             .build_inner();
         assert!(matches!(bad_ua, Err(Error::InvalidHeader { name }) if name == "user-agent"));
+    }
+
+    #[tokio::test]
+    async fn from_env_reads_the_key_and_base_url() {
+        let server = wiremock::MockServer::start().await;
+        wiremock::Mock::given(wiremock::matchers::header("x-api-key", "sk_env"))
+            .respond_with(wiremock::ResponseTemplate::new(204))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let uri = server.uri();
+        let vars = |name: &str| match name {
+            "TEST_KEY" => Some(" sk_env\n".to_owned()),
+            "TEST_URL" => Some(format!("{uri} ")),
+            "BLANK" => Some("  ".to_owned()),
+            _ => None,
+        };
+        let from = |key: &str, url: &str| {
+            ClientBuilder::<TestApi>::from_lookup("APIKeyAuth", key, url, vars)
+        };
+        let api = client(from("TEST_KEY", "TEST_URL").expect("configured"));
+        api.request(Method::GET, "/x", TOKEN_OR_KEY)
+            .send_empty()
+            .await
+            .expect("sent with the key");
+        let default_url = client(from("TEST_KEY", "BLANK").expect("no url"));
+        assert!(format!("{default_url:?}").contains("https://api.example.invalid/v9"));
+        for missing in ["UNSET", "BLANK"] {
+            let err = from(missing, "TEST_URL").err();
+            assert!(
+                matches!(&err, Some(Error::MissingEnv { var }) if var == missing),
+                "{err:?}"
+            );
+        }
+        let err = ClientBuilder::<TestApi>::from_env("APIKeyAuth", "CARTESIA_TEST_UNSET_9F2B", "X");
+        let err = err.err();
+        assert!(matches!(err, Some(Error::MissingEnv { .. })), "{err:?}");
+    }
+
+    #[test]
+    fn retry_settings_and_timeouts_are_kept() {
+        let b = ClientBuilder::<TestApi>::new().max_retries(5);
+        assert_eq!(b.retry, RetryPolicy::new().max_retries(5));
+        let quick = RetryPolicy::never().base_delay(Duration::from_millis(1));
+        let api = client(b.clone().retry_policy(quick));
+        assert_eq!(api.inner.retry, quick);
+        assert_eq!(api.inner.timeout, Some(DEFAULT_TIMEOUT));
+        let custom = client(b.clone().http_client(reqwest::Client::new()));
+        assert_eq!(custom.inner.timeout, None);
+        let timed = b
+            .http_client(reqwest::Client::new())
+            .timeout(Duration::from_secs(3));
+        assert_eq!(client(timed).inner.timeout, Some(Duration::from_secs(3)));
     }
 }

@@ -3,6 +3,8 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::StatusCode;
@@ -52,6 +54,28 @@ pub enum Error {
     /// dropped while a streamed body was being read, ...
     #[error("http transport error: {0}")]
     Http(#[source] reqwest::Error),
+
+    /// No response (for a streamed body: no response head) arrived within
+    /// the request's timeout.
+    #[error("request timed out after {after:?}")]
+    Timeout {
+        /// The timeout that elapsed.
+        after: Duration,
+    },
+
+    /// The [`TokenProvider`](crate::runtime::TokenProvider) of a security
+    /// scheme failed to supply an access token; carries the provider's own
+    /// error.
+    #[error("access token provider failed: {0}")]
+    TokenProvider(#[source] Arc<dyn std::error::Error + Send + Sync>),
+
+    /// An environment variable the client is configured from is not set,
+    /// is empty or is not valid Unicode.
+    #[error("environment variable `{var}` is not set, empty or not unicode")]
+    MissingEnv {
+        /// The variable's name.
+        var: String,
+    },
 
     /// A local file or writer failed: opening a file to upload, or writing
     /// a downloaded body.
@@ -113,6 +137,16 @@ pub enum Error {
         /// Why it was rejected.
         reason: String,
     },
+
+    /// A value is outside the bounds the API declares for it (minimum,
+    /// maximum, length, item count); the request was not sent.
+    #[error("invalid `{field}`: {reason}")]
+    Invalid {
+        /// The field or parameter, e.g. `TokenRequest.expires_in`.
+        field: String,
+        /// Which bound it breaks.
+        reason: String,
+    },
 }
 
 impl Error {
@@ -126,9 +160,14 @@ impl Error {
         }
     }
 
-    /// Whether the request failed because a timeout elapsed.
+    /// Whether the request failed because a timeout elapsed: the request's
+    /// own ([`Error::Timeout`]) or the transport's (e.g. connecting).
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Self::Http(e) if e.is_timeout())
+        match self {
+            Self::Timeout { .. } => true,
+            Self::Http(e) => e.is_timeout(),
+            _ => false,
+        }
     }
 
     /// Wraps a transport error, dropping its URL so that query-string

@@ -1,34 +1,38 @@
 // Copied by `cargo xtask generate` from templates/src/runtime/request.rs; edit the template, not this file.
-//! A request being assembled by the generated code: parameters, body,
-//! credentials, sending and turning the response into a result.
+//! A request being assembled by the generated code: parameters, headers
+//! and body; sending it is in `send.rs`.
 
 use std::fmt;
+use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
-use reqwest::{Method, StatusCode};
-use serde::de::DeserializeOwned;
+use reqwest::Method;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
-use super::auth::{self, Applied};
 use super::client::ApiClient;
-use super::error::{ApiError, Error};
-use super::multipart::Form;
+use super::error::Error;
+use super::form::Form;
+use super::retry::RetryPolicy;
 
 /// A request being assembled; errors are kept until it is sent.
 pub(crate) struct Request<'a> {
-    client: &'a ApiClient,
-    method: Method,
-    url: Url,
-    security: &'static [&'static [&'static str]],
-    query: Vec<(String, String)>,
-    headers: HeaderMap,
-    body: Option<Body>,
-    error: Option<Error>,
+    pub(super) client: &'a ApiClient,
+    pub(super) method: Method,
+    pub(super) url: Url,
+    pub(super) security: &'static [&'static [&'static str]],
+    pub(super) query: Vec<(String, String)>,
+    pub(super) headers: HeaderMap,
+    pub(super) body: Option<Body>,
+    pub(super) error: Option<Error>,
+    /// Overrides the client's timeout.
+    pub(super) timeout: Option<Duration>,
+    /// Overrides the client's retry policy.
+    pub(super) retry: Option<RetryPolicy>,
 }
 
 /// A request body.
-enum Body {
+pub(super) enum Body {
     /// Fully in memory (JSON, URL-encoded form): can be sent again.
     Bytes(Bytes),
     /// `multipart/form-data`; replayable only if every part is in memory.
@@ -40,6 +44,14 @@ impl Body {
         match self {
             Self::Bytes(_) => true,
             Self::Multipart(form) => form.is_replayable(),
+        }
+    }
+
+    /// A copy to send again, if the body is replayable.
+    pub(super) fn replay(&self) -> Option<Self> {
+        match self {
+            Self::Bytes(bytes) => Some(Self::Bytes(bytes.clone())),
+            Self::Multipart(form) => form.replay().map(Self::Multipart),
         }
     }
 }
@@ -62,6 +74,8 @@ impl fmt::Debug for Request<'_> {
             .field("headers", &self.headers)
             .field("body", &self.body)
             .field("error", &self.error)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
 }
@@ -83,6 +97,8 @@ impl<'a> Request<'a> {
             headers: HeaderMap::new(),
             body: None,
             error,
+            timeout: None,
+            retry: None,
         }
     }
 
@@ -165,92 +181,10 @@ impl<'a> Request<'a> {
         }
         self
     }
-
-    /// Sends the request and decodes a JSON success body.
-    pub(crate) async fn send_json<T: DeserializeOwned>(self) -> Result<T, Error> {
-        let (status, body) = self.accept("application/json").send().await?;
-        serde_json::from_slice(&body).map_err(|source| Error::Decode {
-            status,
-            body: String::from_utf8_lossy(&body).into_owned(),
-            source,
-        })
-    }
-
-    /// Sends the request and returns the raw success body (e.g. audio).
-    pub(crate) async fn send_bytes(self) -> Result<Bytes, Error> {
-        self.send().await.map(|(_, body)| body)
-    }
-
-    /// Sends the request, accepting any success status and ignoring the body.
-    pub(crate) async fn send_empty(self) -> Result<(), Error> {
-        self.send().await.map(|_| ())
-    }
-
-    /// Sends the request and reads the whole success body.
-    pub(super) async fn send(self) -> Result<(StatusCode, Bytes), Error> {
-        let response = self.send_streaming().await?;
-        let status = response.status();
-        let body = response.bytes().await.map_err(Error::http)?;
-        Ok((status, body))
-    }
-
-    /// Sends the request and returns the response with its body not yet
-    /// read if the status is a success; otherwise reads the body into an
-    /// [`Error::Api`].
-    pub(super) async fn send_streaming(self) -> Result<reqwest::Response, Error> {
-        if let Some(error) = self.error {
-            return Err(error);
-        }
-        let inner = &*self.client.inner;
-        let mut url = self.url;
-        let mut headers = self.headers;
-        headers.insert(USER_AGENT, inner.user_agent.clone());
-        if matches!(self.body, Some(Body::Multipart(_))) {
-            // `reqwest` adds it with the boundary.
-            headers.remove(CONTENT_TYPE);
-        }
-
-        let mut query = self.query;
-        let chosen = inner.credentials.select(inner.schemes, self.security)?;
-        if !chosen.is_empty() {
-            auth::check_transport(&url)?;
-        }
-        for (location, secret) in chosen {
-            match auth::apply(location, secret)? {
-                Applied::Header(name, value) => {
-                    headers.insert(name, value);
-                }
-                Applied::Query(name, value) => query.push((name.to_owned(), value)),
-            }
-        }
-        if !query.is_empty() {
-            url.query_pairs_mut().extend_pairs(&query);
-        }
-
-        let mut builder = inner.http.request(self.method, url).headers(headers);
-        if let Some(timeout) = inner.request_timeout {
-            builder = builder.timeout(timeout);
-        }
-        builder = match self.body {
-            Some(Body::Bytes(bytes)) => builder.body(bytes),
-            Some(Body::Multipart(form)) => builder.multipart(form.into_reqwest()?),
-            None => builder,
-        };
-        let response = builder.send().await.map_err(Error::http)?;
-        let status = response.status();
-        if status.is_success() {
-            return Ok(response);
-        }
-        let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(Error::http)?;
-        Err(Error::Api(ApiError::new(status, headers, body)))
-    }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use reqwest::Method;
     use serde_json::{Value, json};
     use wiremock::matchers::method;
@@ -367,34 +301,5 @@ mod tests {
             "{nested:?}"
         );
         assert_eq!(server.received_requests().await.map(|r| r.len()), Some(1));
-    }
-
-    #[tokio::test]
-    async fn timeouts_are_reported() {
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
-            .mount(&server)
-            .await;
-        let own = client(builder(&server).timeout(Duration::from_millis(200)));
-        let err = own
-            .request(Method::GET, "/slow", &[])
-            .send_empty()
-            .await
-            .err();
-        assert!(err.as_ref().is_some_and(Error::is_timeout), "{err:?}");
-
-        let custom = reqwest::Client::new();
-        let api = client(
-            builder(&server)
-                .http_client(custom)
-                .timeout(Duration::from_millis(200)),
-        );
-        let err = api
-            .request(Method::GET, "/slow", &[])
-            .send_empty()
-            .await
-            .err();
-        assert!(err.as_ref().is_some_and(Error::is_timeout), "{err:?}");
     }
 }

@@ -47,6 +47,34 @@ pub(super) fn client(b: ClientBuilder<TestApi>) -> ApiClient {
     b.build_inner().expect("client builds")
 }
 
+/// A builder aimed at `server` whose requests arm no timer of their own (no
+/// timeout, no sweep of idle connections). Under a paused clock, which
+/// jumps to the next timer whenever the runtime waits, time then moves only
+/// for the runtime's waits (backoff, `Retry-After`) and explicit
+/// `advance`s, never while a request is on the wire.
+pub(super) fn paused_builder(server: &MockServer) -> ClientBuilder<TestApi> {
+    let http = reqwest::Client::builder()
+        .pool_idle_timeout(None)
+        .build()
+        .expect("http client");
+    builder(server).http_client(http)
+}
+
+/// A loopback port that refuses connections: bound but not listening, and
+/// reserved for as long as the returned socket lives, so that no server of
+/// another test can take it meanwhile.
+pub(super) fn refused_port() -> (tokio::net::TcpSocket, u16) {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.bind(([127, 0, 0, 1], 0).into()).expect("bind");
+    let port = socket.local_addr().expect("address").port();
+    (socket, port)
+}
+
+/// How many requests `server` has received.
+pub(super) async fn received(server: &MockServer) -> usize {
+    server.received_requests().await.map_or(0, |r| r.len())
+}
+
 async fn only_request(server: &MockServer) -> wiremock::Request {
     let mut received = server.received_requests().await.unwrap_or_default();
     assert_eq!(received.len(), 1, "expected exactly one request");
@@ -232,9 +260,7 @@ async fn insecure_transport_is_refused_only_with_credentials() {
 
 #[tokio::test]
 async fn transport_errors_do_not_leak_query_credentials() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    drop(listener);
+    let (_reserved, port) = refused_port();
     let api = client(
         ClientBuilder::<TestApi>::new()
             .base_url(format!("http://127.0.0.1:{port}"))

@@ -2,22 +2,36 @@
 
 //! Request builders, one per operation: set optional parameters, then `.await` (or `send`).
 /// The `apiStatus_get` request (`GET /`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct ApiStatusGet<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
 }
 
 impl<'a> ApiStatusGet<'a> {
     pub(crate) fn new(client: &'a crate::runtime::ApiClient) -> Self {
-        Self { client }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::ApiInfo, crate::Error> {
-        let mut request = self.client.request(::reqwest::Method::GET, "/", &[]);
+        let mut request = self
+            .client
+            .request(::reqwest::Method::GET, "/", &[])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request.send_json().await
     }
@@ -36,10 +50,11 @@ impl<'a> ::std::future::IntoFuture for ApiStatusGet<'a> {
 }
 
 /// The `auth_access-token` request (`POST /access-token`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct AuthAccessToken<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     body: &'a super::types::TokenRequest,
 }
 
@@ -48,16 +63,32 @@ impl<'a> AuthAccessToken<'a> {
         client: &'a crate::runtime::ApiClient,
         body: &'a super::types::TokenRequest,
     ) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::TokenResponse, crate::Error> {
+        {
+            let value = self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
-            .request(::reqwest::Method::POST, "/access-token", &[&["ApiKeyAuth"]]);
+            .request(::reqwest::Method::POST, "/access-token", &[&["ApiKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.json(self.body);
         request.send_json().await
@@ -81,6 +112,7 @@ impl<'a> ::std::future::IntoFuture for AuthAccessToken<'a> {
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct InfillBytes<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     body: super::types::InfillBytesBody,
 }
 
@@ -89,16 +121,32 @@ impl<'a> InfillBytes<'a> {
         client: &'a crate::runtime::ApiClient,
         body: super::types::InfillBytesBody,
     ) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<crate::BinaryResponse, crate::Error> {
+        {
+            let value = &self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
-            .request(::reqwest::Method::POST, "/infill/bytes", &[&["ApiKeyAuth"]]);
+            .request(::reqwest::Method::POST, "/infill/bytes", &[&["ApiKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.multipart(self.body.into_form());
         request.send_binary().await
@@ -122,6 +170,7 @@ impl<'a> ::std::future::IntoFuture for InfillBytes<'a> {
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct SttTranscribe<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     encoding: ::std::option::Option<super::types::SttEncoding>,
     sample_rate: ::std::option::Option<i64>,
     body: super::types::SttTranscribeBody,
@@ -134,6 +183,7 @@ impl<'a> SttTranscribe<'a> {
     ) -> Self {
         Self {
             client,
+            options: ::std::default::Default::default(),
             encoding: ::std::option::Option::None,
             sample_rate: ::std::option::Option::None,
             body,
@@ -164,13 +214,25 @@ impl<'a> SttTranscribe<'a> {
         self
     }
 
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::TranscriptionResponse, crate::Error> {
+        {
+            let value = &self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
-            .request(::reqwest::Method::POST, "/stt", &[&["ApiKeyAuth"]]);
+            .request(::reqwest::Method::POST, "/stt", &[&["ApiKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         if let ::std::option::Option::Some(value) = &self.encoding {
             request = request.query("encoding", value.as_str());
@@ -199,10 +261,11 @@ impl<'a> ::std::future::IntoFuture for SttTranscribe<'a> {
 }
 
 /// The `tts_bytes` request (`POST /tts/bytes`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct TtsBytes<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     body: &'a super::types::TtsRequest,
 }
 
@@ -211,16 +274,32 @@ impl<'a> TtsBytes<'a> {
         client: &'a crate::runtime::ApiClient,
         body: &'a super::types::TtsRequest,
     ) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<crate::BinaryResponse, crate::Error> {
+        {
+            let value = self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
-            .request(::reqwest::Method::POST, "/tts/bytes", &[&["ApiKeyAuth"]]);
+            .request(::reqwest::Method::POST, "/tts/bytes", &[&["ApiKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.json(self.body);
         request.send_binary().await
@@ -240,10 +319,11 @@ impl<'a> ::std::future::IntoFuture for TtsBytes<'a> {
 }
 
 /// The `tts_sse` request (`POST /tts/sse`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct TtsSse<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     body: &'a super::types::TtssseRequest,
 }
 
@@ -252,7 +332,18 @@ impl<'a> TtsSse<'a> {
         client: &'a crate::runtime::ApiClient,
         body: &'a super::types::TtssseRequest,
     ) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -262,9 +353,14 @@ impl<'a> TtsSse<'a> {
         crate::EventStream<super::types::StreamingResponse>,
         crate::Error,
     > {
+        {
+            let value = self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
-            .request(::reqwest::Method::POST, "/tts/sse", &[&["ApiKeyAuth"]]);
+            .request(::reqwest::Method::POST, "/tts/sse", &[&["ApiKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.json(self.body);
         request.send_event_stream().await
@@ -291,6 +387,7 @@ impl<'a> ::std::future::IntoFuture for TtsSse<'a> {
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct VoiceChangerBytes<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     body: super::types::VoiceChangerBytesBody,
 }
 
@@ -299,20 +396,32 @@ impl<'a> VoiceChangerBytes<'a> {
         client: &'a crate::runtime::ApiClient,
         body: super::types::VoiceChangerBytesBody,
     ) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<crate::BinaryResponse, crate::Error> {
+        {
+            let value = &self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
-            .request(
-                ::reqwest::Method::POST,
-                "/voice-changer/bytes",
-                &[&["ApiKeyAuth"]],
-            );
+            .request(::reqwest::Method::POST, "/voice-changer/bytes", &[&["ApiKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.multipart(self.body.into_form());
         request.send_binary().await
@@ -336,6 +445,7 @@ impl<'a> ::std::future::IntoFuture for VoiceChangerBytes<'a> {
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct VoiceChangerSse<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     body: super::types::VoiceChangerSseBody,
 }
 
@@ -344,7 +454,18 @@ impl<'a> VoiceChangerSse<'a> {
         client: &'a crate::runtime::ApiClient,
         body: super::types::VoiceChangerSseBody,
     ) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -354,9 +475,14 @@ impl<'a> VoiceChangerSse<'a> {
         crate::EventStream<super::types::StreamingResponse>,
         crate::Error,
     > {
+        {
+            let value = &self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
-            .request(::reqwest::Method::POST, "/voice-changer/sse", &[&["ApiKeyAuth"]]);
+            .request(::reqwest::Method::POST, "/voice-changer/sse", &[&["ApiKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.multipart(self.body.into_form());
         request.send_event_stream().await
@@ -379,15 +505,26 @@ impl<'a> ::std::future::IntoFuture for VoiceChangerSse<'a> {
 }
 
 /// The `voices_list` request (`GET /voices`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct VoicesList<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
 }
 
 impl<'a> VoicesList<'a> {
     pub(crate) fn new(client: &'a crate::runtime::ApiClient) -> Self {
-        Self { client }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -396,7 +533,8 @@ impl<'a> VoicesList<'a> {
     ) -> ::std::result::Result<::std::vec::Vec<super::types::Voice>, crate::Error> {
         let mut request = self
             .client
-            .request(::reqwest::Method::GET, "/voices", &[&["ApiKeyAuth"]]);
+            .request(::reqwest::Method::GET, "/voices", &[&["ApiKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request.send_json().await
     }
@@ -418,10 +556,11 @@ impl<'a> ::std::future::IntoFuture for VoicesList<'a> {
 }
 
 /// The `voices_create` request (`POST /voices`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct VoicesCreate<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     body: &'a super::types::CreateVoiceRequest,
 }
 
@@ -430,16 +569,32 @@ impl<'a> VoicesCreate<'a> {
         client: &'a crate::runtime::ApiClient,
         body: &'a super::types::CreateVoiceRequest,
     ) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::VoiceMetadata, crate::Error> {
+        {
+            let value = self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
-            .request(::reqwest::Method::POST, "/voices", &[&["ApiKeyAuth"]]);
+            .request(::reqwest::Method::POST, "/voices", &[&["ApiKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.json(self.body);
         request.send_json().await
@@ -463,6 +618,7 @@ impl<'a> ::std::future::IntoFuture for VoicesCreate<'a> {
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct VoicesClone<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     body: super::types::VoicesCloneBody,
 }
 
@@ -471,16 +627,32 @@ impl<'a> VoicesClone<'a> {
         client: &'a crate::runtime::ApiClient,
         body: super::types::VoicesCloneBody,
     ) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::VoiceMetadata, crate::Error> {
+        {
+            let value = &self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
-            .request(::reqwest::Method::POST, "/voices/clone", &[&["ApiKeyAuth"]]);
+            .request(::reqwest::Method::POST, "/voices/clone", &[&["ApiKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.multipart(self.body.into_form());
         request.send_json().await
@@ -500,10 +672,11 @@ impl<'a> ::std::future::IntoFuture for VoicesClone<'a> {
 }
 
 /// The `voices_get` request (`GET /voices/{id}`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct VoicesGet<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     id: super::types::VoiceId,
 }
 
@@ -512,7 +685,18 @@ impl<'a> VoicesGet<'a> {
         client: &'a crate::runtime::ApiClient,
         id: super::types::VoiceId,
     ) -> Self {
-        Self { client, id }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            id,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -522,7 +706,8 @@ impl<'a> VoicesGet<'a> {
         );
         let mut request = self
             .client
-            .request(::reqwest::Method::GET, &path, &[&["ApiKeyAuth"]]);
+            .request(::reqwest::Method::GET, &path, &[&["ApiKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request.send_json().await
     }
@@ -541,10 +726,11 @@ impl<'a> ::std::future::IntoFuture for VoicesGet<'a> {
 }
 
 /// The `voices_delete` request (`DELETE /voices/{id}`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct VoicesDelete<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     id: super::types::VoiceId,
 }
 
@@ -553,7 +739,18 @@ impl<'a> VoicesDelete<'a> {
         client: &'a crate::runtime::ApiClient,
         id: super::types::VoiceId,
     ) -> Self {
-        Self { client, id }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            id,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -563,7 +760,8 @@ impl<'a> VoicesDelete<'a> {
         );
         let mut request = self
             .client
-            .request(::reqwest::Method::DELETE, &path, &[&["ApiKeyAuth"]]);
+            .request(::reqwest::Method::DELETE, &path, &[&["ApiKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request.send_empty().await
     }
@@ -582,10 +780,11 @@ impl<'a> ::std::future::IntoFuture for VoicesDelete<'a> {
 }
 
 /// The `voices_update` request (`PATCH /voices/{id}`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct VoicesUpdate<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     id: super::types::VoiceId,
     body: &'a super::types::UpdateVoiceRequest,
 }
@@ -596,17 +795,34 @@ impl<'a> VoicesUpdate<'a> {
         id: super::types::VoiceId,
         body: &'a super::types::UpdateVoiceRequest,
     ) -> Self {
-        Self { client, id, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            id,
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(self) -> ::std::result::Result<super::types::Voice, crate::Error> {
+        {
+            let value = self.body;
+            value.validate()?;
+        }
         let path = ::std::format!(
             "/voices/{}", crate ::runtime::encode_path(self.id.as_str())
         );
         let mut request = self
             .client
-            .request(::reqwest::Method::PATCH, &path, &[&["ApiKeyAuth"]]);
+            .request(::reqwest::Method::PATCH, &path, &[&["ApiKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.json(self.body);
         request.send_json().await
@@ -626,10 +842,11 @@ impl<'a> ::std::future::IntoFuture for VoicesUpdate<'a> {
 }
 
 /// The `voices_localize` request (`POST /voices/localize`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct VoicesLocalize<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     body: &'a super::types::LocalizeVoiceRequest,
 }
 
@@ -638,16 +855,32 @@ impl<'a> VoicesLocalize<'a> {
         client: &'a crate::runtime::ApiClient,
         body: &'a super::types::LocalizeVoiceRequest,
     ) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::VoiceMetadata, crate::Error> {
+        {
+            let value = self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
-            .request(::reqwest::Method::POST, "/voices/localize", &[&["ApiKeyAuth"]]);
+            .request(::reqwest::Method::POST, "/voices/localize", &[&["ApiKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.json(self.body);
         request.send_json().await
@@ -667,10 +900,11 @@ impl<'a> ::std::future::IntoFuture for VoicesLocalize<'a> {
 }
 
 /// The `voices_mix` request (`POST /voices/mix`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct VoicesMix<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     body: &'a super::types::MixVoicesRequest,
 }
 
@@ -679,16 +913,32 @@ impl<'a> VoicesMix<'a> {
         client: &'a crate::runtime::ApiClient,
         body: &'a super::types::MixVoicesRequest,
     ) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::EmbeddingResponse, crate::Error> {
+        {
+            let value = self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
-            .request(::reqwest::Method::POST, "/voices/mix", &[&["ApiKeyAuth"]]);
+            .request(::reqwest::Method::POST, "/voices/mix", &[&["ApiKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.json(self.body);
         request.send_json().await

@@ -25,6 +25,12 @@ impl ApiInfo {
             version: version.into(),
         }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -64,6 +70,12 @@ impl TokenGrant {
     pub fn stt(mut self, value: bool) -> Self {
         self.stt = ::std::option::Option::Some(value);
         self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -105,6 +117,25 @@ impl TokenRequest {
         self.expires_in = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.grants {
+            value.validate()?;
+        }
+        if let ::std::option::Option::Some(value) = &self.expires_in {
+            crate::runtime::check_number(
+                "TokenRequest.expires_in",
+                *value as f64,
+                ::std::option::Option::Some(1f64),
+                ::std::option::Option::Some(3600f64),
+                false,
+                false,
+            )?;
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -124,6 +155,12 @@ impl TokenResponse {
     /// Creates a value from its required fields; optional fields start unset.
     pub fn new(token: impl ::std::convert::Into<crate::Secret>) -> Self {
         Self { token: token.into() }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -230,6 +267,12 @@ impl TranscriptionWord {
             end,
         }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -284,6 +327,17 @@ impl TranscriptionResponse {
     pub fn words(mut self, value: ::std::vec::Vec<TranscriptionWord>) -> Self {
         self.words = ::std::option::Option::Some(value);
         self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.words {
+            for value in value {
+                value.validate()?;
+            }
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -344,6 +398,28 @@ impl<'de> ::serde::Deserialize<'de> for StreamingTranscriptionResponse {
             "error" => crate::runtime::from_value::<_, D>(value).map(Self::Error),
             _ => ::std::result::Result::Ok(Self::Unknown(value)),
         }
+    }
+}
+
+impl StreamingTranscriptionResponse {
+    /// Checks the bounds the schema declares in the variant's value.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        match self {
+            Self::Transcript(value) => {
+                value.validate()?;
+            }
+            Self::FlushDone(value) => {
+                value.validate()?;
+            }
+            Self::Done(value) => {
+                value.validate()?;
+            }
+            Self::Error(value) => {
+                value.validate()?;
+            }
+            _ => {}
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -436,6 +512,17 @@ impl TranscriptMessage {
         self.words = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.words {
+            for value in value {
+                value.validate()?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 /// Acknowledgment message sent in response to a `finalize` command, indicating that all buffered audio has been flushed and processed.
@@ -459,6 +546,12 @@ impl FlushDoneMessage {
             request_id: request_id.into(),
         }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 /// Acknowledgment message sent in response to a `done` command, indicating that the session is complete and the WebSocket will close.
@@ -481,6 +574,12 @@ impl DoneMessage {
         Self {
             request_id: request_id.into(),
         }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -516,6 +615,12 @@ impl ErrorMessage {
     ) -> Self {
         self.request_id = ::std::option::Option::Some(value.into());
         self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -730,6 +835,12 @@ impl WebSocketBaseResponse {
         self.context_id = ::std::option::Option::Some(value.into());
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 /// Told apart by the `type` property.
@@ -804,6 +915,34 @@ impl<'de> ::serde::Deserialize<'de> for WebSocketResponse {
             }
             _ => ::std::result::Result::Ok(Self::Unknown(value)),
         }
+    }
+}
+
+impl WebSocketResponse {
+    /// Checks the bounds the schema declares in the variant's value.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        match self {
+            Self::Chunk(value) => {
+                value.validate()?;
+            }
+            Self::FlushDone(value) => {
+                value.validate()?;
+            }
+            Self::Done(value) => {
+                value.validate()?;
+            }
+            Self::Timestamps(value) => {
+                value.validate()?;
+            }
+            Self::Error(value) => {
+                value.validate()?;
+            }
+            Self::PhonemeTimestamps(value) => {
+                value.validate()?;
+            }
+            _ => {}
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -882,6 +1021,12 @@ impl WebSocketErrorResponse {
         self.context_id = ::std::option::Option::Some(value.into());
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -925,6 +1070,12 @@ impl WebSocketChunkResponse {
     ) -> Self {
         self.context_id = ::std::option::Option::Some(value.into());
         self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -970,6 +1121,15 @@ impl WebSocketTimestampsResponse {
         self.word_timestamps = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.word_timestamps {
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -1013,6 +1173,15 @@ impl WebSocketPhonemeTimestampsResponse {
     pub fn phoneme_timestamps(mut self, value: PhonemeTimestamps) -> Self {
         self.phoneme_timestamps = ::std::option::Option::Some(value);
         self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.phoneme_timestamps {
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -1091,6 +1260,18 @@ impl WebSocketTtsOutput {
         self.flush_done = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.word_timestamps {
+            value.validate()?;
+        }
+        if let ::std::option::Option::Some(value) = &self.phoneme_timestamps {
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -1120,6 +1301,12 @@ impl WebSocketStreamOptions {
         self.timeout = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -1145,6 +1332,12 @@ impl WordTimestamps {
     ) -> Self {
         Self { words, start, end }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -1169,6 +1362,12 @@ impl PhonemeTimestamps {
         end: ::std::vec::Vec<f64>,
     ) -> Self {
         Self { phonemes, start, end }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -1215,6 +1414,12 @@ impl WebSocketFlushDoneResponse {
         self.context_id = ::std::option::Option::Some(value.into());
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -1242,6 +1447,12 @@ impl CancelContextRequest {
             context_id: context_id.into(),
             cancel,
         }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -1383,6 +1594,20 @@ impl GenerationRequest {
         self.use_normalized_timestamps = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        {
+            let value = &self.voice;
+            value.validate()?;
+        }
+        {
+            let value = &self.output_format;
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -1481,6 +1706,12 @@ impl WebSocketRawOutputFormat {
             sample_rate,
         }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -1503,6 +1734,22 @@ pub enum WebSocketRequest {
     CancelContextRequest(CancelContextRequest),
     /// A value that none of the variants above accepts, kept as JSON.
     Other(::serde_json::Value),
+}
+
+impl WebSocketRequest {
+    /// Checks the bounds the schema declares in the variant's value.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        match self {
+            Self::GenerationRequest(value) => {
+                value.validate()?;
+            }
+            Self::CancelContextRequest(value) => {
+                value.validate()?;
+            }
+            _ => {}
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 impl ::std::convert::From<GenerationRequest> for WebSocketRequest {
@@ -1652,6 +1899,19 @@ impl WebSocketTtsRequest {
         self.speed = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.output_format {
+            value.validate()?;
+        }
+        {
+            let value = &self.voice;
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -1713,6 +1973,20 @@ impl TtsRequest {
     pub fn speed(mut self, value: ModelSpeed) -> Self {
         self.speed = ::std::option::Option::Some(value);
         self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        {
+            let value = &self.voice;
+            value.validate()?;
+        }
+        {
+            let value = &self.output_format;
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -1818,6 +2092,20 @@ impl TtssseRequest {
     ) -> Self {
         self.context_id = ::std::option::Option::Some(value.into());
         self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        {
+            let value = &self.voice;
+            value.validate()?;
+        }
+        {
+            let value = &self.output_format;
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -1997,6 +2285,25 @@ impl<'de> ::serde::Deserialize<'de> for OutputFormat {
     }
 }
 
+impl OutputFormat {
+    /// Checks the bounds the schema declares in the variant's value.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        match self {
+            Self::Raw(value) => {
+                value.validate()?;
+            }
+            Self::Wav(value) => {
+                value.validate()?;
+            }
+            Self::Mp3(value) => {
+                value.validate()?;
+            }
+            _ => {}
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl ::std::convert::From<Mp3OutputFormat> for OutputFormat {
     fn from(value: Mp3OutputFormat) -> Self {
         Self::Mp3(value)
@@ -2033,6 +2340,12 @@ impl RawOutputFormat {
     pub fn bit_rate(mut self, value: i64) -> Self {
         self.bit_rate = ::std::option::Option::Some(value);
         self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -2131,6 +2444,12 @@ impl SseOutputFormat {
             encoding,
             sample_rate,
         }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -2235,6 +2554,12 @@ impl Mp3OutputFormat {
     pub fn new(sample_rate: i64, bit_rate: i64) -> Self {
         Self { sample_rate, bit_rate }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 /// Told apart by the `mode` property.
@@ -2278,6 +2603,22 @@ impl<'de> ::serde::Deserialize<'de> for TtsRequestVoiceSpecifier {
             "embedding" => crate::runtime::from_value::<_, D>(value).map(Self::Embedding),
             _ => ::std::result::Result::Ok(Self::Unknown(value)),
         }
+    }
+}
+
+impl TtsRequestVoiceSpecifier {
+    /// Checks the bounds the schema declares in the variant's value.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        match self {
+            Self::Id(value) => {
+                value.validate()?;
+            }
+            Self::Embedding(value) => {
+                value.validate()?;
+            }
+            _ => {}
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -2398,6 +2739,15 @@ impl TtsRequestIdSpecifier {
         self.experimental_controls = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.experimental_controls {
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -2502,6 +2852,15 @@ impl TtsRequestEmbeddingSpecifier {
         self.experimental_controls = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.experimental_controls {
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -2521,6 +2880,16 @@ impl Controls {
     /// Creates a value from its required fields; optional fields start unset.
     pub fn new(speed: Speed, emotion: ::std::vec::Vec<Emotion>) -> Self {
         Self { speed, emotion }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        {
+            let value = &self.speed;
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -2564,6 +2933,13 @@ impl<'de> ::serde::Deserialize<'de> for Speed {
             return ::std::result::Result::Ok(Self::NumericalSpecifier(inner));
         }
         ::std::result::Result::Ok(Self::Other(value))
+    }
+}
+
+impl Speed {
+    /// Checks the bounds the schema declares in the variant's value.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -2958,6 +3334,25 @@ impl<'de> ::serde::Deserialize<'de> for StreamingResponse {
     }
 }
 
+impl StreamingResponse {
+    /// Checks the bounds the schema declares in the variant's value.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        match self {
+            Self::Chunk(value) => {
+                value.validate()?;
+            }
+            Self::Done(value) => {
+                value.validate()?;
+            }
+            Self::Error(value) => {
+                value.validate()?;
+            }
+            _ => {}
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl ::std::convert::From<WebSocketChunkResponse> for StreamingResponse {
     fn from(value: WebSocketChunkResponse) -> Self {
         Self::Chunk(value)
@@ -3036,6 +3431,12 @@ impl Voice {
         self.user_id = ::std::option::Option::Some(value.into());
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -3081,6 +3482,12 @@ impl VoiceMetadata {
             created_at,
             language,
         }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -3134,6 +3541,12 @@ impl CreateVoiceRequest {
         self.base_voice_id = ::std::option::Option::Some(value.into());
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -3161,6 +3574,12 @@ impl UpdateVoiceRequest {
             name: name.into(),
             description: description.into(),
         }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -3650,6 +4069,13 @@ impl<'de> ::serde::Deserialize<'de> for LocalizeDialect {
     }
 }
 
+impl LocalizeDialect {
+    /// Checks the bounds the schema declares in the variant's value.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl ::std::convert::From<LocalizeEnglishDialect> for LocalizeDialect {
     fn from(value: LocalizeEnglishDialect) -> Self {
         Self::LocalizeEnglishDialect(value)
@@ -3791,6 +4217,15 @@ impl LocalizeVoiceRequest {
         self.dialect = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.dialect {
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -3810,6 +4245,12 @@ impl EmbeddingResponse {
     pub fn new(embedding: Embedding) -> Self {
         Self { embedding }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -3828,6 +4269,18 @@ impl MixVoicesRequest {
     /// Creates a value from its required fields; optional fields start unset.
     pub fn new(voices: ::std::vec::Vec<MixVoiceSpecifier>) -> Self {
         Self { voices }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        {
+            let value = &self.voices;
+            for value in value {
+                value.validate()?;
+            }
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -3854,6 +4307,12 @@ impl IdSpecifier {
     ) -> Self {
         Self { id: id.into(), weight }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -3873,6 +4332,12 @@ impl EmbeddingSpecifier {
     /// Creates a value from its required fields; optional fields start unset.
     pub fn new(embedding: Embedding, weight: Weight) -> Self {
         Self { embedding, weight }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -3894,6 +4359,22 @@ pub enum MixVoiceSpecifier {
     EmbeddingSpecifier(EmbeddingSpecifier),
     /// A value that none of the variants above accepts, kept as JSON.
     Other(::serde_json::Value),
+}
+
+impl MixVoiceSpecifier {
+    /// Checks the bounds the schema declares in the variant's value.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        match self {
+            Self::IdSpecifier(value) => {
+                value.validate()?;
+            }
+            Self::EmbeddingSpecifier(value) => {
+                value.validate()?;
+            }
+            _ => {}
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 impl ::std::convert::From<IdSpecifier> for MixVoiceSpecifier {
@@ -4183,6 +4664,17 @@ impl InfillBytesBody {
             }
         }
         form
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self
+            .voice_experimental_controls_speed
+        {
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -4714,6 +5206,12 @@ impl SttTranscribeBody {
         }
         form
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(::std::fmt::Debug)]
@@ -4793,6 +5291,12 @@ impl VoiceChangerBytesBody {
         }
         form
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(::std::fmt::Debug)]
@@ -4871,6 +5375,12 @@ impl VoiceChangerSseBody {
             form = form.text("output_format[bit_rate]", value.to_string());
         }
         form
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -4971,5 +5481,11 @@ impl VoicesCloneBody {
             form = form.text("base_voice_id", value);
         }
         form
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }

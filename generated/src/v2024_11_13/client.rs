@@ -32,6 +32,14 @@ impl Client {
         crate::ClientBuilder::new()
     }
 
+    /// A client configured from the environment: the `ApiKeyAuth` credential from `CARTESIA_API_KEY`, and the base URL from `CARTESIA_BASE_URL` when it is set. Fails when `CARTESIA_API_KEY` is missing or empty.
+    pub fn from_env() -> ::std::result::Result<Self, crate::Error> {
+        crate::ClientBuilder::<
+            super::Api,
+        >::from_env("ApiKeyAuth", "CARTESIA_API_KEY", "CARTESIA_BASE_URL")?
+            .build()
+    }
+
     /// Operations tagged `ApiStatus`.
     pub fn api_status(&self) -> ApiStatusClient<'_> {
         ApiStatusClient {

@@ -2,22 +2,36 @@
 
 //! Request builders, one per operation: set optional parameters, then `.await` (or `send`).
 /// The `apiStatus_get` request (`GET /`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct ApiStatusGet<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
 }
 
 impl<'a> ApiStatusGet<'a> {
     pub(crate) fn new(client: &'a crate::runtime::ApiClient) -> Self {
-        Self { client }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::ApiInfo, crate::Error> {
-        let mut request = self.client.request(::reqwest::Method::GET, "/", &[]);
+        let mut request = self
+            .client
+            .request(::reqwest::Method::GET, "/", &[])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request.send_json().await
     }
@@ -36,10 +50,11 @@ impl<'a> ::std::future::IntoFuture for ApiStatusGet<'a> {
 }
 
 /// The `auth_access-token` request (`POST /access-token`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct AuthAccessToken<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     body: &'a super::types::TokenRequest,
 }
 
@@ -48,16 +63,32 @@ impl<'a> AuthAccessToken<'a> {
         client: &'a crate::runtime::ApiClient,
         body: &'a super::types::TokenRequest,
     ) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::TokenResponse, crate::Error> {
+        {
+            let value = self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
-            .request(::reqwest::Method::POST, "/access-token", &[&["ApiKeyAuth"]]);
+            .request(::reqwest::Method::POST, "/access-token", &[&["ApiKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.json(self.body);
         request.send_json().await
@@ -81,6 +112,7 @@ impl<'a> ::std::future::IntoFuture for AuthAccessToken<'a> {
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct InfillBytes<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     body: super::types::InfillBytesBody,
 }
 
@@ -89,16 +121,32 @@ impl<'a> InfillBytes<'a> {
         client: &'a crate::runtime::ApiClient,
         body: super::types::InfillBytesBody,
     ) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<crate::BinaryResponse, crate::Error> {
+        {
+            let value = &self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
-            .request(::reqwest::Method::POST, "/infill/bytes", &[&["ApiKeyAuth"]]);
+            .request(::reqwest::Method::POST, "/infill/bytes", &[&["ApiKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.multipart(self.body.into_form());
         request.send_binary().await
@@ -122,6 +170,7 @@ impl<'a> ::std::future::IntoFuture for InfillBytes<'a> {
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct SttTranscribe<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     encoding: ::std::option::Option<super::types::SttEncoding>,
     sample_rate: ::std::option::Option<i64>,
     body: super::types::SttTranscribeBody,
@@ -134,6 +183,7 @@ impl<'a> SttTranscribe<'a> {
     ) -> Self {
         Self {
             client,
+            options: ::std::default::Default::default(),
             encoding: ::std::option::Option::None,
             sample_rate: ::std::option::Option::None,
             body,
@@ -164,13 +214,25 @@ impl<'a> SttTranscribe<'a> {
         self
     }
 
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::TranscriptionResponse, crate::Error> {
+        {
+            let value = &self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
-            .request(::reqwest::Method::POST, "/stt", &[&["ApiKeyAuth"]]);
+            .request(::reqwest::Method::POST, "/stt", &[&["ApiKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         if let ::std::option::Option::Some(value) = &self.encoding {
             request = request.query("encoding", value.as_str());
@@ -199,10 +261,11 @@ impl<'a> ::std::future::IntoFuture for SttTranscribe<'a> {
 }
 
 /// The `tts_bytes` request (`POST /tts/bytes`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct TtsBytes<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     body: &'a super::types::TtsRequest,
 }
 
@@ -211,16 +274,32 @@ impl<'a> TtsBytes<'a> {
         client: &'a crate::runtime::ApiClient,
         body: &'a super::types::TtsRequest,
     ) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<crate::BinaryResponse, crate::Error> {
+        {
+            let value = self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
-            .request(::reqwest::Method::POST, "/tts/bytes", &[&["ApiKeyAuth"]]);
+            .request(::reqwest::Method::POST, "/tts/bytes", &[&["ApiKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.json(self.body);
         request.send_binary().await
@@ -240,10 +319,11 @@ impl<'a> ::std::future::IntoFuture for TtsBytes<'a> {
 }
 
 /// The `tts_sse` request (`POST /tts/sse`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct TtsSse<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     body: &'a super::types::TtssseRequest,
 }
 
@@ -252,7 +332,18 @@ impl<'a> TtsSse<'a> {
         client: &'a crate::runtime::ApiClient,
         body: &'a super::types::TtssseRequest,
     ) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -262,9 +353,14 @@ impl<'a> TtsSse<'a> {
         crate::EventStream<super::types::StreamingResponse>,
         crate::Error,
     > {
+        {
+            let value = self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
-            .request(::reqwest::Method::POST, "/tts/sse", &[&["ApiKeyAuth"]]);
+            .request(::reqwest::Method::POST, "/tts/sse", &[&["ApiKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.json(self.body);
         request.send_event_stream().await
@@ -291,6 +387,7 @@ impl<'a> ::std::future::IntoFuture for TtsSse<'a> {
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct VoiceChangerBytes<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     body: super::types::VoiceChangerBytesBody,
 }
 
@@ -299,20 +396,32 @@ impl<'a> VoiceChangerBytes<'a> {
         client: &'a crate::runtime::ApiClient,
         body: super::types::VoiceChangerBytesBody,
     ) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<crate::BinaryResponse, crate::Error> {
+        {
+            let value = &self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
-            .request(
-                ::reqwest::Method::POST,
-                "/voice-changer/bytes",
-                &[&["ApiKeyAuth"]],
-            );
+            .request(::reqwest::Method::POST, "/voice-changer/bytes", &[&["ApiKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.multipart(self.body.into_form());
         request.send_binary().await
@@ -336,6 +445,7 @@ impl<'a> ::std::future::IntoFuture for VoiceChangerBytes<'a> {
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct VoiceChangerSse<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     body: super::types::VoiceChangerSseBody,
 }
 
@@ -344,7 +454,18 @@ impl<'a> VoiceChangerSse<'a> {
         client: &'a crate::runtime::ApiClient,
         body: super::types::VoiceChangerSseBody,
     ) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -354,9 +475,14 @@ impl<'a> VoiceChangerSse<'a> {
         crate::EventStream<super::types::StreamingResponse>,
         crate::Error,
     > {
+        {
+            let value = &self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
-            .request(::reqwest::Method::POST, "/voice-changer/sse", &[&["ApiKeyAuth"]]);
+            .request(::reqwest::Method::POST, "/voice-changer/sse", &[&["ApiKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.multipart(self.body.into_form());
         request.send_event_stream().await
@@ -379,10 +505,11 @@ impl<'a> ::std::future::IntoFuture for VoiceChangerSse<'a> {
 }
 
 /// The `voices_list` request (`GET /voices`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct VoicesList<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     limit: ::std::option::Option<i64>,
     starting_after: ::std::option::Option<::std::string::String>,
     ending_before: ::std::option::Option<::std::string::String>,
@@ -396,6 +523,7 @@ impl<'a> VoicesList<'a> {
     pub(crate) fn new(client: &'a crate::runtime::ApiClient) -> Self {
         Self {
             client,
+            options: ::std::default::Default::default(),
             limit: ::std::option::Option::None,
             starting_after: ::std::option::Option::None,
             ending_before: ::std::option::Option::None,
@@ -477,13 +605,63 @@ impl<'a> VoicesList<'a> {
         self
     }
 
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Every item of every page, in order. Pages are fetched lazily, each when the stream
+    /// reaches it, following the cursor from the previous page.
+    pub fn into_stream(
+        self,
+    ) -> ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::futures_core::Stream<
+                Item = ::std::result::Result<super::types::Voice, crate::Error>,
+            > + ::std::marker::Send + 'a,
+        >,
+    > {
+        use ::futures_util::TryStreamExt as _;
+        let pages = ::futures_util::stream::try_unfold(
+            ::std::option::Option::Some(self),
+            |next| async move {
+                let ::std::option::Option::Some(request) = next else {
+                    return ::std::result::Result::Ok(::std::option::Option::None);
+                };
+                let page = ::std::clone::Clone::clone(&request).send().await?;
+                let more = page.has_more;
+                let cursor = page.data.last().map(|item| item.id.clone());
+                let next = match cursor {
+                    ::std::option::Option::Some(cursor) if more => {
+                        ::std::option::Option::Some(request.starting_after(cursor))
+                    }
+                    _ => ::std::option::Option::None,
+                };
+                let items = page
+                    .data
+                    .into_iter()
+                    .map(::std::result::Result::Ok::<_, crate::Error>);
+                ::std::result::Result::Ok(
+                    ::std::option::Option::Some((
+                        ::futures_util::stream::iter(items),
+                        next,
+                    )),
+                )
+            },
+        );
+        ::std::boxed::Box::pin(pages.try_flatten())
+    }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::GetVoicesResponse, crate::Error> {
         let mut request = self
             .client
-            .request(::reqwest::Method::GET, "/voices", &[&["ApiKeyAuth"]]);
+            .request(::reqwest::Method::GET, "/voices", &[&["ApiKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         if let ::std::option::Option::Some(value) = &self.limit {
             request = request.query("limit", &value.to_string());
@@ -525,10 +703,11 @@ impl<'a> ::std::future::IntoFuture for VoicesList<'a> {
 }
 
 /// The `voices_create` request (`POST /voices`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct VoicesCreate<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     body: &'a super::types::CreateVoiceRequest,
 }
 
@@ -537,14 +716,30 @@ impl<'a> VoicesCreate<'a> {
         client: &'a crate::runtime::ApiClient,
         body: &'a super::types::CreateVoiceRequest,
     ) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(self) -> ::std::result::Result<super::types::Voice, crate::Error> {
+        {
+            let value = self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
-            .request(::reqwest::Method::POST, "/voices", &[&["ApiKeyAuth"]]);
+            .request(::reqwest::Method::POST, "/voices", &[&["ApiKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.json(self.body);
         request.send_json().await
@@ -568,6 +763,7 @@ impl<'a> ::std::future::IntoFuture for VoicesCreate<'a> {
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct VoicesClone<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     body: super::types::VoicesCloneBody,
 }
 
@@ -576,16 +772,32 @@ impl<'a> VoicesClone<'a> {
         client: &'a crate::runtime::ApiClient,
         body: super::types::VoicesCloneBody,
     ) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::VoiceMetadata, crate::Error> {
+        {
+            let value = &self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
-            .request(::reqwest::Method::POST, "/voices/clone", &[&["ApiKeyAuth"]]);
+            .request(::reqwest::Method::POST, "/voices/clone", &[&["ApiKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.multipart(self.body.into_form());
         request.send_json().await
@@ -605,10 +817,11 @@ impl<'a> ::std::future::IntoFuture for VoicesClone<'a> {
 }
 
 /// The `voices_get` request (`GET /voices/{id}`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct VoicesGet<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     id: super::types::VoiceId,
 }
 
@@ -617,7 +830,18 @@ impl<'a> VoicesGet<'a> {
         client: &'a crate::runtime::ApiClient,
         id: super::types::VoiceId,
     ) -> Self {
-        Self { client, id }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            id,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -627,7 +851,8 @@ impl<'a> VoicesGet<'a> {
         );
         let mut request = self
             .client
-            .request(::reqwest::Method::GET, &path, &[&["ApiKeyAuth"]]);
+            .request(::reqwest::Method::GET, &path, &[&["ApiKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request.send_json().await
     }
@@ -646,10 +871,11 @@ impl<'a> ::std::future::IntoFuture for VoicesGet<'a> {
 }
 
 /// The `voices_delete` request (`DELETE /voices/{id}`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct VoicesDelete<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     id: super::types::VoiceId,
 }
 
@@ -658,7 +884,18 @@ impl<'a> VoicesDelete<'a> {
         client: &'a crate::runtime::ApiClient,
         id: super::types::VoiceId,
     ) -> Self {
-        Self { client, id }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            id,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -668,7 +905,8 @@ impl<'a> VoicesDelete<'a> {
         );
         let mut request = self
             .client
-            .request(::reqwest::Method::DELETE, &path, &[&["ApiKeyAuth"]]);
+            .request(::reqwest::Method::DELETE, &path, &[&["ApiKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request.send_empty().await
     }
@@ -687,10 +925,11 @@ impl<'a> ::std::future::IntoFuture for VoicesDelete<'a> {
 }
 
 /// The `voices_update` request (`PATCH /voices/{id}`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct VoicesUpdate<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     id: super::types::VoiceId,
     body: &'a super::types::UpdateVoiceRequest,
 }
@@ -701,17 +940,34 @@ impl<'a> VoicesUpdate<'a> {
         id: super::types::VoiceId,
         body: &'a super::types::UpdateVoiceRequest,
     ) -> Self {
-        Self { client, id, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            id,
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(self) -> ::std::result::Result<super::types::Voice, crate::Error> {
+        {
+            let value = self.body;
+            value.validate()?;
+        }
         let path = ::std::format!(
             "/voices/{}", crate ::runtime::encode_path(self.id.as_str())
         );
         let mut request = self
             .client
-            .request(::reqwest::Method::PATCH, &path, &[&["ApiKeyAuth"]]);
+            .request(::reqwest::Method::PATCH, &path, &[&["ApiKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.json(self.body);
         request.send_json().await
@@ -731,10 +987,11 @@ impl<'a> ::std::future::IntoFuture for VoicesUpdate<'a> {
 }
 
 /// The `voices_localize` request (`POST /voices/localize`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct VoicesLocalize<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     body: &'a super::types::LocalizeVoiceRequest,
 }
 
@@ -743,16 +1000,32 @@ impl<'a> VoicesLocalize<'a> {
         client: &'a crate::runtime::ApiClient,
         body: &'a super::types::LocalizeVoiceRequest,
     ) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::VoiceMetadata, crate::Error> {
+        {
+            let value = self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
-            .request(::reqwest::Method::POST, "/voices/localize", &[&["ApiKeyAuth"]]);
+            .request(::reqwest::Method::POST, "/voices/localize", &[&["ApiKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.json(self.body);
         request.send_json().await
@@ -772,10 +1045,11 @@ impl<'a> ::std::future::IntoFuture for VoicesLocalize<'a> {
 }
 
 /// The `voices_mix` request (`POST /voices/mix`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct VoicesMix<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     body: &'a super::types::MixVoicesRequest,
 }
 
@@ -784,16 +1058,32 @@ impl<'a> VoicesMix<'a> {
         client: &'a crate::runtime::ApiClient,
         body: &'a super::types::MixVoicesRequest,
     ) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::EmbeddingResponse, crate::Error> {
+        {
+            let value = self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
-            .request(::reqwest::Method::POST, "/voices/mix", &[&["ApiKeyAuth"]]);
+            .request(::reqwest::Method::POST, "/voices/mix", &[&["ApiKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.json(self.body);
         request.send_json().await

@@ -25,6 +25,12 @@ impl ApiInfo {
             version: version.into(),
         }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -64,6 +70,12 @@ impl TokenGrant {
     pub fn stt(mut self, value: bool) -> Self {
         self.stt = ::std::option::Option::Some(value);
         self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -105,6 +117,25 @@ impl TokenRequest {
         self.expires_in = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.grants {
+            value.validate()?;
+        }
+        if let ::std::option::Option::Some(value) = &self.expires_in {
+            crate::runtime::check_number(
+                "TokenRequest.expires_in",
+                *value as f64,
+                ::std::option::Option::Some(1f64),
+                ::std::option::Option::Some(3600f64),
+                false,
+                false,
+            )?;
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -124,6 +155,12 @@ impl TokenResponse {
     /// Creates a value from its required fields; optional fields start unset.
     pub fn new(token: impl ::std::convert::Into<crate::Secret>) -> Self {
         Self { token: token.into() }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -154,6 +191,12 @@ impl Dataset {
             created_at: created_at.into(),
         }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -172,6 +215,12 @@ impl CreateDatasetRequest {
     /// Creates a value from its required fields; optional fields start unset.
     pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self { name: name.into() }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -201,6 +250,12 @@ impl DatasetFile {
             filename: filename.into(),
             created_at: created_at.into(),
         }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -290,6 +345,18 @@ impl PaginatedDatasets {
     pub fn new(data: ::std::vec::Vec<Dataset>, has_more: bool) -> Self {
         Self { data, has_more }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        {
+            let value = &self.data;
+            for value in value {
+                value.validate()?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -309,6 +376,18 @@ impl PaginatedDatasetFiles {
     /// Creates a value from its required fields; optional fields start unset.
     pub fn new(data: ::std::vec::Vec<DatasetFile>, has_more: bool) -> Self {
         Self { data, has_more }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        {
+            let value = &self.data;
+            for value in value {
+                value.validate()?;
+            }
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -415,6 +494,12 @@ impl TranscriptionWord {
             end,
         }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -469,6 +554,17 @@ impl TranscriptionResponse {
     pub fn words(mut self, value: ::std::vec::Vec<TranscriptionWord>) -> Self {
         self.words = ::std::option::Option::Some(value);
         self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.words {
+            for value in value {
+                value.validate()?;
+            }
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -529,6 +625,28 @@ impl<'de> ::serde::Deserialize<'de> for StreamingTranscriptionResponse {
             "error" => crate::runtime::from_value::<_, D>(value).map(Self::Error),
             _ => ::std::result::Result::Ok(Self::Unknown(value)),
         }
+    }
+}
+
+impl StreamingTranscriptionResponse {
+    /// Checks the bounds the schema declares in the variant's value.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        match self {
+            Self::Transcript(value) => {
+                value.validate()?;
+            }
+            Self::FlushDone(value) => {
+                value.validate()?;
+            }
+            Self::Done(value) => {
+                value.validate()?;
+            }
+            Self::Error(value) => {
+                value.validate()?;
+            }
+            _ => {}
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -621,6 +739,17 @@ impl TranscriptMessage {
         self.words = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.words {
+            for value in value {
+                value.validate()?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 /// Acknowledgment message sent in response to a `finalize` command, indicating that all buffered audio has been flushed and processed.
@@ -644,6 +773,12 @@ impl FlushDoneMessage {
             request_id: request_id.into(),
         }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 /// Acknowledgment message sent in response to a `done` command, indicating that the session is complete and the WebSocket will close.
@@ -666,6 +801,12 @@ impl DoneMessage {
         Self {
             request_id: request_id.into(),
         }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -701,6 +842,12 @@ impl ErrorMessage {
     ) -> Self {
         self.request_id = ::std::option::Option::Some(value.into());
         self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -915,6 +1062,12 @@ impl WebSocketBaseResponse {
         self.context_id = ::std::option::Option::Some(value.into());
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 /// Told apart by the `type` property.
@@ -989,6 +1142,34 @@ impl<'de> ::serde::Deserialize<'de> for WebSocketResponse {
             }
             _ => ::std::result::Result::Ok(Self::Unknown(value)),
         }
+    }
+}
+
+impl WebSocketResponse {
+    /// Checks the bounds the schema declares in the variant's value.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        match self {
+            Self::Chunk(value) => {
+                value.validate()?;
+            }
+            Self::FlushDone(value) => {
+                value.validate()?;
+            }
+            Self::Done(value) => {
+                value.validate()?;
+            }
+            Self::Timestamps(value) => {
+                value.validate()?;
+            }
+            Self::Error(value) => {
+                value.validate()?;
+            }
+            Self::PhonemeTimestamps(value) => {
+                value.validate()?;
+            }
+            _ => {}
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -1067,6 +1248,12 @@ impl WebSocketErrorResponse {
         self.context_id = ::std::option::Option::Some(value.into());
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -1110,6 +1297,12 @@ impl WebSocketChunkResponse {
     ) -> Self {
         self.context_id = ::std::option::Option::Some(value.into());
         self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -1155,6 +1348,15 @@ impl WebSocketTimestampsResponse {
         self.word_timestamps = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.word_timestamps {
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -1198,6 +1400,15 @@ impl WebSocketPhonemeTimestampsResponse {
     pub fn phoneme_timestamps(mut self, value: PhonemeTimestamps) -> Self {
         self.phoneme_timestamps = ::std::option::Option::Some(value);
         self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.phoneme_timestamps {
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -1276,6 +1487,18 @@ impl WebSocketTtsOutput {
         self.flush_done = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.word_timestamps {
+            value.validate()?;
+        }
+        if let ::std::option::Option::Some(value) = &self.phoneme_timestamps {
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -1305,6 +1528,12 @@ impl WebSocketStreamOptions {
         self.timeout = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -1330,6 +1559,12 @@ impl WordTimestamps {
     ) -> Self {
         Self { words, start, end }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -1354,6 +1589,12 @@ impl PhonemeTimestamps {
         end: ::std::vec::Vec<f64>,
     ) -> Self {
         Self { phonemes, start, end }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -1400,6 +1641,12 @@ impl WebSocketFlushDoneResponse {
         self.context_id = ::std::option::Option::Some(value.into());
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -1427,6 +1674,12 @@ impl CancelContextRequest {
             context_id: context_id.into(),
             cancel,
         }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -1568,6 +1821,20 @@ impl GenerationRequest {
         self.use_normalized_timestamps = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        {
+            let value = &self.voice;
+            value.validate()?;
+        }
+        {
+            let value = &self.output_format;
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -1666,6 +1933,12 @@ impl WebSocketRawOutputFormat {
             sample_rate,
         }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -1688,6 +1961,22 @@ pub enum WebSocketRequest {
     CancelContextRequest(CancelContextRequest),
     /// A value that none of the variants above accepts, kept as JSON.
     Other(::serde_json::Value),
+}
+
+impl WebSocketRequest {
+    /// Checks the bounds the schema declares in the variant's value.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        match self {
+            Self::GenerationRequest(value) => {
+                value.validate()?;
+            }
+            Self::CancelContextRequest(value) => {
+                value.validate()?;
+            }
+            _ => {}
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 impl ::std::convert::From<GenerationRequest> for WebSocketRequest {
@@ -1837,6 +2126,19 @@ impl WebSocketTtsRequest {
         self.speed = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.output_format {
+            value.validate()?;
+        }
+        {
+            let value = &self.voice;
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -1898,6 +2200,20 @@ impl TtsRequest {
     pub fn speed(mut self, value: ModelSpeed) -> Self {
         self.speed = ::std::option::Option::Some(value);
         self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        {
+            let value = &self.voice;
+            value.validate()?;
+        }
+        {
+            let value = &self.output_format;
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -2003,6 +2319,20 @@ impl TtssseRequest {
     ) -> Self {
         self.context_id = ::std::option::Option::Some(value.into());
         self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        {
+            let value = &self.voice;
+            value.validate()?;
+        }
+        {
+            let value = &self.output_format;
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -2182,6 +2512,25 @@ impl<'de> ::serde::Deserialize<'de> for OutputFormat {
     }
 }
 
+impl OutputFormat {
+    /// Checks the bounds the schema declares in the variant's value.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        match self {
+            Self::Raw(value) => {
+                value.validate()?;
+            }
+            Self::Wav(value) => {
+                value.validate()?;
+            }
+            Self::Mp3(value) => {
+                value.validate()?;
+            }
+            _ => {}
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl ::std::convert::From<Mp3OutputFormat> for OutputFormat {
     fn from(value: Mp3OutputFormat) -> Self {
         Self::Mp3(value)
@@ -2218,6 +2567,12 @@ impl RawOutputFormat {
     pub fn bit_rate(mut self, value: i64) -> Self {
         self.bit_rate = ::std::option::Option::Some(value);
         self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -2316,6 +2671,12 @@ impl SseOutputFormat {
             encoding,
             sample_rate,
         }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -2420,6 +2781,12 @@ impl Mp3OutputFormat {
     pub fn new(sample_rate: i64, bit_rate: i64) -> Self {
         Self { sample_rate, bit_rate }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 /// Told apart by the `mode` property.
@@ -2463,6 +2830,22 @@ impl<'de> ::serde::Deserialize<'de> for TtsRequestVoiceSpecifier {
             "embedding" => crate::runtime::from_value::<_, D>(value).map(Self::Embedding),
             _ => ::std::result::Result::Ok(Self::Unknown(value)),
         }
+    }
+}
+
+impl TtsRequestVoiceSpecifier {
+    /// Checks the bounds the schema declares in the variant's value.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        match self {
+            Self::Id(value) => {
+                value.validate()?;
+            }
+            Self::Embedding(value) => {
+                value.validate()?;
+            }
+            _ => {}
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -2583,6 +2966,15 @@ impl TtsRequestIdSpecifier {
         self.experimental_controls = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.experimental_controls {
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -2687,6 +3079,15 @@ impl TtsRequestEmbeddingSpecifier {
         self.experimental_controls = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.experimental_controls {
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -2706,6 +3107,16 @@ impl Controls {
     /// Creates a value from its required fields; optional fields start unset.
     pub fn new(speed: Speed, emotion: ::std::vec::Vec<Emotion>) -> Self {
         Self { speed, emotion }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        {
+            let value = &self.speed;
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -2749,6 +3160,13 @@ impl<'de> ::serde::Deserialize<'de> for Speed {
             return ::std::result::Result::Ok(Self::NumericalSpecifier(inner));
         }
         ::std::result::Result::Ok(Self::Other(value))
+    }
+}
+
+impl Speed {
+    /// Checks the bounds the schema declares in the variant's value.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -3143,6 +3561,25 @@ impl<'de> ::serde::Deserialize<'de> for StreamingResponse {
     }
 }
 
+impl StreamingResponse {
+    /// Checks the bounds the schema declares in the variant's value.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        match self {
+            Self::Chunk(value) => {
+                value.validate()?;
+            }
+            Self::Done(value) => {
+                value.validate()?;
+            }
+            Self::Error(value) => {
+                value.validate()?;
+            }
+            _ => {}
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl ::std::convert::From<WebSocketChunkResponse> for StreamingResponse {
     fn from(value: WebSocketChunkResponse) -> Self {
         Self::Chunk(value)
@@ -3225,6 +3662,12 @@ impl Voice {
         self.is_starred = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -3271,6 +3714,12 @@ impl VoiceMetadata {
             language,
         }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -3308,6 +3757,18 @@ impl GetVoicesResponse {
     ) -> Self {
         self.next_page = ::std::option::Option::Some(value.into());
         self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        {
+            let value = &self.data;
+            for value in value {
+                value.validate()?;
+            }
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -3361,6 +3822,12 @@ impl CreateVoiceRequest {
         self.base_voice_id = ::std::option::Option::Some(value.into());
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -3388,6 +3855,12 @@ impl UpdateVoiceRequest {
             name: name.into(),
             description: description.into(),
         }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -3877,6 +4350,13 @@ impl<'de> ::serde::Deserialize<'de> for LocalizeDialect {
     }
 }
 
+impl LocalizeDialect {
+    /// Checks the bounds the schema declares in the variant's value.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl ::std::convert::From<LocalizeEnglishDialect> for LocalizeDialect {
     fn from(value: LocalizeEnglishDialect) -> Self {
         Self::LocalizeEnglishDialect(value)
@@ -4166,6 +4646,15 @@ impl LocalizeVoiceRequest {
         self.dialect = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.dialect {
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -4185,6 +4674,12 @@ impl EmbeddingResponse {
     pub fn new(embedding: Embedding) -> Self {
         Self { embedding }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -4203,6 +4698,18 @@ impl MixVoicesRequest {
     /// Creates a value from its required fields; optional fields start unset.
     pub fn new(voices: ::std::vec::Vec<MixVoiceSpecifier>) -> Self {
         Self { voices }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        {
+            let value = &self.voices;
+            for value in value {
+                value.validate()?;
+            }
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -4229,6 +4736,12 @@ impl IdSpecifier {
     ) -> Self {
         Self { id: id.into(), weight }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -4248,6 +4761,12 @@ impl EmbeddingSpecifier {
     /// Creates a value from its required fields; optional fields start unset.
     pub fn new(embedding: Embedding, weight: Weight) -> Self {
         Self { embedding, weight }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -4269,6 +4788,22 @@ pub enum MixVoiceSpecifier {
     EmbeddingSpecifier(EmbeddingSpecifier),
     /// A value that none of the variants above accepts, kept as JSON.
     Other(::serde_json::Value),
+}
+
+impl MixVoiceSpecifier {
+    /// Checks the bounds the schema declares in the variant's value.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        match self {
+            Self::IdSpecifier(value) => {
+                value.validate()?;
+            }
+            Self::EmbeddingSpecifier(value) => {
+                value.validate()?;
+            }
+            _ => {}
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 impl ::std::convert::From<IdSpecifier> for MixVoiceSpecifier {
@@ -4558,6 +5093,17 @@ impl InfillBytesBody {
             }
         }
         form
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self
+            .voice_experimental_controls_speed
+        {
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -5093,6 +5639,12 @@ impl SttTranscribeBody {
         }
         form
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(::std::fmt::Debug)]
@@ -5172,6 +5724,12 @@ impl VoiceChangerBytesBody {
         }
         form
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(::std::fmt::Debug)]
@@ -5249,6 +5807,12 @@ impl VoiceChangerSseBody {
             form = form.text("output_format[bit_rate]", value.to_string());
         }
         form
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -5349,5 +5913,11 @@ impl VoicesCloneBody {
             form = form.text("base_voice_id", value);
         }
         form
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }

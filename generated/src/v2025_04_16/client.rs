@@ -14,6 +14,11 @@ impl crate::ClientBuilder<super::Api> {
         self.credential("TokenAuth", secret)
     }
 
+    /// Takes the `TokenAuth` credential from a [`TokenProvider`](crate::TokenProvider): fetched when first needed, refreshed before it expires (once for any number of concurrent requests), and refreshed again with the request retried once after a 401.
+    pub fn token_provider(self, provider: crate::TokenProvider) -> Self {
+        self.credential_provider("TokenAuth", provider)
+    }
+
     /// Sets the credential for the `APIKeyAuth` security scheme, sent as `Authorization: Bearer`.
     ///
     /// Cartesia API key
@@ -22,6 +27,11 @@ impl crate::ClientBuilder<super::Api> {
         secret: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         self.credential("APIKeyAuth", secret)
+    }
+
+    /// Takes the `APIKeyAuth` credential from a [`TokenProvider`](crate::TokenProvider): fetched when first needed, refreshed before it expires (once for any number of concurrent requests), and refreshed again with the request retried once after a 401.
+    pub fn api_key_provider(self, provider: crate::TokenProvider) -> Self {
+        self.credential_provider("APIKeyAuth", provider)
     }
 
     /// Builds the client.
@@ -42,6 +52,14 @@ impl Client {
     /// Starts building a client.
     pub fn builder() -> ClientBuilder {
         crate::ClientBuilder::new()
+    }
+
+    /// A client configured from the environment: the `APIKeyAuth` credential from `CARTESIA_API_KEY`, and the base URL from `CARTESIA_BASE_URL` when it is set. Fails when `CARTESIA_API_KEY` is missing or empty.
+    pub fn from_env() -> ::std::result::Result<Self, crate::Error> {
+        crate::ClientBuilder::<
+            super::Api,
+        >::from_env("APIKeyAuth", "CARTESIA_API_KEY", "CARTESIA_BASE_URL")?
+            .build()
     }
 
     /// Operations tagged `Agents`.

@@ -2,15 +2,26 @@
 
 //! Request builders, one per operation: set optional parameters, then `.await` (or `send`).
 /// The `agents_list` request (`GET /agents`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct AgentsList<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
 }
 
 impl<'a> AgentsList<'a> {
     pub(crate) fn new(client: &'a crate::runtime::ApiClient) -> Self {
-        Self { client }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -19,7 +30,8 @@ impl<'a> AgentsList<'a> {
     ) -> ::std::result::Result<super::types::GetAgentsResponse, crate::Error> {
         let mut request = self
             .client
-            .request(::reqwest::Method::GET, "/agents", &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::GET, "/agents", &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request.send_json().await
     }
@@ -38,10 +50,11 @@ impl<'a> ::std::future::IntoFuture for AgentsList<'a> {
 }
 
 /// The `agents_get` request (`GET /agents/{agent_id}`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct AgentsGet<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     agent_id: ::std::string::String,
 }
 
@@ -50,7 +63,18 @@ impl<'a> AgentsGet<'a> {
         client: &'a crate::runtime::ApiClient,
         agent_id: ::std::string::String,
     ) -> Self {
-        Self { client, agent_id }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            agent_id,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -62,7 +86,8 @@ impl<'a> AgentsGet<'a> {
         );
         let mut request = self
             .client
-            .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request.send_json().await
     }
@@ -81,10 +106,11 @@ impl<'a> ::std::future::IntoFuture for AgentsGet<'a> {
 }
 
 /// The `agents_delete` request (`DELETE /agents/{agent_id}`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct AgentsDelete<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     agent_id: ::std::string::String,
 }
 
@@ -93,7 +119,18 @@ impl<'a> AgentsDelete<'a> {
         client: &'a crate::runtime::ApiClient,
         agent_id: ::std::string::String,
     ) -> Self {
-        Self { client, agent_id }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            agent_id,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -103,7 +140,8 @@ impl<'a> AgentsDelete<'a> {
         );
         let mut request = self
             .client
-            .request(::reqwest::Method::DELETE, &path, &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::DELETE, &path, &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request.send_empty().await
     }
@@ -122,10 +160,11 @@ impl<'a> ::std::future::IntoFuture for AgentsDelete<'a> {
 }
 
 /// The `agents_update` request (`PATCH /agents/{agent_id}`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct AgentsUpdate<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     agent_id: ::std::string::String,
     body: &'a super::types::UpdateAgentRequest,
 }
@@ -136,19 +175,36 @@ impl<'a> AgentsUpdate<'a> {
         agent_id: ::std::string::String,
         body: &'a super::types::UpdateAgentRequest,
     ) -> Self {
-        Self { client, agent_id, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            agent_id,
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::AgentSummary, crate::Error> {
+        {
+            let value = self.body;
+            value.validate()?;
+        }
         let path = ::std::format!(
             "/agents/{}", crate ::runtime::encode_path(self.agent_id.as_str())
         );
         let mut request = self
             .client
-            .request(::reqwest::Method::PATCH, &path, &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::PATCH, &path, &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.json(self.body);
         request.send_json().await
@@ -168,15 +224,26 @@ impl<'a> ::std::future::IntoFuture for AgentsUpdate<'a> {
 }
 
 /// The `agents_templates` request (`GET /agents/templates`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct AgentsTemplates<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
 }
 
 impl<'a> AgentsTemplates<'a> {
     pub(crate) fn new(client: &'a crate::runtime::ApiClient) -> Self {
-        Self { client }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -189,7 +256,8 @@ impl<'a> AgentsTemplates<'a> {
                 ::reqwest::Method::GET,
                 "/agents/templates",
                 &[&["TokenAuth"], &["APIKeyAuth"]],
-            );
+            )
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request.send_json().await
     }
@@ -211,10 +279,11 @@ impl<'a> ::std::future::IntoFuture for AgentsTemplates<'a> {
 }
 
 /// The `agents_list-calls` request (`GET /agents/calls`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct AgentsListCalls<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     agent_id: ::std::string::String,
     expand: ::std::option::Option<::std::string::String>,
     starting_after: ::std::option::Option<::std::string::String>,
@@ -229,6 +298,7 @@ impl<'a> AgentsListCalls<'a> {
     ) -> Self {
         Self {
             client,
+            options: ::std::default::Default::default(),
             agent_id,
             expand: ::std::option::Option::None,
             starting_after: ::std::option::Option::None,
@@ -278,13 +348,63 @@ impl<'a> AgentsListCalls<'a> {
         self
     }
 
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Every item of every page, in order. Pages are fetched lazily, each when the stream
+    /// reaches it, following the cursor from the previous page.
+    pub fn into_stream(
+        self,
+    ) -> ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::futures_core::Stream<
+                Item = ::std::result::Result<super::types::AgentCall, crate::Error>,
+            > + ::std::marker::Send + 'a,
+        >,
+    > {
+        use ::futures_util::TryStreamExt as _;
+        let pages = ::futures_util::stream::try_unfold(
+            ::std::option::Option::Some(self),
+            |next| async move {
+                let ::std::option::Option::Some(request) = next else {
+                    return ::std::result::Result::Ok(::std::option::Option::None);
+                };
+                let page = ::std::clone::Clone::clone(&request).send().await?;
+                let more = !page.data.is_empty();
+                let cursor = page.data.last().map(|item| item.id.clone());
+                let next = match cursor {
+                    ::std::option::Option::Some(cursor) if more => {
+                        ::std::option::Option::Some(request.starting_after(cursor))
+                    }
+                    _ => ::std::option::Option::None,
+                };
+                let items = page
+                    .data
+                    .into_iter()
+                    .map(::std::result::Result::Ok::<_, crate::Error>);
+                ::std::result::Result::Ok(
+                    ::std::option::Option::Some((
+                        ::futures_util::stream::iter(items),
+                        next,
+                    )),
+                )
+            },
+        );
+        ::std::boxed::Box::pin(pages.try_flatten())
+    }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::GetCallsResponse, crate::Error> {
         let mut request = self
             .client
-            .request(::reqwest::Method::GET, "/agents/calls", &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::GET, "/agents/calls", &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         {
             let value = &self.agent_id;
@@ -319,10 +439,11 @@ impl<'a> ::std::future::IntoFuture for AgentsListCalls<'a> {
 }
 
 /// The `agents_get-call` request (`GET /agents/calls/{call_id}`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct AgentsGetCall<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     call_id: ::std::string::String,
 }
 
@@ -331,7 +452,18 @@ impl<'a> AgentsGetCall<'a> {
         client: &'a crate::runtime::ApiClient,
         call_id: ::std::string::String,
     ) -> Self {
-        Self { client, call_id }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            call_id,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -343,7 +475,8 @@ impl<'a> AgentsGetCall<'a> {
         );
         let mut request = self
             .client
-            .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request.send_json().await
     }
@@ -362,10 +495,11 @@ impl<'a> ::std::future::IntoFuture for AgentsGetCall<'a> {
 }
 
 /// The `agents_download-call-audio` request (`GET /agents/calls/{call_id}/audio`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct AgentsDownloadCallAudio<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     call_id: ::std::string::String,
 }
 
@@ -374,7 +508,18 @@ impl<'a> AgentsDownloadCallAudio<'a> {
         client: &'a crate::runtime::ApiClient,
         call_id: ::std::string::String,
     ) -> Self {
-        Self { client, call_id }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            call_id,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -386,7 +531,8 @@ impl<'a> AgentsDownloadCallAudio<'a> {
         );
         let mut request = self
             .client
-            .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request.send_binary().await
     }
@@ -405,10 +551,11 @@ impl<'a> ::std::future::IntoFuture for AgentsDownloadCallAudio<'a> {
 }
 
 /// The `agents_phone-numbers` request (`GET /agents/{agent_id}/phone-numbers`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct AgentsPhoneNumbers<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     agent_id: ::std::string::String,
 }
 
@@ -417,7 +564,18 @@ impl<'a> AgentsPhoneNumbers<'a> {
         client: &'a crate::runtime::ApiClient,
         agent_id: ::std::string::String,
     ) -> Self {
-        Self { client, agent_id }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            agent_id,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -433,7 +591,8 @@ impl<'a> AgentsPhoneNumbers<'a> {
         );
         let mut request = self
             .client
-            .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request.send_json().await
     }
@@ -455,10 +614,11 @@ impl<'a> ::std::future::IntoFuture for AgentsPhoneNumbers<'a> {
 }
 
 /// The `agents_list-metrics` request (`GET /agents/metrics`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct AgentsListMetrics<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     starting_after: ::std::option::Option<::std::string::String>,
     limit: ::std::option::Option<i64>,
 }
@@ -467,6 +627,7 @@ impl<'a> AgentsListMetrics<'a> {
     pub(crate) fn new(client: &'a crate::runtime::ApiClient) -> Self {
         Self {
             client,
+            options: ::std::default::Default::default(),
             starting_after: ::std::option::Option::None,
             limit: ::std::option::Option::None,
         }
@@ -491,13 +652,63 @@ impl<'a> AgentsListMetrics<'a> {
         self
     }
 
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Every item of every page, in order. Pages are fetched lazily, each when the stream
+    /// reaches it, following the cursor from the previous page.
+    pub fn into_stream(
+        self,
+    ) -> ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::futures_core::Stream<
+                Item = ::std::result::Result<super::types::Metric, crate::Error>,
+            > + ::std::marker::Send + 'a,
+        >,
+    > {
+        use ::futures_util::TryStreamExt as _;
+        let pages = ::futures_util::stream::try_unfold(
+            ::std::option::Option::Some(self),
+            |next| async move {
+                let ::std::option::Option::Some(request) = next else {
+                    return ::std::result::Result::Ok(::std::option::Option::None);
+                };
+                let page = ::std::clone::Clone::clone(&request).send().await?;
+                let more = page.has_more;
+                let cursor = page.data.last().map(|item| item.id.clone());
+                let next = match cursor {
+                    ::std::option::Option::Some(cursor) if more => {
+                        ::std::option::Option::Some(request.starting_after(cursor))
+                    }
+                    _ => ::std::option::Option::None,
+                };
+                let items = page
+                    .data
+                    .into_iter()
+                    .map(::std::result::Result::Ok::<_, crate::Error>);
+                ::std::result::Result::Ok(
+                    ::std::option::Option::Some((
+                        ::futures_util::stream::iter(items),
+                        next,
+                    )),
+                )
+            },
+        );
+        ::std::boxed::Box::pin(pages.try_flatten())
+    }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::ListMetricsResponse, crate::Error> {
         let mut request = self
             .client
-            .request(::reqwest::Method::GET, "/agents/metrics", &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::GET, "/agents/metrics", &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         if let ::std::option::Option::Some(value) = &self.starting_after {
             request = request.query("starting_after", value.as_str());
@@ -522,10 +733,11 @@ impl<'a> ::std::future::IntoFuture for AgentsListMetrics<'a> {
 }
 
 /// The `agents_create-metric` request (`POST /agents/metrics`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct AgentsCreateMetric<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     body: &'a super::types::CreateMetricRequest,
 }
 
@@ -534,16 +746,32 @@ impl<'a> AgentsCreateMetric<'a> {
         client: &'a crate::runtime::ApiClient,
         body: &'a super::types::CreateMetricRequest,
     ) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::Metric, crate::Error> {
+        {
+            let value = self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
-            .request(::reqwest::Method::POST, "/agents/metrics", &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::POST, "/agents/metrics", &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.json(self.body);
         request.send_json().await
@@ -563,10 +791,11 @@ impl<'a> ::std::future::IntoFuture for AgentsCreateMetric<'a> {
 }
 
 /// The `agents_get-metric` request (`GET /agents/metrics/{metric_id}`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct AgentsGetMetric<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     metric_id: ::std::string::String,
 }
 
@@ -575,7 +804,18 @@ impl<'a> AgentsGetMetric<'a> {
         client: &'a crate::runtime::ApiClient,
         metric_id: ::std::string::String,
     ) -> Self {
-        Self { client, metric_id }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            metric_id,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -587,7 +827,8 @@ impl<'a> AgentsGetMetric<'a> {
         );
         let mut request = self
             .client
-            .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request.send_json().await
     }
@@ -606,10 +847,11 @@ impl<'a> ::std::future::IntoFuture for AgentsGetMetric<'a> {
 }
 
 /// The `agents_list-metric-results` request (`GET /agents/metrics/results`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct AgentsListMetricResults<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     agent_id: ::std::option::Option<::std::string::String>,
     deployment_id: ::std::option::Option<::std::string::String>,
     metric_id: ::std::option::Option<::std::string::String>,
@@ -623,6 +865,7 @@ impl<'a> AgentsListMetricResults<'a> {
     pub(crate) fn new(client: &'a crate::runtime::ApiClient) -> Self {
         Self {
             client,
+            options: ::std::default::Default::default(),
             agent_id: ::std::option::Option::None,
             deployment_id: ::std::option::Option::None,
             metric_id: ::std::option::Option::None,
@@ -707,6 +950,55 @@ impl<'a> AgentsListMetricResults<'a> {
         self
     }
 
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Every item of every page, in order. Pages are fetched lazily, each when the stream
+    /// reaches it, following the cursor from the previous page.
+    pub fn into_stream(
+        self,
+    ) -> ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::futures_core::Stream<
+                Item = ::std::result::Result<super::types::MetricResult, crate::Error>,
+            > + ::std::marker::Send + 'a,
+        >,
+    > {
+        use ::futures_util::TryStreamExt as _;
+        let pages = ::futures_util::stream::try_unfold(
+            ::std::option::Option::Some(self),
+            |next| async move {
+                let ::std::option::Option::Some(request) = next else {
+                    return ::std::result::Result::Ok(::std::option::Option::None);
+                };
+                let page = ::std::clone::Clone::clone(&request).send().await?;
+                let more = page.has_more;
+                let cursor = page.data.last().map(|item| item.id.clone());
+                let next = match cursor {
+                    ::std::option::Option::Some(cursor) if more => {
+                        ::std::option::Option::Some(request.starting_after(cursor))
+                    }
+                    _ => ::std::option::Option::None,
+                };
+                let items = page
+                    .data
+                    .into_iter()
+                    .map(::std::result::Result::Ok::<_, crate::Error>);
+                ::std::result::Result::Ok(
+                    ::std::option::Option::Some((
+                        ::futures_util::stream::iter(items),
+                        next,
+                    )),
+                )
+            },
+        );
+        ::std::boxed::Box::pin(pages.try_flatten())
+    }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -717,7 +1009,8 @@ impl<'a> AgentsListMetricResults<'a> {
                 ::reqwest::Method::GET,
                 "/agents/metrics/results",
                 &[&["APIKeyAuth"]],
-            );
+            )
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         if let ::std::option::Option::Some(value) = &self.agent_id {
             request = request.query("agent_id", value.as_str());
@@ -760,10 +1053,11 @@ impl<'a> ::std::future::IntoFuture for AgentsListMetricResults<'a> {
 }
 
 /// The `agents_export-metric-results` request (`GET /agents/metrics/results/export`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct AgentsExportMetricResults<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     agent_id: ::std::option::Option<::std::string::String>,
     deployment_id: ::std::option::Option<::std::string::String>,
     metric_id: ::std::option::Option<::std::string::String>,
@@ -777,6 +1071,7 @@ impl<'a> AgentsExportMetricResults<'a> {
     pub(crate) fn new(client: &'a crate::runtime::ApiClient) -> Self {
         Self {
             client,
+            options: ::std::default::Default::default(),
             agent_id: ::std::option::Option::None,
             deployment_id: ::std::option::Option::None,
             metric_id: ::std::option::Option::None,
@@ -861,6 +1156,13 @@ impl<'a> AgentsExportMetricResults<'a> {
         self
     }
 
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -871,7 +1173,8 @@ impl<'a> AgentsExportMetricResults<'a> {
                 ::reqwest::Method::GET,
                 "/agents/metrics/results/export",
                 &[&["APIKeyAuth"]],
-            );
+            )
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         if let ::std::option::Option::Some(value) = &self.agent_id {
             request = request.query("agent_id", value.as_str());
@@ -911,10 +1214,11 @@ impl<'a> ::std::future::IntoFuture for AgentsExportMetricResults<'a> {
 }
 
 /// The `agents_add-metric-to-agent` request (`POST /agents/{agent_id}/metrics/{metric_id}`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct AgentsAddMetricToAgent<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     agent_id: ::std::string::String,
     metric_id: ::std::string::String,
 }
@@ -927,9 +1231,17 @@ impl<'a> AgentsAddMetricToAgent<'a> {
     ) -> Self {
         Self {
             client,
+            options: ::std::default::Default::default(),
             agent_id,
             metric_id,
         }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -940,7 +1252,8 @@ impl<'a> AgentsAddMetricToAgent<'a> {
         );
         let mut request = self
             .client
-            .request(::reqwest::Method::POST, &path, &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::POST, &path, &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request.send_empty().await
     }
@@ -959,10 +1272,11 @@ impl<'a> ::std::future::IntoFuture for AgentsAddMetricToAgent<'a> {
 }
 
 /// The `agents_remove-metric-from-agent` request (`DELETE /agents/{agent_id}/metrics/{metric_id}`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct AgentsRemoveMetricFromAgent<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     agent_id: ::std::string::String,
     metric_id: ::std::string::String,
 }
@@ -975,9 +1289,17 @@ impl<'a> AgentsRemoveMetricFromAgent<'a> {
     ) -> Self {
         Self {
             client,
+            options: ::std::default::Default::default(),
             agent_id,
             metric_id,
         }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -988,7 +1310,8 @@ impl<'a> AgentsRemoveMetricFromAgent<'a> {
         );
         let mut request = self
             .client
-            .request(::reqwest::Method::DELETE, &path, &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::DELETE, &path, &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request.send_empty().await
     }
@@ -1007,10 +1330,11 @@ impl<'a> ::std::future::IntoFuture for AgentsRemoveMetricFromAgent<'a> {
 }
 
 /// The `agents_list-deployments` request (`GET /agents/{agent_id}/deployments`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct AgentsListDeployments<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     agent_id: ::std::string::String,
 }
 
@@ -1019,7 +1343,18 @@ impl<'a> AgentsListDeployments<'a> {
         client: &'a crate::runtime::ApiClient,
         agent_id: ::std::string::String,
     ) -> Self {
-        Self { client, agent_id }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            agent_id,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -1032,7 +1367,8 @@ impl<'a> AgentsListDeployments<'a> {
         );
         let mut request = self
             .client
-            .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request.send_json().await
     }
@@ -1054,10 +1390,11 @@ impl<'a> ::std::future::IntoFuture for AgentsListDeployments<'a> {
 }
 
 /// The `agents_get-deployment` request (`GET /agents/deployments/{deployment_id}`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct AgentsGetDeployment<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     deployment_id: ::std::string::String,
 }
 
@@ -1066,7 +1403,18 @@ impl<'a> AgentsGetDeployment<'a> {
         client: &'a crate::runtime::ApiClient,
         deployment_id: ::std::string::String,
     ) -> Self {
-        Self { client, deployment_id }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            deployment_id,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -1079,7 +1427,8 @@ impl<'a> AgentsGetDeployment<'a> {
         );
         let mut request = self
             .client
-            .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request.send_json().await
     }
@@ -1098,15 +1447,26 @@ impl<'a> ::std::future::IntoFuture for AgentsGetDeployment<'a> {
 }
 
 /// The `apiStatus_get` request (`GET /`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct ApiStatusGet<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
 }
 
 impl<'a> ApiStatusGet<'a> {
     pub(crate) fn new(client: &'a crate::runtime::ApiClient) -> Self {
-        Self { client }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -1115,7 +1475,8 @@ impl<'a> ApiStatusGet<'a> {
     ) -> ::std::result::Result<super::types::ApiInfo, crate::Error> {
         let mut request = self
             .client
-            .request(::reqwest::Method::GET, "/", &[&["TokenAuth"], &["APIKeyAuth"]]);
+            .request(::reqwest::Method::GET, "/", &[&["TokenAuth"], &["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request.send_json().await
     }
@@ -1134,10 +1495,11 @@ impl<'a> ::std::future::IntoFuture for ApiStatusGet<'a> {
 }
 
 /// The `auth_access-token` request (`POST /access-token`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct AuthAccessToken<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     body: &'a super::types::TokenRequest,
 }
 
@@ -1146,16 +1508,32 @@ impl<'a> AuthAccessToken<'a> {
         client: &'a crate::runtime::ApiClient,
         body: &'a super::types::TokenRequest,
     ) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::TokenResponse, crate::Error> {
+        {
+            let value = self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
-            .request(::reqwest::Method::POST, "/access-token", &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::POST, "/access-token", &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.json(self.body);
         request.send_json().await
@@ -1175,10 +1553,11 @@ impl<'a> ::std::future::IntoFuture for AuthAccessToken<'a> {
 }
 
 /// The `datasets_list` request (`GET /datasets/`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct DatasetsList<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     limit: ::std::option::Option<i64>,
     starting_after: ::std::option::Option<::std::string::String>,
     ending_before: ::std::option::Option<::std::string::String>,
@@ -1188,6 +1567,7 @@ impl<'a> DatasetsList<'a> {
     pub(crate) fn new(client: &'a crate::runtime::ApiClient) -> Self {
         Self {
             client,
+            options: ::std::default::Default::default(),
             limit: ::std::option::Option::None,
             starting_after: ::std::option::Option::None,
             ending_before: ::std::option::Option::None,
@@ -1230,13 +1610,63 @@ impl<'a> DatasetsList<'a> {
         self
     }
 
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Every item of every page, in order. Pages are fetched lazily, each when the stream
+    /// reaches it, following the cursor from the previous page.
+    pub fn into_stream(
+        self,
+    ) -> ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::futures_core::Stream<
+                Item = ::std::result::Result<super::types::Dataset, crate::Error>,
+            > + ::std::marker::Send + 'a,
+        >,
+    > {
+        use ::futures_util::TryStreamExt as _;
+        let pages = ::futures_util::stream::try_unfold(
+            ::std::option::Option::Some(self),
+            |next| async move {
+                let ::std::option::Option::Some(request) = next else {
+                    return ::std::result::Result::Ok(::std::option::Option::None);
+                };
+                let page = ::std::clone::Clone::clone(&request).send().await?;
+                let more = page.has_more;
+                let cursor = page.data.last().map(|item| item.id.clone());
+                let next = match cursor {
+                    ::std::option::Option::Some(cursor) if more => {
+                        ::std::option::Option::Some(request.starting_after(cursor))
+                    }
+                    _ => ::std::option::Option::None,
+                };
+                let items = page
+                    .data
+                    .into_iter()
+                    .map(::std::result::Result::Ok::<_, crate::Error>);
+                ::std::result::Result::Ok(
+                    ::std::option::Option::Some((
+                        ::futures_util::stream::iter(items),
+                        next,
+                    )),
+                )
+            },
+        );
+        ::std::boxed::Box::pin(pages.try_flatten())
+    }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::PaginatedDatasets, crate::Error> {
         let mut request = self
             .client
-            .request(::reqwest::Method::GET, "/datasets/", &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::GET, "/datasets/", &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         if let ::std::option::Option::Some(value) = &self.limit {
             request = request.query("limit", &value.to_string());
@@ -1264,10 +1694,11 @@ impl<'a> ::std::future::IntoFuture for DatasetsList<'a> {
 }
 
 /// The `datasets_create` request (`POST /datasets/`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct DatasetsCreate<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     body: &'a super::types::CreateDatasetRequest,
 }
 
@@ -1276,16 +1707,32 @@ impl<'a> DatasetsCreate<'a> {
         client: &'a crate::runtime::ApiClient,
         body: &'a super::types::CreateDatasetRequest,
     ) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::Dataset, crate::Error> {
+        {
+            let value = self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
-            .request(::reqwest::Method::POST, "/datasets/", &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::POST, "/datasets/", &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.json(self.body);
         request.send_json().await
@@ -1305,10 +1752,11 @@ impl<'a> ::std::future::IntoFuture for DatasetsCreate<'a> {
 }
 
 /// The `datasets_get` request (`GET /datasets/{id}`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct DatasetsGet<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     id: ::std::string::String,
 }
 
@@ -1317,7 +1765,18 @@ impl<'a> DatasetsGet<'a> {
         client: &'a crate::runtime::ApiClient,
         id: ::std::string::String,
     ) -> Self {
-        Self { client, id }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            id,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -1329,7 +1788,8 @@ impl<'a> DatasetsGet<'a> {
         );
         let mut request = self
             .client
-            .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request.send_json().await
     }
@@ -1348,10 +1808,11 @@ impl<'a> ::std::future::IntoFuture for DatasetsGet<'a> {
 }
 
 /// The `datasets_delete` request (`DELETE /datasets/{id}`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct DatasetsDelete<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     id: ::std::string::String,
 }
 
@@ -1360,7 +1821,18 @@ impl<'a> DatasetsDelete<'a> {
         client: &'a crate::runtime::ApiClient,
         id: ::std::string::String,
     ) -> Self {
-        Self { client, id }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            id,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -1370,7 +1842,8 @@ impl<'a> DatasetsDelete<'a> {
         );
         let mut request = self
             .client
-            .request(::reqwest::Method::DELETE, &path, &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::DELETE, &path, &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request.send_empty().await
     }
@@ -1389,10 +1862,11 @@ impl<'a> ::std::future::IntoFuture for DatasetsDelete<'a> {
 }
 
 /// The `datasets_update` request (`PATCH /datasets/{id}`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct DatasetsUpdate<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     id: ::std::string::String,
     body: &'a super::types::UpdateDatasetRequest,
 }
@@ -1403,17 +1877,34 @@ impl<'a> DatasetsUpdate<'a> {
         id: ::std::string::String,
         body: &'a super::types::UpdateDatasetRequest,
     ) -> Self {
-        Self { client, id, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            id,
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(self) -> ::std::result::Result<(), crate::Error> {
+        {
+            let value = self.body;
+            value.validate()?;
+        }
         let path = ::std::format!(
             "/datasets/{}", crate ::runtime::encode_path(self.id.as_str())
         );
         let mut request = self
             .client
-            .request(::reqwest::Method::PATCH, &path, &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::PATCH, &path, &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.json(self.body);
         request.send_empty().await
@@ -1433,10 +1924,11 @@ impl<'a> ::std::future::IntoFuture for DatasetsUpdate<'a> {
 }
 
 /// The `datasets_listFiles` request (`GET /datasets/{id}/files`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct DatasetsListFiles<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     id: ::std::string::String,
     limit: ::std::option::Option<i64>,
     starting_after: ::std::option::Option<::std::string::String>,
@@ -1450,6 +1942,7 @@ impl<'a> DatasetsListFiles<'a> {
     ) -> Self {
         Self {
             client,
+            options: ::std::default::Default::default(),
             id,
             limit: ::std::option::Option::None,
             starting_after: ::std::option::Option::None,
@@ -1493,6 +1986,55 @@ impl<'a> DatasetsListFiles<'a> {
         self
     }
 
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Every item of every page, in order. Pages are fetched lazily, each when the stream
+    /// reaches it, following the cursor from the previous page.
+    pub fn into_stream(
+        self,
+    ) -> ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::futures_core::Stream<
+                Item = ::std::result::Result<super::types::DatasetFile, crate::Error>,
+            > + ::std::marker::Send + 'a,
+        >,
+    > {
+        use ::futures_util::TryStreamExt as _;
+        let pages = ::futures_util::stream::try_unfold(
+            ::std::option::Option::Some(self),
+            |next| async move {
+                let ::std::option::Option::Some(request) = next else {
+                    return ::std::result::Result::Ok(::std::option::Option::None);
+                };
+                let page = ::std::clone::Clone::clone(&request).send().await?;
+                let more = page.has_more;
+                let cursor = page.data.last().map(|item| item.id.clone());
+                let next = match cursor {
+                    ::std::option::Option::Some(cursor) if more => {
+                        ::std::option::Option::Some(request.starting_after(cursor))
+                    }
+                    _ => ::std::option::Option::None,
+                };
+                let items = page
+                    .data
+                    .into_iter()
+                    .map(::std::result::Result::Ok::<_, crate::Error>);
+                ::std::result::Result::Ok(
+                    ::std::option::Option::Some((
+                        ::futures_util::stream::iter(items),
+                        next,
+                    )),
+                )
+            },
+        );
+        ::std::boxed::Box::pin(pages.try_flatten())
+    }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -1502,7 +2044,8 @@ impl<'a> DatasetsListFiles<'a> {
         );
         let mut request = self
             .client
-            .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         if let ::std::option::Option::Some(value) = &self.limit {
             request = request.query("limit", &value.to_string());
@@ -1537,6 +2080,7 @@ impl<'a> ::std::future::IntoFuture for DatasetsListFiles<'a> {
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct DatasetsUploadFile<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     id: ::std::string::String,
     body: super::types::DatasetsUploadFileBody,
 }
@@ -1547,17 +2091,34 @@ impl<'a> DatasetsUploadFile<'a> {
         id: ::std::string::String,
         body: super::types::DatasetsUploadFileBody,
     ) -> Self {
-        Self { client, id, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            id,
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(self) -> ::std::result::Result<(), crate::Error> {
+        {
+            let value = &self.body;
+            value.validate()?;
+        }
         let path = ::std::format!(
             "/datasets/{}/files", crate ::runtime::encode_path(self.id.as_str())
         );
         let mut request = self
             .client
-            .request(::reqwest::Method::POST, &path, &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::POST, &path, &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.multipart(self.body.into_form());
         request.send_empty().await
@@ -1577,10 +2138,11 @@ impl<'a> ::std::future::IntoFuture for DatasetsUploadFile<'a> {
 }
 
 /// The `datasets_deleteFile` request (`DELETE /datasets/{id}/files/{fileID}`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct DatasetsDeleteFile<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     id: ::std::string::String,
     file_id: ::std::string::String,
 }
@@ -1591,7 +2153,19 @@ impl<'a> DatasetsDeleteFile<'a> {
         id: ::std::string::String,
         file_id: ::std::string::String,
     ) -> Self {
-        Self { client, id, file_id }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            id,
+            file_id,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -1602,7 +2176,8 @@ impl<'a> DatasetsDeleteFile<'a> {
         );
         let mut request = self
             .client
-            .request(::reqwest::Method::DELETE, &path, &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::DELETE, &path, &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request.send_empty().await
     }
@@ -1621,10 +2196,11 @@ impl<'a> ::std::future::IntoFuture for DatasetsDeleteFile<'a> {
 }
 
 /// The `fineTunes_list` request (`GET /fine-tunes/`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct FineTunesList<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     limit: ::std::option::Option<i64>,
     starting_after: ::std::option::Option<::std::string::String>,
     ending_before: ::std::option::Option<::std::string::String>,
@@ -1634,6 +2210,7 @@ impl<'a> FineTunesList<'a> {
     pub(crate) fn new(client: &'a crate::runtime::ApiClient) -> Self {
         Self {
             client,
+            options: ::std::default::Default::default(),
             limit: ::std::option::Option::None,
             starting_after: ::std::option::Option::None,
             ending_before: ::std::option::Option::None,
@@ -1676,13 +2253,63 @@ impl<'a> FineTunesList<'a> {
         self
     }
 
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Every item of every page, in order. Pages are fetched lazily, each when the stream
+    /// reaches it, following the cursor from the previous page.
+    pub fn into_stream(
+        self,
+    ) -> ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::futures_core::Stream<
+                Item = ::std::result::Result<super::types::FineTune, crate::Error>,
+            > + ::std::marker::Send + 'a,
+        >,
+    > {
+        use ::futures_util::TryStreamExt as _;
+        let pages = ::futures_util::stream::try_unfold(
+            ::std::option::Option::Some(self),
+            |next| async move {
+                let ::std::option::Option::Some(request) = next else {
+                    return ::std::result::Result::Ok(::std::option::Option::None);
+                };
+                let page = ::std::clone::Clone::clone(&request).send().await?;
+                let more = page.has_more;
+                let cursor = page.data.last().map(|item| item.id.clone());
+                let next = match cursor {
+                    ::std::option::Option::Some(cursor) if more => {
+                        ::std::option::Option::Some(request.starting_after(cursor))
+                    }
+                    _ => ::std::option::Option::None,
+                };
+                let items = page
+                    .data
+                    .into_iter()
+                    .map(::std::result::Result::Ok::<_, crate::Error>);
+                ::std::result::Result::Ok(
+                    ::std::option::Option::Some((
+                        ::futures_util::stream::iter(items),
+                        next,
+                    )),
+                )
+            },
+        );
+        ::std::boxed::Box::pin(pages.try_flatten())
+    }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::PaginatedFineTunes, crate::Error> {
         let mut request = self
             .client
-            .request(::reqwest::Method::GET, "/fine-tunes/", &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::GET, "/fine-tunes/", &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         if let ::std::option::Option::Some(value) = &self.limit {
             request = request.query("limit", &value.to_string());
@@ -1710,10 +2337,11 @@ impl<'a> ::std::future::IntoFuture for FineTunesList<'a> {
 }
 
 /// The `fineTunes_create` request (`POST /fine-tunes/`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct FineTunesCreate<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     body: &'a super::types::CreateFineTuneRequest,
 }
 
@@ -1722,16 +2350,32 @@ impl<'a> FineTunesCreate<'a> {
         client: &'a crate::runtime::ApiClient,
         body: &'a super::types::CreateFineTuneRequest,
     ) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::FineTune, crate::Error> {
+        {
+            let value = self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
-            .request(::reqwest::Method::POST, "/fine-tunes/", &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::POST, "/fine-tunes/", &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.json(self.body);
         request.send_json().await
@@ -1751,10 +2395,11 @@ impl<'a> ::std::future::IntoFuture for FineTunesCreate<'a> {
 }
 
 /// The `fineTunes_get` request (`GET /fine-tunes/{id}`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct FineTunesGet<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     id: ::std::string::String,
 }
 
@@ -1763,7 +2408,18 @@ impl<'a> FineTunesGet<'a> {
         client: &'a crate::runtime::ApiClient,
         id: ::std::string::String,
     ) -> Self {
-        Self { client, id }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            id,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -1775,7 +2431,8 @@ impl<'a> FineTunesGet<'a> {
         );
         let mut request = self
             .client
-            .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request.send_json().await
     }
@@ -1794,10 +2451,11 @@ impl<'a> ::std::future::IntoFuture for FineTunesGet<'a> {
 }
 
 /// The `fineTunes_delete` request (`DELETE /fine-tunes/{id}`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct FineTunesDelete<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     id: ::std::string::String,
 }
 
@@ -1806,7 +2464,18 @@ impl<'a> FineTunesDelete<'a> {
         client: &'a crate::runtime::ApiClient,
         id: ::std::string::String,
     ) -> Self {
-        Self { client, id }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            id,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -1816,7 +2485,8 @@ impl<'a> FineTunesDelete<'a> {
         );
         let mut request = self
             .client
-            .request(::reqwest::Method::DELETE, &path, &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::DELETE, &path, &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request.send_empty().await
     }
@@ -1835,10 +2505,11 @@ impl<'a> ::std::future::IntoFuture for FineTunesDelete<'a> {
 }
 
 /// The `fineTunes_listVoices` request (`GET /fine-tunes/{id}/voices`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct FineTunesListVoices<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     id: ::std::string::String,
     limit: ::std::option::Option<i64>,
     starting_after: ::std::option::Option<::std::string::String>,
@@ -1852,6 +2523,7 @@ impl<'a> FineTunesListVoices<'a> {
     ) -> Self {
         Self {
             client,
+            options: ::std::default::Default::default(),
             id,
             limit: ::std::option::Option::None,
             starting_after: ::std::option::Option::None,
@@ -1895,6 +2567,55 @@ impl<'a> FineTunesListVoices<'a> {
         self
     }
 
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Every item of every page, in order. Pages are fetched lazily, each when the stream
+    /// reaches it, following the cursor from the previous page.
+    pub fn into_stream(
+        self,
+    ) -> ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::futures_core::Stream<
+                Item = ::std::result::Result<super::types::Voice, crate::Error>,
+            > + ::std::marker::Send + 'a,
+        >,
+    > {
+        use ::futures_util::TryStreamExt as _;
+        let pages = ::futures_util::stream::try_unfold(
+            ::std::option::Option::Some(self),
+            |next| async move {
+                let ::std::option::Option::Some(request) = next else {
+                    return ::std::result::Result::Ok(::std::option::Option::None);
+                };
+                let page = ::std::clone::Clone::clone(&request).send().await?;
+                let more = page.has_more;
+                let cursor = page.data.last().map(|item| item.id.clone());
+                let next = match cursor {
+                    ::std::option::Option::Some(cursor) if more => {
+                        ::std::option::Option::Some(request.starting_after(cursor))
+                    }
+                    _ => ::std::option::Option::None,
+                };
+                let items = page
+                    .data
+                    .into_iter()
+                    .map(::std::result::Result::Ok::<_, crate::Error>);
+                ::std::result::Result::Ok(
+                    ::std::option::Option::Some((
+                        ::futures_util::stream::iter(items),
+                        next,
+                    )),
+                )
+            },
+        );
+        ::std::boxed::Box::pin(pages.try_flatten())
+    }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -1904,7 +2625,8 @@ impl<'a> FineTunesListVoices<'a> {
         );
         let mut request = self
             .client
-            .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         if let ::std::option::Option::Some(value) = &self.limit {
             request = request.query("limit", &value.to_string());
@@ -1936,6 +2658,7 @@ impl<'a> ::std::future::IntoFuture for FineTunesListVoices<'a> {
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct InfillBytes<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     body: super::types::InfillBytesBody,
 }
 
@@ -1944,16 +2667,32 @@ impl<'a> InfillBytes<'a> {
         client: &'a crate::runtime::ApiClient,
         body: super::types::InfillBytesBody,
     ) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<crate::BinaryResponse, crate::Error> {
+        {
+            let value = &self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
-            .request(::reqwest::Method::POST, "/infill/bytes", &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::POST, "/infill/bytes", &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.multipart(self.body.into_form());
         request.send_binary().await
@@ -1973,10 +2712,11 @@ impl<'a> ::std::future::IntoFuture for InfillBytes<'a> {
 }
 
 /// The `pronunciationDicts_list` request (`GET /pronunciation-dicts/`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct PronunciationDictsList<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     limit: ::std::option::Option<i64>,
     starting_after: ::std::option::Option<::std::string::String>,
     ending_before: ::std::option::Option<::std::string::String>,
@@ -1986,6 +2726,7 @@ impl<'a> PronunciationDictsList<'a> {
     pub(crate) fn new(client: &'a crate::runtime::ApiClient) -> Self {
         Self {
             client,
+            options: ::std::default::Default::default(),
             limit: ::std::option::Option::None,
             starting_after: ::std::option::Option::None,
             ending_before: ::std::option::Option::None,
@@ -2028,17 +2769,66 @@ impl<'a> PronunciationDictsList<'a> {
         self
     }
 
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Every item of every page, in order. Pages are fetched lazily, each when the stream
+    /// reaches it, following the cursor from the previous page.
+    pub fn into_stream(
+        self,
+    ) -> ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::futures_core::Stream<
+                Item = ::std::result::Result<
+                    super::types::PronunciationDict,
+                    crate::Error,
+                >,
+            > + ::std::marker::Send + 'a,
+        >,
+    > {
+        use ::futures_util::TryStreamExt as _;
+        let pages = ::futures_util::stream::try_unfold(
+            ::std::option::Option::Some(self),
+            |next| async move {
+                let ::std::option::Option::Some(request) = next else {
+                    return ::std::result::Result::Ok(::std::option::Option::None);
+                };
+                let page = ::std::clone::Clone::clone(&request).send().await?;
+                let more = page.has_more;
+                let cursor = page.data.last().map(|item| item.id.clone());
+                let next = match cursor {
+                    ::std::option::Option::Some(cursor) if more => {
+                        ::std::option::Option::Some(request.starting_after(cursor))
+                    }
+                    _ => ::std::option::Option::None,
+                };
+                let items = page
+                    .data
+                    .into_iter()
+                    .map(::std::result::Result::Ok::<_, crate::Error>);
+                ::std::result::Result::Ok(
+                    ::std::option::Option::Some((
+                        ::futures_util::stream::iter(items),
+                        next,
+                    )),
+                )
+            },
+        );
+        ::std::boxed::Box::pin(pages.try_flatten())
+    }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::PaginatedPronunciationDicts, crate::Error> {
         let mut request = self
             .client
-            .request(
-                ::reqwest::Method::GET,
-                "/pronunciation-dicts/",
-                &[&["APIKeyAuth"]],
-            );
+            .request(::reqwest::Method::GET, "/pronunciation-dicts/", &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         if let ::std::option::Option::Some(value) = &self.limit {
             request = request.query("limit", &value.to_string());
@@ -2069,10 +2859,11 @@ impl<'a> ::std::future::IntoFuture for PronunciationDictsList<'a> {
 }
 
 /// The `pronunciationDicts_create` request (`POST /pronunciation-dicts/`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct PronunciationDictsCreate<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     body: &'a super::types::CreatePronunciationDictRequest,
 }
 
@@ -2081,20 +2872,36 @@ impl<'a> PronunciationDictsCreate<'a> {
         client: &'a crate::runtime::ApiClient,
         body: &'a super::types::CreatePronunciationDictRequest,
     ) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::PronunciationDict, crate::Error> {
+        {
+            let value = self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
             .request(
                 ::reqwest::Method::POST,
                 "/pronunciation-dicts/",
                 &[&["APIKeyAuth"]],
-            );
+            )
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.json(self.body);
         request.send_json().await
@@ -2114,10 +2921,11 @@ impl<'a> ::std::future::IntoFuture for PronunciationDictsCreate<'a> {
 }
 
 /// The `pronunciationDicts_get` request (`GET /pronunciation-dicts/{id}`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct PronunciationDictsGet<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     id: ::std::string::String,
 }
 
@@ -2126,7 +2934,18 @@ impl<'a> PronunciationDictsGet<'a> {
         client: &'a crate::runtime::ApiClient,
         id: ::std::string::String,
     ) -> Self {
-        Self { client, id }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            id,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -2138,7 +2957,8 @@ impl<'a> PronunciationDictsGet<'a> {
         );
         let mut request = self
             .client
-            .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request.send_json().await
     }
@@ -2157,10 +2977,11 @@ impl<'a> ::std::future::IntoFuture for PronunciationDictsGet<'a> {
 }
 
 /// The `pronunciationDicts_delete` request (`DELETE /pronunciation-dicts/{id}`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct PronunciationDictsDelete<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     id: ::std::string::String,
 }
 
@@ -2169,7 +2990,18 @@ impl<'a> PronunciationDictsDelete<'a> {
         client: &'a crate::runtime::ApiClient,
         id: ::std::string::String,
     ) -> Self {
-        Self { client, id }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            id,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -2179,7 +3011,8 @@ impl<'a> PronunciationDictsDelete<'a> {
         );
         let mut request = self
             .client
-            .request(::reqwest::Method::DELETE, &path, &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::DELETE, &path, &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request.send_empty().await
     }
@@ -2198,10 +3031,11 @@ impl<'a> ::std::future::IntoFuture for PronunciationDictsDelete<'a> {
 }
 
 /// The `pronunciationDicts_update` request (`PATCH /pronunciation-dicts/{id}`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct PronunciationDictsUpdate<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     id: ::std::string::String,
     body: &'a super::types::UpdatePronunciationDictRequest,
 }
@@ -2212,19 +3046,36 @@ impl<'a> PronunciationDictsUpdate<'a> {
         id: ::std::string::String,
         body: &'a super::types::UpdatePronunciationDictRequest,
     ) -> Self {
-        Self { client, id, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            id,
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::PronunciationDict, crate::Error> {
+        {
+            let value = self.body;
+            value.validate()?;
+        }
         let path = ::std::format!(
             "/pronunciation-dicts/{}", crate ::runtime::encode_path(self.id.as_str())
         );
         let mut request = self
             .client
-            .request(::reqwest::Method::PATCH, &path, &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::PATCH, &path, &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.json(self.body);
         request.send_json().await
@@ -2244,10 +3095,11 @@ impl<'a> ::std::future::IntoFuture for PronunciationDictsUpdate<'a> {
 }
 
 /// The `pronunciationDicts_pin` request (`POST /pronunciation-dicts/{id}/pin`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct PronunciationDictsPin<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     id: ::std::string::String,
 }
 
@@ -2256,7 +3108,18 @@ impl<'a> PronunciationDictsPin<'a> {
         client: &'a crate::runtime::ApiClient,
         id: ::std::string::String,
     ) -> Self {
-        Self { client, id }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            id,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -2266,7 +3129,8 @@ impl<'a> PronunciationDictsPin<'a> {
         );
         let mut request = self
             .client
-            .request(::reqwest::Method::POST, &path, &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::POST, &path, &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request.send_empty().await
     }
@@ -2285,10 +3149,11 @@ impl<'a> ::std::future::IntoFuture for PronunciationDictsPin<'a> {
 }
 
 /// The `pronunciationDicts_unpin` request (`POST /pronunciation-dicts/{id}/unpin`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct PronunciationDictsUnpin<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     id: ::std::string::String,
 }
 
@@ -2297,7 +3162,18 @@ impl<'a> PronunciationDictsUnpin<'a> {
         client: &'a crate::runtime::ApiClient,
         id: ::std::string::String,
     ) -> Self {
-        Self { client, id }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            id,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -2308,7 +3184,8 @@ impl<'a> PronunciationDictsUnpin<'a> {
         );
         let mut request = self
             .client
-            .request(::reqwest::Method::POST, &path, &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::POST, &path, &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request.send_empty().await
     }
@@ -2331,6 +3208,7 @@ impl<'a> ::std::future::IntoFuture for PronunciationDictsUnpin<'a> {
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct SttTranscribe<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     encoding: ::std::option::Option<super::types::SttEncoding>,
     sample_rate: ::std::option::Option<i64>,
     body: super::types::SttTranscribeBody,
@@ -2343,6 +3221,7 @@ impl<'a> SttTranscribe<'a> {
     ) -> Self {
         Self {
             client,
+            options: ::std::default::Default::default(),
             encoding: ::std::option::Option::None,
             sample_rate: ::std::option::Option::None,
             body,
@@ -2373,17 +3252,25 @@ impl<'a> SttTranscribe<'a> {
         self
     }
 
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::TranscriptionResponse, crate::Error> {
+        {
+            let value = &self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
-            .request(
-                ::reqwest::Method::POST,
-                "/stt",
-                &[&["TokenAuth"], &["APIKeyAuth"]],
-            );
+            .request(::reqwest::Method::POST, "/stt", &[&["TokenAuth"], &["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         if let ::std::option::Option::Some(value) = &self.encoding {
             request = request.query("encoding", value.as_str());
@@ -2412,10 +3299,11 @@ impl<'a> ::std::future::IntoFuture for SttTranscribe<'a> {
 }
 
 /// The `tts_bytes` request (`POST /tts/bytes`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct TtsBytes<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     body: &'a super::types::TtsRequest,
 }
 
@@ -2424,20 +3312,36 @@ impl<'a> TtsBytes<'a> {
         client: &'a crate::runtime::ApiClient,
         body: &'a super::types::TtsRequest,
     ) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<crate::BinaryResponse, crate::Error> {
+        {
+            let value = self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
             .request(
                 ::reqwest::Method::POST,
                 "/tts/bytes",
                 &[&["TokenAuth"], &["APIKeyAuth"]],
-            );
+            )
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.json(self.body);
         request.send_binary().await
@@ -2457,10 +3361,11 @@ impl<'a> ::std::future::IntoFuture for TtsBytes<'a> {
 }
 
 /// The `tts_sse` request (`POST /tts/sse`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct TtsSse<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     body: &'a super::types::TtssseRequest,
 }
 
@@ -2469,7 +3374,18 @@ impl<'a> TtsSse<'a> {
         client: &'a crate::runtime::ApiClient,
         body: &'a super::types::TtssseRequest,
     ) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -2479,13 +3395,18 @@ impl<'a> TtsSse<'a> {
         crate::EventStream<super::types::StreamingResponse>,
         crate::Error,
     > {
+        {
+            let value = self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
             .request(
                 ::reqwest::Method::POST,
                 "/tts/sse",
                 &[&["TokenAuth"], &["APIKeyAuth"]],
-            );
+            )
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.json(self.body);
         request.send_event_stream().await
@@ -2512,6 +3433,7 @@ impl<'a> ::std::future::IntoFuture for TtsSse<'a> {
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct VoiceChangerBytes<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     body: super::types::VoiceChangerBytesBody,
 }
 
@@ -2520,20 +3442,32 @@ impl<'a> VoiceChangerBytes<'a> {
         client: &'a crate::runtime::ApiClient,
         body: super::types::VoiceChangerBytesBody,
     ) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<crate::BinaryResponse, crate::Error> {
+        {
+            let value = &self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
-            .request(
-                ::reqwest::Method::POST,
-                "/voice-changer/bytes",
-                &[&["APIKeyAuth"]],
-            );
+            .request(::reqwest::Method::POST, "/voice-changer/bytes", &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.multipart(self.body.into_form());
         request.send_binary().await
@@ -2557,6 +3491,7 @@ impl<'a> ::std::future::IntoFuture for VoiceChangerBytes<'a> {
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct VoiceChangerSse<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     body: super::types::VoiceChangerSseBody,
 }
 
@@ -2565,7 +3500,18 @@ impl<'a> VoiceChangerSse<'a> {
         client: &'a crate::runtime::ApiClient,
         body: super::types::VoiceChangerSseBody,
     ) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -2575,9 +3521,14 @@ impl<'a> VoiceChangerSse<'a> {
         crate::EventStream<super::types::StreamingResponse>,
         crate::Error,
     > {
+        {
+            let value = &self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
-            .request(::reqwest::Method::POST, "/voice-changer/sse", &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::POST, "/voice-changer/sse", &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.multipart(self.body.into_form());
         request.send_event_stream().await
@@ -2600,10 +3551,11 @@ impl<'a> ::std::future::IntoFuture for VoiceChangerSse<'a> {
 }
 
 /// The `voices_list` request (`GET /voices`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct VoicesList<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     limit: ::std::option::Option<i64>,
     starting_after: ::std::option::Option<::std::string::String>,
     ending_before: ::std::option::Option<::std::string::String>,
@@ -2617,6 +3569,7 @@ impl<'a> VoicesList<'a> {
     pub(crate) fn new(client: &'a crate::runtime::ApiClient) -> Self {
         Self {
             client,
+            options: ::std::default::Default::default(),
             limit: ::std::option::Option::None,
             starting_after: ::std::option::Option::None,
             ending_before: ::std::option::Option::None,
@@ -2698,13 +3651,63 @@ impl<'a> VoicesList<'a> {
         self
     }
 
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Every item of every page, in order. Pages are fetched lazily, each when the stream
+    /// reaches it, following the cursor from the previous page.
+    pub fn into_stream(
+        self,
+    ) -> ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::futures_core::Stream<
+                Item = ::std::result::Result<super::types::Voice, crate::Error>,
+            > + ::std::marker::Send + 'a,
+        >,
+    > {
+        use ::futures_util::TryStreamExt as _;
+        let pages = ::futures_util::stream::try_unfold(
+            ::std::option::Option::Some(self),
+            |next| async move {
+                let ::std::option::Option::Some(request) = next else {
+                    return ::std::result::Result::Ok(::std::option::Option::None);
+                };
+                let page = ::std::clone::Clone::clone(&request).send().await?;
+                let more = page.has_more;
+                let cursor = page.data.last().map(|item| item.id.clone());
+                let next = match cursor {
+                    ::std::option::Option::Some(cursor) if more => {
+                        ::std::option::Option::Some(request.starting_after(cursor))
+                    }
+                    _ => ::std::option::Option::None,
+                };
+                let items = page
+                    .data
+                    .into_iter()
+                    .map(::std::result::Result::Ok::<_, crate::Error>);
+                ::std::result::Result::Ok(
+                    ::std::option::Option::Some((
+                        ::futures_util::stream::iter(items),
+                        next,
+                    )),
+                )
+            },
+        );
+        ::std::boxed::Box::pin(pages.try_flatten())
+    }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::GetVoicesResponse, crate::Error> {
         let mut request = self
             .client
-            .request(::reqwest::Method::GET, "/voices", &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::GET, "/voices", &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         if let ::std::option::Option::Some(value) = &self.limit {
             request = request.query("limit", &value.to_string());
@@ -2750,6 +3753,7 @@ impl<'a> ::std::future::IntoFuture for VoicesList<'a> {
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct VoicesClone<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     body: super::types::VoicesCloneBody,
 }
 
@@ -2758,16 +3762,32 @@ impl<'a> VoicesClone<'a> {
         client: &'a crate::runtime::ApiClient,
         body: super::types::VoicesCloneBody,
     ) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::VoiceMetadata, crate::Error> {
+        {
+            let value = &self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
-            .request(::reqwest::Method::POST, "/voices/clone", &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::POST, "/voices/clone", &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.multipart(self.body.into_form());
         request.send_json().await
@@ -2787,10 +3807,11 @@ impl<'a> ::std::future::IntoFuture for VoicesClone<'a> {
 }
 
 /// The `voices_get` request (`GET /voices/{id}`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct VoicesGet<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     id: super::types::VoiceId,
 }
 
@@ -2799,7 +3820,18 @@ impl<'a> VoicesGet<'a> {
         client: &'a crate::runtime::ApiClient,
         id: super::types::VoiceId,
     ) -> Self {
-        Self { client, id }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            id,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -2809,7 +3841,8 @@ impl<'a> VoicesGet<'a> {
         );
         let mut request = self
             .client
-            .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request.send_json().await
     }
@@ -2828,10 +3861,11 @@ impl<'a> ::std::future::IntoFuture for VoicesGet<'a> {
 }
 
 /// The `voices_delete` request (`DELETE /voices/{id}`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct VoicesDelete<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     id: super::types::VoiceId,
 }
 
@@ -2840,7 +3874,18 @@ impl<'a> VoicesDelete<'a> {
         client: &'a crate::runtime::ApiClient,
         id: super::types::VoiceId,
     ) -> Self {
-        Self { client, id }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            id,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
@@ -2850,7 +3895,8 @@ impl<'a> VoicesDelete<'a> {
         );
         let mut request = self
             .client
-            .request(::reqwest::Method::DELETE, &path, &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::DELETE, &path, &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request.send_empty().await
     }
@@ -2869,10 +3915,11 @@ impl<'a> ::std::future::IntoFuture for VoicesDelete<'a> {
 }
 
 /// The `voices_update` request (`PATCH /voices/{id}`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct VoicesUpdate<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     id: super::types::VoiceId,
     body: &'a super::types::UpdateVoiceRequest,
 }
@@ -2883,17 +3930,34 @@ impl<'a> VoicesUpdate<'a> {
         id: super::types::VoiceId,
         body: &'a super::types::UpdateVoiceRequest,
     ) -> Self {
-        Self { client, id, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            id,
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(self) -> ::std::result::Result<super::types::Voice, crate::Error> {
+        {
+            let value = self.body;
+            value.validate()?;
+        }
         let path = ::std::format!(
             "/voices/{}", crate ::runtime::encode_path(self.id.as_str())
         );
         let mut request = self
             .client
-            .request(::reqwest::Method::PATCH, &path, &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::PATCH, &path, &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.json(self.body);
         request.send_json().await
@@ -2913,10 +3977,11 @@ impl<'a> ::std::future::IntoFuture for VoicesUpdate<'a> {
 }
 
 /// The `voices_localize` request (`POST /voices/localize`): set optional parameters, then `.await` it or call [`send`](Self::send).
-#[derive(::std::fmt::Debug)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone)]
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct VoicesLocalize<'a> {
     client: &'a crate::runtime::ApiClient,
+    options: crate::RequestOptions,
     body: &'a super::types::LocalizeVoiceRequest,
 }
 
@@ -2925,16 +3990,32 @@ impl<'a> VoicesLocalize<'a> {
         client: &'a crate::runtime::ApiClient,
         body: &'a super::types::LocalizeVoiceRequest,
     ) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            options: ::std::default::Default::default(),
+            body,
+        }
+    }
+
+    /// Sets options for this request alone: timeout, retries, extra headers and query
+    /// parameters.
+    pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::VoiceMetadata, crate::Error> {
+        {
+            let value = self.body;
+            value.validate()?;
+        }
         let mut request = self
             .client
-            .request(::reqwest::Method::POST, "/voices/localize", &[&["APIKeyAuth"]]);
+            .request(::reqwest::Method::POST, "/voices/localize", &[&["APIKeyAuth"]])
+            .options(&self.options);
         request = request.header("Cartesia-Version", super::API_VERSION);
         request = request.json(self.body);
         request.send_json().await

@@ -27,6 +27,12 @@ impl TextChunk {
             start_timestamp,
         }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 /// The telephony parameters associated with the call when the call is made via a phone. More details can also be returned depending on the provider.
@@ -55,6 +61,12 @@ impl TelephonyParams {
             to: to.into(),
             from: from.into(),
         }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -94,6 +106,12 @@ impl LogEvent {
             timestamp,
         }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -125,6 +143,12 @@ impl LogMetric {
             value,
             timestamp,
         }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -163,6 +187,12 @@ impl ToolCall {
             name: name.into(),
             arguments,
         }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -353,6 +383,18 @@ impl GetCallsResponse {
         self.next_page = ::std::option::Option::Some(value.into());
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        {
+            let value = &self.data;
+            for value in value {
+                value.validate()?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -380,6 +422,12 @@ impl PhoneNumberSummary {
             id: id.into(),
             number: number.into(),
         }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -412,6 +460,12 @@ impl GitRepository {
             account: account.into(),
             name: name.into(),
         }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -536,6 +590,20 @@ impl AgentSummary {
         self.phone_numbers = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.git_repository {
+            value.validate()?;
+        }
+        if let ::std::option::Option::Some(value) = &self.phone_numbers {
+            for value in value {
+                value.validate()?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -622,6 +690,12 @@ impl AgentTemplate {
     ) -> Self {
         self.dependencies = ::std::option::Option::Some(value);
         self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -741,6 +815,28 @@ impl AgentTranscript {
         self.log_metric = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.text_chunks {
+            for value in value {
+                value.validate()?;
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.tool_calls {
+            for value in value {
+                value.validate()?;
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.log_event {
+            value.validate()?;
+        }
+        if let ::std::option::Option::Some(value) = &self.log_metric {
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -852,6 +948,20 @@ impl AgentCall {
         self.deployment_id = ::std::option::Option::Some(value.into());
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.transcript {
+            for value in value {
+                value.validate()?;
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.telephony_params {
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -901,6 +1011,12 @@ impl Metric {
         self.display_name = ::std::option::Option::Some(value.into());
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -942,6 +1058,12 @@ impl CreateMetricRequest {
         self.display_name = ::std::option::Option::Some(value.into());
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -979,6 +1101,18 @@ impl ListMetricsResponse {
     ) -> Self {
         self.next_page = ::std::option::Option::Some(value.into());
         self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        {
+            let value = &self.data;
+            for value in value {
+                value.validate()?;
+            }
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -1103,6 +1237,17 @@ impl MetricResult {
         self.run_id = ::std::option::Option::Some(value.into());
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.transcript {
+            for value in value {
+                value.validate()?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -1140,6 +1285,18 @@ impl ListMetricResultsResponse {
     ) -> Self {
         self.next_page = ::std::option::Option::Some(value.into());
         self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        {
+            let value = &self.data;
+            for value in value {
+                value.validate()?;
+            }
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -1182,6 +1339,12 @@ impl PhoneNumber {
             is_cartesia_managed,
         }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -1202,6 +1365,18 @@ impl GetTemplatesResponse {
     pub fn new(templates: ::std::vec::Vec<AgentTemplate>) -> Self {
         Self { templates }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        {
+            let value = &self.templates;
+            for value in value {
+                value.validate()?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -1221,6 +1396,18 @@ impl GetAgentsResponse {
     /// Creates a value from its required fields; optional fields start unset.
     pub fn new(summaries: ::std::vec::Vec<AgentSummary>) -> Self {
         Self { summaries }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        {
+            let value = &self.summaries;
+            for value in value {
+                value.validate()?;
+            }
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -1293,6 +1480,12 @@ impl UpdateAgentRequest {
     ) -> Self {
         self.tts_language = ::std::option::Option::Some(value.into());
         self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -1401,6 +1594,12 @@ impl Deployment {
         self.deployment_error = ::std::option::Option::Some(value.into());
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -1426,6 +1625,12 @@ impl ApiInfo {
             ok,
             version: version.into(),
         }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -1467,6 +1672,12 @@ impl TokenGrant {
         self.stt = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -1507,6 +1718,25 @@ impl TokenRequest {
         self.expires_in = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.grants {
+            value.validate()?;
+        }
+        if let ::std::option::Option::Some(value) = &self.expires_in {
+            crate::runtime::check_number(
+                "TokenRequest.expires_in",
+                *value as f64,
+                ::std::option::Option::Some(1f64),
+                ::std::option::Option::Some(3600f64),
+                false,
+                false,
+            )?;
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -1526,6 +1756,12 @@ impl TokenResponse {
     /// Creates a value from its required fields; optional fields start unset.
     pub fn new(token: impl ::std::convert::Into<crate::Secret>) -> Self {
         Self { token: token.into() }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -1564,6 +1800,12 @@ impl Dataset {
             description: description.into(),
         }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 /// Request to create a new dataset
@@ -1593,6 +1835,12 @@ impl CreateDatasetRequest {
             description: description.into(),
         }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 /// Request to update an existing dataset
@@ -1621,6 +1869,12 @@ impl UpdateDatasetRequest {
             name: name.into(),
             description: description.into(),
         }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -1659,6 +1913,12 @@ impl DatasetFile {
             size,
         }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 /// Paginated list of datasets
@@ -1682,6 +1942,18 @@ impl PaginatedDatasets {
     pub fn new(data: ::std::vec::Vec<Dataset>, has_more: bool) -> Self {
         Self { data, has_more }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        {
+            let value = &self.data;
+            for value in value {
+                value.validate()?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 /// Paginated list of files in a dataset
@@ -1704,6 +1976,18 @@ impl PaginatedDatasetFiles {
     /// Creates a value from its required fields; optional fields start unset.
     pub fn new(data: ::std::vec::Vec<DatasetFile>, has_more: bool) -> Self {
         Self { data, has_more }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        {
+            let value = &self.data;
+            for value in value {
+                value.validate()?;
+            }
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -1743,6 +2027,12 @@ impl S3UploadParamsResponse {
             method: method.into(),
             fields,
         }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -1874,6 +2164,12 @@ impl FineTune {
             status,
         }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 /// Request to create a new fine-tune
@@ -1915,6 +2211,12 @@ impl CreateFineTuneRequest {
             dataset: dataset.into(),
         }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 /// Paginated list of fine-tunes
@@ -1938,6 +2240,18 @@ impl PaginatedFineTunes {
     pub fn new(data: ::std::vec::Vec<FineTune>, has_more: bool) -> Self {
         Self { data, has_more }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        {
+            let value = &self.data;
+            for value in value {
+                value.validate()?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 /// Paginated list of voices created from a fine-tune
@@ -1960,6 +2274,18 @@ impl PaginatedVoices {
     /// Creates a value from its required fields; optional fields start unset.
     pub fn new(data: ::std::vec::Vec<Voice>, has_more: bool) -> Self {
         Self { data, has_more }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        {
+            let value = &self.data;
+            for value in value {
+                value.validate()?;
+            }
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -1989,6 +2315,12 @@ impl PronunciationDictItem {
             text: text.into(),
             alias: alias.into(),
         }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -2035,6 +2367,18 @@ impl PronunciationDict {
             created_at: created_at.into(),
         }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        {
+            let value = &self.items;
+            for value in value {
+                value.validate()?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 /// Request to create a new pronunciation dictionary
@@ -2067,6 +2411,17 @@ impl CreatePronunciationDictRequest {
     pub fn items(mut self, value: ::std::vec::Vec<PronunciationDictItem>) -> Self {
         self.items = ::std::option::Option::Some(value);
         self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.items {
+            for value in value {
+                value.validate()?;
+            }
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -2112,6 +2467,17 @@ impl UpdatePronunciationDictRequest {
         self.items = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.items {
+            for value in value {
+                value.validate()?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 /// Paginated list of pronunciation dictionaries
@@ -2134,6 +2500,18 @@ impl PaginatedPronunciationDicts {
     /// Creates a value from its required fields; optional fields start unset.
     pub fn new(data: ::std::vec::Vec<PronunciationDict>, has_more: bool) -> Self {
         Self { data, has_more }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        {
+            let value = &self.data;
+            for value in value {
+                value.validate()?;
+            }
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -2238,6 +2616,12 @@ impl TranscriptionWord {
             end,
         }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -2292,6 +2676,17 @@ impl TranscriptionResponse {
     pub fn words(mut self, value: ::std::vec::Vec<TranscriptionWord>) -> Self {
         self.words = ::std::option::Option::Some(value);
         self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.words {
+            for value in value {
+                value.validate()?;
+            }
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -2352,6 +2747,28 @@ impl<'de> ::serde::Deserialize<'de> for StreamingTranscriptionResponse {
             "error" => crate::runtime::from_value::<_, D>(value).map(Self::Error),
             _ => ::std::result::Result::Ok(Self::Unknown(value)),
         }
+    }
+}
+
+impl StreamingTranscriptionResponse {
+    /// Checks the bounds the schema declares in the variant's value.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        match self {
+            Self::Transcript(value) => {
+                value.validate()?;
+            }
+            Self::FlushDone(value) => {
+                value.validate()?;
+            }
+            Self::Done(value) => {
+                value.validate()?;
+            }
+            Self::Error(value) => {
+                value.validate()?;
+            }
+            _ => {}
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -2444,6 +2861,17 @@ impl TranscriptMessage {
         self.words = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.words {
+            for value in value {
+                value.validate()?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 /// Acknowledgment message sent in response to a `finalize` command, indicating that all buffered audio has been flushed and processed.
@@ -2467,6 +2895,12 @@ impl FlushDoneMessage {
             request_id: request_id.into(),
         }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 /// Acknowledgment message sent in response to a `done` command, indicating that the session is complete and the WebSocket will close.
@@ -2489,6 +2923,12 @@ impl DoneMessage {
         Self {
             request_id: request_id.into(),
         }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -2524,6 +2964,12 @@ impl ErrorMessage {
     ) -> Self {
         self.request_id = ::std::option::Option::Some(value.into());
         self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -2738,6 +3184,12 @@ impl WebSocketBaseResponse {
         self.context_id = ::std::option::Option::Some(value.into());
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 /// Told apart by the `type` property.
@@ -2812,6 +3264,34 @@ impl<'de> ::serde::Deserialize<'de> for WebSocketResponse {
             }
             _ => ::std::result::Result::Ok(Self::Unknown(value)),
         }
+    }
+}
+
+impl WebSocketResponse {
+    /// Checks the bounds the schema declares in the variant's value.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        match self {
+            Self::Chunk(value) => {
+                value.validate()?;
+            }
+            Self::FlushDone(value) => {
+                value.validate()?;
+            }
+            Self::Done(value) => {
+                value.validate()?;
+            }
+            Self::Timestamps(value) => {
+                value.validate()?;
+            }
+            Self::Error(value) => {
+                value.validate()?;
+            }
+            Self::PhonemeTimestamps(value) => {
+                value.validate()?;
+            }
+            _ => {}
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -2890,6 +3370,12 @@ impl WebSocketErrorResponse {
         self.context_id = ::std::option::Option::Some(value.into());
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -2933,6 +3419,12 @@ impl WebSocketChunkResponse {
     ) -> Self {
         self.context_id = ::std::option::Option::Some(value.into());
         self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -2978,6 +3470,15 @@ impl WebSocketTimestampsResponse {
         self.word_timestamps = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.word_timestamps {
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -3021,6 +3522,15 @@ impl WebSocketPhonemeTimestampsResponse {
     pub fn phoneme_timestamps(mut self, value: PhonemeTimestamps) -> Self {
         self.phoneme_timestamps = ::std::option::Option::Some(value);
         self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.phoneme_timestamps {
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -3099,6 +3609,18 @@ impl WebSocketTtsOutput {
         self.flush_done = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.word_timestamps {
+            value.validate()?;
+        }
+        if let ::std::option::Option::Some(value) = &self.phoneme_timestamps {
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -3128,6 +3650,12 @@ impl WebSocketStreamOptions {
         self.timeout = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -3153,6 +3681,12 @@ impl WordTimestamps {
     ) -> Self {
         Self { words, start, end }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -3177,6 +3711,12 @@ impl PhonemeTimestamps {
         end: ::std::vec::Vec<f64>,
     ) -> Self {
         Self { phonemes, start, end }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -3223,6 +3763,12 @@ impl WebSocketFlushDoneResponse {
         self.context_id = ::std::option::Option::Some(value.into());
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -3250,6 +3796,12 @@ impl CancelContextRequest {
             context_id: context_id.into(),
             cancel,
         }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -3406,6 +3958,20 @@ impl GenerationRequest {
         self.pronunciation_dict_ids = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        {
+            let value = &self.voice;
+            value.validate()?;
+        }
+        {
+            let value = &self.output_format;
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -3503,6 +4069,12 @@ impl WebSocketRawOutputFormat {
             sample_rate,
         }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -3525,6 +4097,22 @@ pub enum WebSocketRequest {
     CancelContextRequest(CancelContextRequest),
     /// A value that none of the variants above accepts, kept as JSON.
     Other(::serde_json::Value),
+}
+
+impl WebSocketRequest {
+    /// Checks the bounds the schema declares in the variant's value.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        match self {
+            Self::GenerationRequest(value) => {
+                value.validate()?;
+            }
+            Self::CancelContextRequest(value) => {
+                value.validate()?;
+            }
+            _ => {}
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 impl ::std::convert::From<GenerationRequest> for WebSocketRequest {
@@ -3689,6 +4277,19 @@ impl WebSocketTtsRequest {
         self.speed = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.output_format {
+            value.validate()?;
+        }
+        {
+            let value = &self.voice;
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -3785,6 +4386,23 @@ impl TtsRequest {
         self.generation_config = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        {
+            let value = &self.voice;
+            value.validate()?;
+        }
+        {
+            let value = &self.output_format;
+            value.validate()?;
+        }
+        if let ::std::option::Option::Some(value) = &self.generation_config {
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 /// These controls are **experimental** and subject to breaking changes.
@@ -3817,6 +4435,12 @@ impl ExperimentalModelControls {
     pub fn accent_localization(mut self, value: i64) -> Self {
         self.accent_localization = ::std::option::Option::Some(value);
         self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -3867,6 +4491,15 @@ impl GenerationConfig {
     pub fn experimental(mut self, value: ExperimentalModelControls) -> Self {
         self.experimental = ::std::option::Option::Some(value);
         self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.experimental {
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -3987,6 +4620,20 @@ impl TtssseRequest {
     ) -> Self {
         self.context_id = ::std::option::Option::Some(value.into());
         self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        {
+            let value = &self.voice;
+            value.validate()?;
+        }
+        {
+            let value = &self.output_format;
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -4166,6 +4813,25 @@ impl<'de> ::serde::Deserialize<'de> for OutputFormat {
     }
 }
 
+impl OutputFormat {
+    /// Checks the bounds the schema declares in the variant's value.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        match self {
+            Self::Raw(value) => {
+                value.validate()?;
+            }
+            Self::Wav(value) => {
+                value.validate()?;
+            }
+            Self::Mp3(value) => {
+                value.validate()?;
+            }
+            _ => {}
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl ::std::convert::From<Mp3OutputFormat> for OutputFormat {
     fn from(value: Mp3OutputFormat) -> Self {
         Self::Mp3(value)
@@ -4189,6 +4855,12 @@ impl RawOutputFormat {
     /// Creates a value from its required fields; optional fields start unset.
     pub fn new(encoding: RawEncoding, sample_rate: i64) -> Self {
         Self { encoding, sample_rate }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -4286,6 +4958,12 @@ impl SseOutputFormat {
             encoding,
             sample_rate,
         }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -4389,6 +5067,12 @@ impl Mp3OutputFormat {
     pub fn new(sample_rate: i64, bit_rate: i64) -> Self {
         Self { sample_rate, bit_rate }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -4479,6 +5163,12 @@ impl TtsRequestVoiceSpecifier {
         id: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self { mode, id: id.into() }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -4607,6 +5297,25 @@ impl<'de> ::serde::Deserialize<'de> for StreamingResponse {
     }
 }
 
+impl StreamingResponse {
+    /// Checks the bounds the schema declares in the variant's value.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        match self {
+            Self::Chunk(value) => {
+                value.validate()?;
+            }
+            Self::Done(value) => {
+                value.validate()?;
+            }
+            Self::Error(value) => {
+                value.validate()?;
+            }
+            _ => {}
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl ::std::convert::From<WebSocketChunkResponse> for StreamingResponse {
     fn from(value: WebSocketChunkResponse) -> Self {
         Self::Chunk(value)
@@ -4693,6 +5402,12 @@ impl Voice {
         self.is_starred = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -4739,6 +5454,12 @@ impl VoiceMetadata {
             language,
         }
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -4777,6 +5498,18 @@ impl GetVoicesResponse {
         self.next_page = ::std::option::Option::Some(value.into());
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        {
+            let value = &self.data;
+            for value in value {
+                value.validate()?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(
@@ -4813,6 +5546,12 @@ impl UpdateVoiceRequest {
     pub fn gender(mut self, value: GenderPresentation) -> Self {
         self.gender = ::std::option::Option::Some(value);
         self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -5302,6 +6041,13 @@ impl<'de> ::serde::Deserialize<'de> for LocalizeDialect {
     }
 }
 
+impl LocalizeDialect {
+    /// Checks the bounds the schema declares in the variant's value.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl ::std::convert::From<LocalizeEnglishDialect> for LocalizeDialect {
     fn from(value: LocalizeEnglishDialect) -> Self {
         Self::LocalizeEnglishDialect(value)
@@ -5587,6 +6333,15 @@ impl LocalizeVoiceRequest {
         self.dialect = ::std::option::Option::Some(value);
         self
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.dialect {
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
+    }
 }
 
 /// The weight of the voice or embedding in the mix. If weights do not sum to 1, they will be normalized.
@@ -5611,6 +6366,12 @@ impl IdSpecifier {
         weight: Weight,
     ) -> Self {
         Self { id: id.into(), weight }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -5658,6 +6419,12 @@ impl DatasetsUploadFileBody {
             form = form.text("purpose", value);
         }
         form
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -5817,6 +6584,12 @@ impl InfillBytesBody {
             form = form.text("output_format[bit_rate]", value.to_string());
         }
         form
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -6352,6 +7125,12 @@ impl SttTranscribeBody {
         }
         form
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(::std::fmt::Debug)]
@@ -6430,6 +7209,12 @@ impl VoiceChangerBytesBody {
         }
         form
     }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 #[derive(::std::fmt::Debug)]
@@ -6507,6 +7292,12 @@ impl VoiceChangerSseBody {
             form = form.text("output_format[bit_rate]", value.to_string());
         }
         form
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }
 
@@ -6598,5 +7389,11 @@ impl VoicesCloneBody {
             form = form.text("base_voice_id", value);
         }
         form
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
+    /// in nested values; requests check their bodies this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
     }
 }

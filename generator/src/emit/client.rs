@@ -81,11 +81,26 @@ pub(super) fn client(ctx: &Context<'_>) -> TokenStream {
             text.push_str(&docs::sanitize(doc));
         }
         let doc = docs::lines(&text);
+        let provider = (scheme.location == SchemeLocation::Bearer).then(|| {
+            let method = quote::format_ident!("{}_provider", crate::names::bare(&scheme.setter));
+            let doc = docs::lines(&format!(
+                "Takes the `{wire}` credential from a [`TokenProvider`](crate::TokenProvider): fetched when \
+                 first needed, refreshed before it expires (once for any number of concurrent requests), \
+                 and refreshed again with the request retried once after a 401."
+            ));
+            quote! {
+                #doc
+                pub fn #method(self, provider: crate::TokenProvider) -> Self {
+                    self.credential_provider(#wire, provider)
+                }
+            }
+        });
         quote! {
             #doc
             pub fn #setter(self, secret: impl ::std::convert::Into<::std::string::String>) -> Self {
                 self.credential(#wire, secret)
             }
+            #provider
         }
     });
     let accessors = api.groups.iter().filter_map(|group| {
@@ -107,6 +122,21 @@ pub(super) fn client(ctx: &Context<'_>) -> TokenStream {
         .flat_map(|g| &g.operations)
         .map(|op| method(ctx, op, quote!(&self.inner), quote!('_)));
     let sub_clients = api.groups.iter().filter_map(|group| sub_client(ctx, group));
+    let from_env = api.env.as_ref().and_then(|env| {
+        let scheme = api.security_schemes.iter().find(|s| crate::names::bare(&s.setter) == env.credential)?;
+        let wire = &scheme.wire;
+        let (key, url) = (&env.api_key, &env.base_url);
+        let doc = docs::lines(&format!(
+            "A client configured from the environment: the `{wire}` credential from `{key}`, and the \
+             base URL from `{url}` when it is set. Fails when `{key}` is missing or empty."
+        ));
+        Some(quote! {
+            #doc
+            pub fn from_env() -> ::std::result::Result<Self, crate::Error> {
+                crate::ClientBuilder::<super::Api>::from_env(#wire, #key, #url)?.build()
+            }
+        })
+    });
     let unused = api
         .groups
         .is_empty()
@@ -138,6 +168,8 @@ pub(super) fn client(ctx: &Context<'_>) -> TokenStream {
             pub fn builder() -> ClientBuilder {
                 crate::ClientBuilder::new()
             }
+
+            #from_env
 
             #(#accessors)*
             #(#root_methods)*

@@ -8,6 +8,7 @@ pub mod contract;
 pub(crate) mod docs;
 mod requests;
 mod types;
+mod validate;
 
 use std::collections::BTreeMap;
 

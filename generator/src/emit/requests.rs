@@ -91,22 +91,40 @@ fn builder(ctx: &Context<'_>, op: &Operation) -> TokenStream {
         op.id, op.http_method, op.path
     ));
     let many = (new_params.len() > 6).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    // A multipart body owns its file parts, which cannot be copied; other requests can be cloned
+    // (pagination sends a copy per page).
+    let cloneable = op
+        .body
+        .as_ref()
+        .is_none_or(|b| b.encoding != BodyEncoding::Multipart);
+    let clone = cloneable.then(|| quote!(::std::clone::Clone,));
+    let stream = op.pagination.as_ref().map(|p| pagination(p, &prefix));
     quote! {
         #doc
-        #[derive(::std::fmt::Debug)]
+        #[derive(::std::fmt::Debug, #clone)]
         #[must_use = "a request does nothing until it is sent or awaited"]
         pub struct #name<'a> {
             client: &'a crate::runtime::ApiClient,
+            options: crate::RequestOptions,
             #(#fields)*
         }
 
         impl<'a> #name<'a> {
             #many
             pub(crate) fn new(client: &'a crate::runtime::ApiClient, #(#new_params),*) -> Self {
-                Self { client, #(#inits),* }
+                Self { client, options: ::std::default::Default::default(), #(#inits),* }
             }
 
             #(#setters)*
+
+            /// Sets options for this request alone: timeout, retries, extra headers and query
+            /// parameters.
+            pub fn with_options(mut self, options: crate::RequestOptions) -> Self {
+                self.options = options;
+                self
+            }
+
+            #stream
 
             /// Sends the request and decodes the response.
             pub async fn send(self) -> ::std::result::Result<#output, crate::Error> {
@@ -155,6 +173,34 @@ pub(super) fn text(ctx: &Context<'_>, ty: &Type, value: &TokenStream, by_ref: bo
 fn send_body(ctx: &Context<'_>, op: &Operation) -> TokenStream {
     let method = format_ident!("{}", op.http_method);
     let (path_stmt, path) = path_expr(ctx, op);
+    let mut checks = Vec::new();
+    for param in op.params.iter().filter(|p| !p.bounds.is_empty()) {
+        let field = ident(&param.name);
+        let step = super::validate::checks(ctx, &param.ty, &param.bounds, &param.wire);
+        checks.push(if param.required {
+            quote! { { let value = &self.#field; #step } }
+        } else {
+            quote! { if let ::std::option::Option::Some(value) = &self.#field { #step } }
+        });
+    }
+    if let Some(body) = op
+        .body
+        .as_ref()
+        .filter(|b| super::validate::body_validates(ctx, &b.ty))
+    {
+        let step = super::validate::checks(ctx, &body.ty, &crate::ir::Bounds::default(), "body");
+        let owned = body.encoding == BodyEncoding::Multipart;
+        checks.push(match (body.required, owned) {
+            (true, false) => quote! { { let value = self.body; #step } },
+            (true, true) => quote! { { let value = &self.body; #step } },
+            (false, false) => {
+                quote! { if let ::std::option::Option::Some(value) = self.body { #step } }
+            }
+            (false, true) => {
+                quote! { if let ::std::option::Option::Some(value) = self.body.as_ref() { #step } }
+            }
+        });
+    }
     let alternatives = op.security.iter().map(|alt| quote!(&[#(#alt),*]));
     let mut steps = Vec::new();
     for header in &op.fixed_headers {
@@ -207,8 +253,9 @@ fn send_body(ctx: &Context<'_>, op: &Operation) -> TokenStream {
         quote!(let mut request)
     };
     quote! {
+        #(#checks)*
         #path_stmt
-        #binding = self.client.request(::reqwest::Method::#method, #path, &[#(#alternatives),*]);
+        #binding = self.client.request(::reqwest::Method::#method, #path, &[#(#alternatives),*]).options(&self.options);
         #(#steps)*
         #send
     }
@@ -416,6 +463,65 @@ fn multi_dispatch(multi: &MultiResponse) -> TokenStream {
             #(#exact)*
             #(#by_status)*
             #fallback
+        }
+    }
+}
+
+/// `into_stream`: every item of every page, each page fetched when the stream reaches it.
+fn pagination(p: &crate::ir::Pagination, prefix: &TokenStream) -> TokenStream {
+    use crate::ir::CursorSource;
+    let item = rust_type(&p.item, prefix);
+    let items = ident(&p.items);
+    let cursor_param = ident(&p.cursor_param);
+    let more = match &p.has_more {
+        Some(flag) => {
+            let field = ident(&flag.field);
+            if flag.optional {
+                quote!(page.#field.unwrap_or(false))
+            } else {
+                quote!(page.#field)
+            }
+        }
+        None => quote!(!page.#items.is_empty()),
+    };
+    let cursor = match &p.cursor {
+        CursorSource::LastItem(field, optional) => {
+            let field = ident(field);
+            if *optional {
+                quote!(page.#items.last().and_then(|item| item.#field.clone()))
+            } else {
+                quote!(page.#items.last().map(|item| item.#field.clone()))
+            }
+        }
+        CursorSource::Response(field, optional) => {
+            let field = ident(field);
+            if *optional {
+                quote!(page.#field.clone())
+            } else {
+                quote!(::std::option::Option::Some(page.#field.clone()))
+            }
+        }
+    };
+    quote! {
+        /// Every item of every page, in order. Pages are fetched lazily, each when the stream
+        /// reaches it, following the cursor from the previous page.
+        pub fn into_stream(self) -> ::std::pin::Pin<::std::boxed::Box<dyn ::futures_core::Stream<Item = ::std::result::Result<#item, crate::Error>> + ::std::marker::Send + 'a>> {
+            use ::futures_util::TryStreamExt as _;
+            let pages = ::futures_util::stream::try_unfold(::std::option::Option::Some(self), |next| async move {
+                let ::std::option::Option::Some(request) = next else {
+                    return ::std::result::Result::Ok(::std::option::Option::None);
+                };
+                let page = ::std::clone::Clone::clone(&request).send().await?;
+                let more = #more;
+                let cursor = #cursor;
+                let next = match cursor {
+                    ::std::option::Option::Some(cursor) if more => ::std::option::Option::Some(request.#cursor_param(cursor)),
+                    _ => ::std::option::Option::None,
+                };
+                let items = page.#items.into_iter().map(::std::result::Result::Ok::<_, crate::Error>);
+                ::std::result::Result::Ok(::std::option::Option::Some((::futures_util::stream::iter(items), next)))
+            });
+            ::std::boxed::Box::pin(pages.try_flatten())
         }
     }
 }

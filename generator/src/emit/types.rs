@@ -122,6 +122,7 @@ fn structure(
         .then(|| quote!(::std::default::Default,));
     let inits = inits.chain(additional_init);
     // A multipart body holds file parts, which are neither cloned nor serialized.
+    let validate = super::validate::for_struct(ctx, &name.to_string(), s);
     let (derives, into_form) = if form {
         (
             quote!(#[derive(::std::fmt::Debug, #default)]),
@@ -150,6 +151,7 @@ fn structure(
             }
             #(#setters)*
             #into_form
+            #validate
         }
     }
 }
@@ -474,6 +476,7 @@ fn tagged(
     name: &proc_macro2::Ident,
     t: &Tagged,
 ) -> TokenStream {
+    let validate = super::validate::for_tagged(ctx, t);
     let none = TokenStream::new();
     let tag = &t.tag;
     let fallback = ident(&t.fallback);
@@ -547,6 +550,10 @@ fn tagged(
             }
         }
 
+        impl #name {
+            #validate
+        }
+
         #conversions
     }
 }
@@ -557,6 +564,7 @@ fn untagged(
     name: &proc_macro2::Ident,
     u: &Untagged,
 ) -> TokenStream {
+    let validate = super::validate::for_untagged(ctx, u);
     let none = TokenStream::new();
     let fallback = ident(&u.fallback);
     let variants = u.variants.iter().map(|v| {
@@ -621,6 +629,10 @@ fn untagged(
         }
 
         #deserialize
+
+        impl #name {
+            #validate
+        }
 
         #conversions
     }

@@ -25,6 +25,8 @@ pub struct Config {
     /// The API version this client is for. Overrides `info.version`; a required header whose
     /// schema allows this value (an enum or default containing it) is filled with it by the client.
     pub api_version: Option<String>,
+    /// Environment variables for `Client::from_env`.
+    pub env: Option<crate::ir::EnvVars>,
 }
 
 /// The lowered API and the warnings found on the way.
@@ -155,6 +157,7 @@ impl<'a> Lowerer<'a> {
             types,
             groups,
             skipped,
+            env: config.env.clone(),
         }
     }
 

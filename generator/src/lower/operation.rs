@@ -10,14 +10,22 @@ use super::schema::{Flat, View, optional};
 use super::{Lowerer, SchemaRef};
 use crate::diagnostics::{escape_segment, pointer};
 use crate::ir::{
-    Accessor, Body, BodyEncoding, ErrorEnum, FixedHeader, Group, MultiResponse, Operation, Param,
-    ParamLocation, PathPart, Payload, Response, ResponseVariant, Scalar, SecurityScheme, Skipped,
-    Type,
+    Accessor, Body, BodyEncoding, CursorSource, ErrorEnum, FixedHeader, Group, MultiResponse,
+    Operation, PageFlag, Pagination, Param, ParamLocation, PathPart, Payload, Response,
+    ResponseVariant, Scalar, SecurityScheme, Skipped, Type,
 };
 use crate::names::{self, Scope};
 
 /// Names a request builder uses itself.
-const BUILDER_FIELDS: &[&str] = &["client", "body", "send", "into_future"];
+const BUILDER_FIELDS: &[&str] = &[
+    "client",
+    "body",
+    "send",
+    "into_future",
+    "into_stream",
+    "options",
+    "with_options",
+];
 /// Methods the root client has itself.
 const CLIENT_METHODS: &[&str] = &["new", "builder", "from_env", "inner"];
 
@@ -211,6 +219,14 @@ impl<'a> Lowerer<'a> {
         };
         let response = self.response(op, &item.at, &hint)?;
         let errors = self.errors(op, &item.at, &hint);
+        let pagination = op.extensions.get("x-pagination").and_then(|config| {
+            self.pagination(
+                config,
+                &pointer(&item.at, &["x-pagination"]),
+                &params,
+                &response,
+            )
+        });
         let path_params: BTreeMap<String, String> = params
             .iter()
             .filter(|p| p.location == ParamLocation::Path)
@@ -241,6 +257,7 @@ impl<'a> Lowerer<'a> {
             body,
             response,
             errors,
+            pagination,
             security,
             pointer: item.at.clone(),
         })
@@ -341,7 +358,12 @@ impl<'a> Lowerer<'a> {
                 }
             };
             let required = data.required || location == ParamLocation::Path;
+            let bounds = match schema {
+                Some(openapiv3::ReferenceOr::Item(schema)) => super::schema::bounds_of(schema),
+                _ => crate::ir::Bounds::default(),
+            };
             params.push(Param {
+                bounds,
                 name: scope.claim(names::snake(&data.name)),
                 wire: data.name.clone(),
                 location,
@@ -496,6 +518,115 @@ impl<'a> Lowerer<'a> {
         }
         let name = self.type_scope.claim(format!("{hint}Outcome"));
         Ok(Response::Multi(MultiResponse { name, variants }))
+    }
+
+    /// Cursor pagination from an `x-pagination` extension:
+    /// `{items: data, has_more: has_more, cursor_param: starting_after, cursor_field: id}`, or
+    /// `next_cursor: next_page` in place of `cursor_field` when the response names the next cursor.
+    fn pagination(
+        &mut self,
+        config: &serde_json::Value,
+        at: &str,
+        params: &[Param],
+        response: &Response,
+    ) -> Option<Pagination> {
+        let text = |key: &str| config.get(key).and_then(serde_json::Value::as_str);
+        let struct_fields = |this: &Self, ty: &Type| -> Option<Vec<crate::ir::Field>> {
+            let Type::Named(name) = ty else { return None };
+            this.types
+                .iter()
+                .find(|def| &def.name == name)
+                .and_then(|def| match &def.kind {
+                    crate::ir::TypeKind::Struct(s) => Some(s.fields.clone()),
+                    _ => None,
+                })
+        };
+        let field = |fields: &[crate::ir::Field], wire: &str| {
+            fields.iter().find(|f| f.wire == wire).cloned()
+        };
+        let Response::Single(Payload::Json(page_type)) = response else {
+            self.error(at, "pagination needs a JSON response");
+            return None;
+        };
+        let Some(page) = struct_fields(self, page_type) else {
+            self.error(at, "pagination needs a response that is an object type");
+            return None;
+        };
+        let Some(items_field) = text("items").and_then(|wire| field(&page, wire)) else {
+            self.error(at, "`items` must name an array field of the response");
+            return None;
+        };
+        let Type::List(item) = &items_field.ty else {
+            self.error(
+                at,
+                format!("`items` field `{}` is not an array", items_field.wire),
+            );
+            return None;
+        };
+        let Some(cursor_param) = text("cursor_param").and_then(|wire| {
+            params
+                .iter()
+                .find(|p| p.wire == wire && p.location == ParamLocation::Query && !p.required)
+        }) else {
+            self.error(
+                at,
+                "`cursor_param` must name an optional query parameter of the operation",
+            );
+            return None;
+        };
+        let has_more = match text("has_more") {
+            None => None,
+            Some(wire) => match field(&page, wire) {
+                Some(flag) if flag.ty == Type::Scalar(Scalar::Bool) => Some(PageFlag {
+                    optional: flag.is_option(),
+                    field: flag.name,
+                }),
+                _ => {
+                    self.error(
+                        at,
+                        format!(
+                            "`has_more` must name a boolean field of the response, not `{wire}`"
+                        ),
+                    );
+                    return None;
+                }
+            },
+        };
+        let cursor = match (text("cursor_field"), text("next_cursor")) {
+            (Some(wire), None) => {
+                match struct_fields(self, item).and_then(|fields| field(&fields, wire)) {
+                    Some(found) => CursorSource::LastItem(found.name.clone(), found.is_option()),
+                    None => {
+                        self.error(
+                            at,
+                            format!("`cursor_field` `{wire}` is not a field of the items"),
+                        );
+                        return None;
+                    }
+                }
+            }
+            (None, Some(wire)) => match field(&page, wire) {
+                Some(found) => CursorSource::Response(found.name.clone(), found.is_option()),
+                None => {
+                    self.error(
+                        at,
+                        format!("`next_cursor` `{wire}` is not a field of the response"),
+                    );
+                    return None;
+                }
+            },
+            _ => {
+                self.error(at, "give exactly one of `cursor_field` and `next_cursor`");
+                return None;
+            }
+        };
+        Some(Pagination {
+            items: items_field.name.clone(),
+            item: item.as_ref().clone(),
+            has_more,
+            cursor_param: cursor_param.name.clone(),
+            cursor,
+        })
     }
 
     /// The declared error responses with a JSON body (the others are text in the API error).

@@ -5,7 +5,7 @@ use openapiv3::{AdditionalProperties, AnySchema, ReferenceOr, Schema, SchemaData
 
 use super::{Lowerer, SchemaRef};
 use crate::diagnostics::pointer;
-use crate::ir::{EnumVariant, Field, Scalar, StringEnum, Struct, Type, TypeDef, TypeKind};
+use crate::ir::{Bounds, EnumVariant, Field, Scalar, StringEnum, Struct, Type, TypeDef, TypeKind};
 use crate::names::{self, Scope};
 
 /// A type as used in one place: the type and whether `null` is allowed there.
@@ -400,8 +400,13 @@ impl<'a> Lowerer<'a> {
                 SchemaRef::Inline(inline) => doc_of(&inline.schema_data),
                 SchemaRef::Ref(_) => None,
             };
+            let bounds = match schema {
+                SchemaRef::Inline(inline) => bounds_of(inline),
+                SchemaRef::Ref(_) => Bounds::default(),
+            };
             fields.push(Field {
                 name: rust,
+                bounds,
                 required: flat.required.contains(&wire),
                 wire,
                 ty: shape.ty,
@@ -424,6 +429,25 @@ impl<'a> Lowerer<'a> {
             _ => None,
         };
         Struct { fields, additional }
+    }
+}
+
+/// The bounds a schema declares.
+pub(super) fn bounds_of(schema: &Schema) -> Bounds {
+    let Some(view) = View::of(schema) else {
+        return Bounds::default();
+    };
+    let any = &view.any;
+    let count = |n: Option<usize>| n.map(|n| n as u64);
+    Bounds {
+        minimum: any.minimum,
+        maximum: any.maximum,
+        exclusive_minimum: any.exclusive_minimum.unwrap_or(false),
+        exclusive_maximum: any.exclusive_maximum.unwrap_or(false),
+        min_length: count(any.min_length),
+        max_length: count(any.max_length),
+        min_items: count(any.min_items),
+        max_items: count(any.max_items),
     }
 }
 

@@ -8,17 +8,31 @@
 mod auth;
 mod client;
 mod error;
+mod form;
+mod kind;
 mod multipart;
+mod options;
 mod request;
 mod response;
+mod retry;
+#[cfg(test)]
+mod retry_tests;
+mod send;
 mod sse;
 #[cfg(test)]
 mod tests;
+mod token;
+#[cfg(test)]
+mod token_tests;
+mod urls;
+mod validate;
 mod wire;
 
 pub use auth::Secret;
 pub use client::ClientBuilder;
 pub use error::{ApiError, Error};
+pub use kind::ErrorKind;
+pub use retry::RetryPolicy;
 pub use wire::Base64Bytes;
 
 // Re-exported from the crate root by the generated `lib.rs`, like the items
@@ -26,9 +40,13 @@ pub use wire::Base64Bytes;
 #[allow(unused_imports)]
 pub use multipart::FilePart;
 #[allow(unused_imports)]
+pub use options::RequestOptions;
+#[allow(unused_imports)]
 pub use response::{BinaryResponse, ByteStream};
 #[allow(unused_imports)]
 pub use sse::EventStream;
+#[allow(unused_imports)]
+pub use token::{AccessToken, TokenProvider};
 
 // Sealed: `pub` only because they appear in the public bound of
 // `ClientBuilder<V: ApiVersion>`; the crate root does not re-export them, so
@@ -41,8 +59,10 @@ pub use client::ApiVersion;
 #[allow(unused_imports)]
 pub(crate) use client::ApiClient;
 #[allow(unused_imports)]
-pub(crate) use multipart::Form;
+pub(crate) use form::Form;
 #[allow(unused_imports)]
 pub(crate) use request::Request;
+#[allow(unused_imports)]
+pub(crate) use validate::{check_items, check_length, check_number};
 #[allow(unused_imports)]
 pub(crate) use wire::{encode_path, from_value, serialize_tagged, split_tag};

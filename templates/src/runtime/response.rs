@@ -12,7 +12,6 @@ use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use tokio::io::{AsyncWrite, AsyncWriteExt as _};
 
 use super::error::Error;
-use super::request::Request;
 
 /// The chunks of a response body as they arrive from the network.
 ///
@@ -41,7 +40,7 @@ impl BinaryResponse {
         }
     }
 
-    fn from_response(response: reqwest::Response) -> Self {
+    pub(super) fn from_response(response: reqwest::Response) -> Self {
         let status = response.status();
         let headers = response.headers().clone();
         Self::new(
@@ -175,28 +174,6 @@ impl fmt::Debug for BinaryResponse {
             .field("status", &self.status)
             .field("headers", &self.headers)
             .finish_non_exhaustive()
-    }
-}
-
-impl Request<'_> {
-    /// Sends the request and returns the success response with its body
-    /// unread; a non-2xx status becomes [`Error::Api`] with the body read.
-    pub(crate) async fn send_binary(self) -> Result<BinaryResponse, Error> {
-        let response = self.send_streaming().await?;
-        Ok(BinaryResponse::from_response(response))
-    }
-
-    /// Sends the request and returns the success body as UTF-8 text.
-    pub(crate) async fn send_text(self) -> Result<String, Error> {
-        let (status, body) = self.send().await?;
-        match String::from_utf8(Vec::from(body)) {
-            Ok(text) => Ok(text),
-            Err(e) => Err(Error::MalformedBody {
-                status,
-                reason: format!("not valid utf-8: {}", e.utf8_error()),
-                body: String::from_utf8_lossy(e.as_bytes()).into_owned(),
-            }),
-        }
     }
 }
 

@@ -1,0 +1,360 @@
+// Copied by `cargo xtask generate` from templates/src/runtime/send.rs; edit the template, not this file.
+//! Sending a request: credentials, the per-attempt timeout, retries, the
+//! new token after a `401`, and turning the response into a result.
+
+use std::future::{Future, ready};
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::header::{CONTENT_TYPE, HeaderMap, USER_AGENT};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use super::auth::{self, Applied, SchemeLocation, Secret};
+use super::error::{ApiError, Error};
+use super::request::{Body, Request};
+use super::response::BinaryResponse;
+use super::token::{Credential, TokenProvider};
+
+impl Request<'_> {
+    /// Sends the request and decodes a JSON success body.
+    pub(crate) async fn send_json<T: DeserializeOwned>(self) -> Result<T, Error> {
+        let (status, body) = self.accept("application/json").send().await?;
+        serde_json::from_slice(&body).map_err(|source| Error::Decode {
+            status,
+            body: String::from_utf8_lossy(&body).into_owned(),
+            source,
+        })
+    }
+
+    /// Sends the request and returns the raw success body (e.g. audio).
+    pub(crate) async fn send_bytes(self) -> Result<Bytes, Error> {
+        self.send().await.map(|(_, body)| body)
+    }
+
+    /// Sends the request, accepting any success status and ignoring the body.
+    pub(crate) async fn send_empty(self) -> Result<(), Error> {
+        self.send().await.map(|_| ())
+    }
+
+    /// Sends the request and returns the success body as UTF-8 text.
+    pub(crate) async fn send_text(self) -> Result<String, Error> {
+        let (status, body) = self.send().await?;
+        String::from_utf8(Vec::from(body)).map_err(|e| Error::MalformedBody {
+            status,
+            reason: format!("not valid utf-8: {}", e.utf8_error()),
+            body: String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        })
+    }
+
+    /// Sends the request and returns the success response with its body
+    /// unread; a non-2xx status becomes [`Error::Api`] with the body read.
+    /// The timeout bounds the wait for the response head only.
+    pub(crate) async fn send_binary(self) -> Result<BinaryResponse, Error> {
+        let response = self.send_streaming().await?;
+        Ok(BinaryResponse::from_response(response))
+    }
+
+    /// Sends the request and reads the whole success body, within the
+    /// timeout of each attempt.
+    pub(super) async fn send(self) -> Result<(StatusCode, Bytes), Error> {
+        self.execute(|response| async move {
+            let status = response.status();
+            let body = response.bytes().await.map_err(Error::http)?;
+            Ok((status, body))
+        })
+        .await
+    }
+
+    /// Sends the request and returns the response with its body not yet
+    /// read if the status is a success; otherwise reads the body into an
+    /// [`Error::Api`]. The timeout of each attempt ends with the response
+    /// head, so that a long stream is not cut.
+    pub(super) async fn send_streaming(self) -> Result<reqwest::Response, Error> {
+        self.execute(|response| ready(Ok(response))).await
+    }
+
+    /// Sends the request, retrying as the retry policy allows; `read` turns
+    /// a success response into the result, within the attempt's timeout.
+    async fn execute<T, F, Fut>(self, read: F) -> Result<T, Error>
+    where
+        F: Fn(reqwest::Response) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        let replayable = self.is_replayable();
+        let Self {
+            client,
+            method,
+            mut url,
+            security,
+            query,
+            mut headers,
+            mut body,
+            error,
+            timeout,
+            retry,
+        } = self;
+        if let Some(error) = error {
+            return Err(error);
+        }
+        let inner = &*client.inner;
+        headers.insert(USER_AGENT, inner.user_agent.clone());
+        if matches!(body, Some(Body::Multipart(_))) {
+            // `reqwest` adds it with the boundary.
+            headers.remove(CONTENT_TYPE);
+        }
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(&query);
+        }
+        let credentials = inner.credentials.select(inner.schemes, security)?;
+        if !credentials.is_empty() {
+            auth::check_transport(&url)?;
+        }
+        let attempt = Attempt {
+            http: &inner.http,
+            method,
+            url,
+            headers,
+            credentials,
+            timeout: timeout.or(inner.timeout),
+        };
+        let policy = retry.unwrap_or(inner.retry);
+        let mut retries = 0;
+        let mut reauthenticated = false;
+        loop {
+            let sent = match body.as_ref().and_then(Body::replay) {
+                Some(copy) => Some(copy),
+                None => body.take(),
+            };
+            let mut tokens = Vec::new();
+            let error = match attempt.run(sent, &mut tokens, &read).await {
+                Ok(value) => return Ok(value),
+                Err(error) => error,
+            };
+            if error.status() == Some(StatusCode::UNAUTHORIZED) && !tokens.is_empty() {
+                for (provider, token) in &tokens {
+                    provider.invalidate(token).await;
+                }
+                if replayable && !reauthenticated {
+                    reauthenticated = true;
+                    continue;
+                }
+            }
+            if !replayable || retries >= policy.retries() || !error.is_retryable() {
+                return Err(error);
+            }
+            let Some(wait) = policy.delay(retries, &error) else {
+                return Err(error);
+            };
+            tokio::time::sleep(wait).await;
+            retries += 1;
+        }
+    }
+}
+
+/// What every attempt of a request shares.
+struct Attempt<'c> {
+    http: &'c reqwest::Client,
+    method: Method,
+    /// With the query parameters, but not the credentials.
+    url: Url,
+    headers: HeaderMap,
+    credentials: Vec<(SchemeLocation, &'c Credential)>,
+    timeout: Option<Duration>,
+}
+
+impl<'c> Attempt<'c> {
+    /// Sends the request once with `body`, within the timeout; notes the
+    /// provided access tokens it used in `tokens`.
+    async fn run<T, F, Fut>(
+        &self,
+        body: Option<Body>,
+        tokens: &mut Vec<(&'c TokenProvider, Secret)>,
+        read: &F,
+    ) -> Result<T, Error>
+    where
+        F: Fn(reqwest::Response) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        let once = async {
+            let mut url = self.url.clone();
+            let mut headers = self.headers.clone();
+            let mut query = Vec::new();
+            for &(location, credential) in &self.credentials {
+                let applied = match credential {
+                    Credential::Fixed(secret) => auth::apply(location, secret)?,
+                    Credential::Provider(provider) => {
+                        let token = provider.token().await?;
+                        let applied = auth::apply(location, &token)?;
+                        tokens.push((provider, token));
+                        applied
+                    }
+                };
+                match applied {
+                    Applied::Header(name, value) => {
+                        headers.insert(name, value);
+                    }
+                    Applied::Query(name, value) => query.push((name, value)),
+                }
+            }
+            if !query.is_empty() {
+                url.query_pairs_mut().extend_pairs(&query);
+            }
+            let request = self.http.request(self.method.clone(), url).headers(headers);
+            let request = match body {
+                Some(Body::Bytes(bytes)) => request.body(bytes),
+                Some(Body::Multipart(form)) => request.multipart(form.into_reqwest()?),
+                None => request,
+            };
+            let response = request.send().await.map_err(Error::http)?;
+            let status = response.status();
+            if !status.is_success() {
+                let headers = response.headers().clone();
+                let body = response.bytes().await.map_err(Error::http)?;
+                return Err(Error::Api(ApiError::new(status, headers, body)));
+            }
+            read(response).await
+        };
+        match self.timeout {
+            Some(limit) => tokio::time::timeout(limit, once)
+                .await
+                .unwrap_or(Err(Error::Timeout { after: limit })),
+            None => once.await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_util::StreamExt as _;
+    use serde_json::Value;
+    use wiremock::matchers::method;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    use super::super::tests::{builder, client, received};
+    use super::super::{RequestOptions, RetryPolicy};
+    use super::*;
+
+    /// Long enough for a request to reach a loopback server even on a busy
+    /// machine, so that the server's count of requests is exact.
+    const SHORT: Duration = Duration::from_secs(1);
+
+    /// Answers every `GET` after `delay` (real time).
+    async fn slow_server(delay: Duration) -> MockServer {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_delay(delay))
+            .mount(&server)
+            .await;
+        server
+    }
+
+    #[tokio::test]
+    async fn timeouts_are_reported_and_retried() {
+        let server = slow_server(Duration::from_secs(5)).await;
+        let quick = RetryPolicy::new()
+            .max_retries(1)
+            .base_delay(Duration::from_millis(1));
+        let own = client(builder(&server).timeout(SHORT).retry_policy(quick));
+        let err = own.request(Method::GET, "/slow", &[]).send_empty().await;
+        assert!(
+            matches!(err, Err(Error::Timeout { after }) if after == SHORT),
+            "{err:?}"
+        );
+        assert!(err.as_ref().err().is_some_and(Error::is_timeout));
+        assert_eq!(received(&server).await, 2, "first attempt and one retry");
+
+        // A custom `reqwest` client is given the builder's timeout too.
+        let custom = builder(&server).http_client(reqwest::Client::new());
+        let custom = client(custom.timeout(SHORT).max_retries(0));
+        let err = custom.request(Method::GET, "/slow", &[]).send_empty().await;
+        assert!(err.as_ref().err().is_some_and(Error::is_timeout), "{err:?}");
+        assert_eq!(received(&server).await, 3);
+    }
+
+    #[tokio::test]
+    async fn per_request_timeout_overrides_the_client() {
+        let server = slow_server(Duration::from_secs(1)).await;
+        let quick = Duration::from_millis(100);
+        let api = client(builder(&server).timeout(quick).max_retries(0));
+        let err = api.request(Method::GET, "/x", &[]).send_empty().await;
+        assert!(
+            matches!(err, Err(Error::Timeout { after }) if after == quick),
+            "{err:?}"
+        );
+        let patient = RequestOptions::new().timeout(Duration::from_secs(30));
+        let request = api.request(Method::GET, "/x", &[]).options(&patient);
+        request
+            .send_empty()
+            .await
+            .expect("within the longer timeout");
+        let hasty = RequestOptions::new().timeout(Duration::from_millis(20));
+        let api = client(builder(&server).max_retries(0));
+        let err = api.request(Method::GET, "/x", &[]).options(&hasty);
+        let err = err.send_text().await;
+        assert!(
+            matches!(err, Err(Error::Timeout { after }) if after == Duration::from_millis(20)),
+            "{err:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn streamed_bodies_are_not_cut_by_the_timeout() {
+        let server = MockServer::start().await;
+        let audio = vec![7u8; 256 * 1024];
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(audio, "audio/wav"))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_raw("data: 1\n\ndata: 2\n\n", "text/event-stream"),
+            )
+            .mount(&server)
+            .await;
+        // The default client: its 60 s timeout must not reach into bodies.
+        let api = client(builder(&server));
+        let audio = api.request(Method::POST, "/tts/bytes", &[]).send_binary();
+        let audio = audio.await.expect("response head");
+        let events = api.request(Method::GET, "/tts/sse", &[]);
+        let events = events.send_event_stream::<Value>().await.expect("head");
+        // Read the bodies ten minutes later: the timeout bounded the heads only.
+        tokio::time::pause();
+        tokio::time::advance(Duration::from_secs(600)).await;
+        let body = audio.bytes().await.expect("the whole body");
+        assert_eq!(body.len(), 256 * 1024);
+        let events: Vec<_> = events.map(|e| e.map_err(|e| e.to_string())).collect().await;
+        assert_eq!(events, [Ok(Value::from(1)), Ok(Value::from(2))]);
+    }
+
+    #[tokio::test]
+    async fn buffered_bodies_are_within_the_timeout() {
+        // The head arrives at once but the body never ends: reading it for
+        // `send_bytes` is bounded, for `send_binary` it is not.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut request = [0u8; 4096];
+                let _ = tokio::io::AsyncReadExt::read(&mut socket, &mut request).await;
+                let head = "HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nabc";
+                let _ = tokio::io::AsyncWriteExt::write_all(&mut socket, head.as_bytes()).await;
+                open.push(socket);
+            }
+        });
+        let api = client(super::super::ClientBuilder::new().base_url(base));
+        let options = RequestOptions::new().max_retries(0);
+        let quick = options.clone().timeout(Duration::from_millis(100));
+        let request = api.request(Method::GET, "/x", &[]).options(&quick);
+        let err = request.send_bytes().await;
+        assert!(matches!(err, Err(Error::Timeout { .. })), "{err:?}");
+        let request = api.request(Method::GET, "/x", &[]).options(&options);
+        let response = request.send_binary().await.expect("the head arrives");
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+}
