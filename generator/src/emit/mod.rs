@@ -195,3 +195,21 @@ pub(crate) fn argument(
         other => (rust_type(other, prefix), quote!(#arg)),
     }
 }
+
+/// The `match` pattern for a response status: a code (`404`), a range (`4XX` -> `400..=499`) or
+/// anything (`default`).
+pub(crate) fn status_pattern(status: &str) -> TokenStream {
+    match status
+        .strip_suffix("XX")
+        .and_then(|class| class.parse::<u16>().ok())
+    {
+        Some(class) => {
+            let (low, high) = (class * 100, class * 100 + 99);
+            quote!(#low..=#high)
+        }
+        None => match status.parse::<u16>() {
+            Ok(code) => quote!(#code),
+            Err(_) => quote!(_),
+        },
+    }
+}

@@ -395,22 +395,6 @@ fn write_body(encoding: BodyEncoding, body: &TokenStream) -> TokenStream {
 /// the first variant.
 fn multi_dispatch(multi: &MultiResponse) -> TokenStream {
     let name = ident(&multi.name);
-    let status_pattern = |status: &str| -> TokenStream {
-        match status
-            .strip_suffix("XX")
-            .and_then(|d| d.parse::<u16>().ok())
-        {
-            Some(class) => {
-                let low = class * 100;
-                let high = low + 99;
-                quote!(#low..=#high)
-            }
-            None => {
-                let code: u16 = status.parse().unwrap_or(200);
-                quote!(#code)
-            }
-        }
-    };
     let read = |payload: &Payload, variant: &Ident| -> TokenStream {
         match payload {
             Payload::Empty => quote!(::std::result::Result::Ok(super::types::#name::#variant)),
@@ -432,7 +416,7 @@ fn multi_dispatch(multi: &MultiResponse) -> TokenStream {
             .next()?
             .trim()
             .to_ascii_lowercase();
-        let status = status_pattern(&v.status);
+        let status = super::status_pattern(&v.status);
         let read = read(&v.payload, &ident(&v.name));
         Some(quote! { (#status, ::std::option::Option::Some(#media)) => #read, })
     });
@@ -446,7 +430,7 @@ fn multi_dispatch(multi: &MultiResponse) -> TokenStream {
             fresh
         })
         .map(|v| {
-            let status = status_pattern(&v.status);
+            let status = super::status_pattern(&v.status);
             let read = read(&v.payload, &ident(&v.name));
             quote! { (#status, _) => #read, }
         });

@@ -295,21 +295,7 @@ fn error_enum(op: &crate::ir::Operation) -> Option<TokenStream> {
     });
     let arms = errors.variants.iter().map(|v| {
         let variant = ident(&v.name);
-        let pattern = match v
-            .status
-            .strip_suffix("XX")
-            .and_then(|d| d.parse::<u16>().ok())
-        {
-            Some(class) => {
-                let (low, high) = (class * 100, class * 100 + 99);
-                quote!(#low..=#high)
-            }
-            None if v.status == "default" => quote!(_),
-            None => {
-                let code: u16 = v.status.parse().unwrap_or_default();
-                quote!(#code)
-            }
-        };
+        let pattern = super::status_pattern(&v.status);
         let value = match &v.payload {
             Payload::Empty => quote!(::std::option::Option::Some(Self::#variant)),
             Payload::Json(_) => {

@@ -31,12 +31,7 @@ const CLIENT_METHODS: &[&str] = &["new", "builder", "from_env", "inner"];
 
 /// Whether a media type carries JSON.
 fn is_json(media_type: &str) -> bool {
-    let essence = media_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
+    let essence = essence(media_type);
     essence == "application/json"
         || essence.ends_with("+json")
         || essence == "text/json"
@@ -459,10 +454,7 @@ impl<'a> Lowerer<'a> {
     fn response(&mut self, op: &'a Op, at: &str, hint: &str) -> Result<Response, String> {
         let mut variants: Vec<ResponseVariant> = Vec::new();
         for (status, response) in &op.responses.responses {
-            let code = match status {
-                StatusCode::Code(code) => code.to_string(),
-                StatusCode::Range(range) => format!("{range}XX"),
-            };
+            let code = status_code(status);
             if !code.starts_with('2') {
                 continue;
             }
@@ -633,10 +625,7 @@ impl<'a> Lowerer<'a> {
     fn errors(&mut self, op: &'a Op, at: &str, hint: &str) -> Option<ErrorEnum> {
         let mut variants: Vec<ResponseVariant> = Vec::new();
         for (status, response) in &op.responses.responses {
-            let code = match status {
-                StatusCode::Code(code) => code.to_string(),
-                StatusCode::Range(range) => format!("{range}XX"),
-            };
+            let code = status_code(status);
             if code.starts_with('2') || code.starts_with('1') || code.starts_with('3') {
                 continue;
             }
@@ -815,6 +804,14 @@ fn media_subtype(media_type: &str) -> &str {
     let essence = media_type.split(';').next().unwrap_or_default().trim();
     let subtype = essence.rsplit('/').next().unwrap_or(essence);
     subtype.rsplit('+').next().unwrap_or(subtype)
+}
+
+/// A status as the document writes it: `200`, or `2XX` for a range.
+fn status_code(status: &StatusCode) -> String {
+    match status {
+        StatusCode::Code(code) => code.to_string(),
+        StatusCode::Range(range) => format!("{range}XX"),
+    }
 }
 
 /// A variant name for an error status.
