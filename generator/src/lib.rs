@@ -1,4 +1,4 @@
-//! Turns an OpenAPI 3.0 document into a typed, async Rust client.
+//! Turns an OpenAPI 3.0 or 3.1 document into a typed, async Rust client.
 //!
 //! The pipeline runs one way: [`load`] reads the document, [`lower`](lower::lower) resolves it into
 //! the plain-data [`ir`], and [`emit`] prints the IR as Rust code. All failures and all naming
@@ -9,6 +9,7 @@ pub mod ir;
 pub mod load;
 pub mod lower;
 pub mod names;
+pub mod openapi31;
 pub mod overlay;
 pub mod surface;
 

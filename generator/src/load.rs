@@ -14,6 +14,8 @@ pub struct Document {
     pub file: PathBuf,
     /// The parsed document.
     pub openapi: openapiv3::OpenAPI,
+    /// What reading the document had to leave out (parts of OpenAPI 3.1 without a 3.0 form).
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Reads a file into a JSON value.
@@ -25,9 +27,18 @@ pub fn read_value(path: &Path) -> Result<Value, Error> {
     parse_value(path, &text)
 }
 
-/// Parses YAML or JSON text into a JSON value. YAML is a superset of JSON, so one parser serves
-/// both; anchors, aliases and merge keys (`<<`) are resolved.
+/// Parses YAML or JSON text into a JSON value. JSON documents are read by a JSON parser, which
+/// takes what JSON allows and YAML does not (C1 control characters in strings, integers beyond 64
+/// bits); anything else is read as YAML, with anchors, aliases and merge keys (`<<`) resolved.
 pub fn parse_value(file: &Path, text: &str) -> Result<Value, Error> {
+    if text.trim_start().starts_with(['{', '[']) {
+        return serde_json::from_str(text).map_err(|err| Error::Syntax {
+            file: file.to_owned(),
+            line: Some(err.line()),
+            column: Some(err.column()),
+            message: err.to_string(),
+        });
+    }
     let syntax = |err: serde_yaml::Error| Error::Syntax {
         file: file.to_owned(),
         line: err.location().map(|l| l.line()),
@@ -51,11 +62,17 @@ pub fn parse_document(file: &Path, mut value: Value) -> Result<Document, Error> 
         diagnostics,
     };
     check_version(&value).map_err(|d| invalid(vec![d]))?;
+    let warnings = if crate::openapi31::is_31(&value) {
+        crate::openapi31::normalise(&mut value)
+    } else {
+        Vec::new()
+    };
     normalise_ref_siblings(&mut value);
     let dangling = dangling_refs(&value);
     if !dangling.is_empty() {
         return Err(invalid(dangling));
     }
+    inline_deep_refs(&mut value);
     let openapi = serde_path_to_error::deserialize(&value).map_err(|err| {
         let (pointer, message) =
             narrow(&value).unwrap_or_else(|| (to_pointer(err.path()), err.inner().to_string()));
@@ -67,6 +84,7 @@ pub fn parse_document(file: &Path, mut value: Value) -> Result<Document, Error> 
     Ok(Document {
         file: file.to_owned(),
         openapi,
+        warnings,
     })
 }
 
@@ -93,7 +111,7 @@ fn check_version(value: &Value) -> Result<(), Diagnostic> {
         return Err(Diagnostic::new(
             "#/swagger",
             format!(
-                "Swagger {} documents are not supported; OpenAPI 3.0 is expected",
+                "Swagger {} documents are not supported; OpenAPI 3.0 or 3.1 is expected",
                 display(swagger)
             ),
         ));
@@ -103,11 +121,17 @@ fn check_version(value: &Value) -> Result<(), Diagnostic> {
             "#",
             "missing `openapi` field: this is not an OpenAPI document",
         )),
-        Some(Value::String(version)) if version.starts_with("3.0.") || version == "3.0" => Ok(()),
+        Some(Value::String(version))
+            if ["3.0", "3.1"].contains(&version.as_str())
+                || version.starts_with("3.0.")
+                || version.starts_with("3.1.") =>
+        {
+            Ok(())
+        }
         Some(other) => Err(Diagnostic::new(
             "#/openapi",
             format!(
-                "OpenAPI version {} is not supported; OpenAPI 3.0 is expected",
+                "OpenAPI version {} is not supported; OpenAPI 3.0 or 3.1 is expected",
                 display(other)
             ),
         )),
@@ -144,6 +168,76 @@ fn normalise_ref_siblings(value: &mut Value) {
         }
         Value::Array(items) => items.iter_mut().for_each(normalise_ref_siblings),
         _ => {}
+    }
+}
+
+/// Whether a reference points into the document somewhere other than a component
+/// (`#/paths/~1a/get/parameters/0`, as bundlers write them).
+fn is_deep(reference: &str) -> bool {
+    match reference.strip_prefix("#/components/") {
+        Some(rest) => rest.split('/').count() != 2,
+        None => reference.starts_with("#/"),
+    }
+}
+
+/// Replaces every reference that does not name a component with a copy of its target (keeping
+/// sibling keywords), so that the model, which follows references to components only, reads it.
+/// A reference that reaches itself again is left as it is.
+fn inline_deep_refs(value: &mut Value) {
+    fn any_deep(value: &Value) -> bool {
+        match value {
+            Value::Object(map) => {
+                map.get("$ref").and_then(Value::as_str).is_some_and(is_deep)
+                    || map.values().any(any_deep)
+            }
+            Value::Array(items) => items.iter().any(any_deep),
+            _ => false,
+        }
+    }
+    fn walk(root: &Value, value: &mut Value, chain: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                let target = map
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .filter(|r| is_deep(r))
+                    .map(str::to_owned);
+                if let Some(target) = target {
+                    if chain.contains(&target) || chain.len() >= 32 {
+                        return;
+                    }
+                    let Some(found) = resolve_pointer(root, &target[1..]) else {
+                        return;
+                    };
+                    let mut replacement = found.clone();
+                    if let Value::Object(inlined) = &mut replacement {
+                        for (key, sibling) in map.iter() {
+                            if key != "$ref" {
+                                inlined.insert(key.clone(), sibling.clone());
+                            }
+                        }
+                    }
+                    chain.push(target);
+                    walk(root, &mut replacement, chain);
+                    chain.pop();
+                    *value = replacement;
+                    return;
+                }
+                for child in map.values_mut() {
+                    walk(root, child, chain);
+                }
+            }
+            Value::Array(items) => {
+                for child in items {
+                    walk(root, child, chain);
+                }
+            }
+            _ => {}
+        }
+    }
+    if any_deep(value) {
+        let root = value.clone();
+        walk(&root, value, &mut Vec::new());
     }
 }
 
@@ -297,16 +391,16 @@ mod tests {
     }
 
     #[test]
-    fn swagger_and_openapi_31_are_refused() {
+    fn swagger_and_other_versions_are_refused() {
         let err = parse("swagger: '2.0'\ninfo: {title: x, version: '1'}\npaths: {}\n").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "spec.yml: #/swagger: Swagger 2.0 documents are not supported; OpenAPI 3.0 is expected"
+            "spec.yml: #/swagger: Swagger 2.0 documents are not supported; OpenAPI 3.0 or 3.1 is expected"
         );
-        let err = parse("openapi: 3.1.0\ninfo: {title: x, version: '1'}\npaths: {}\n").unwrap_err();
+        let err = parse("openapi: 4.0.0\ninfo: {title: x, version: '1'}\npaths: {}\n").unwrap_err();
         assert!(
             err.to_string()
-                .contains("#/openapi: OpenAPI version 3.1.0 is not supported"),
+                .contains("#/openapi: OpenAPI version 4.0.0 is not supported"),
             "{err}"
         );
         let err = parse("title: x\n").unwrap_err();
@@ -339,6 +433,27 @@ mod tests {
         let doc = parse(text).expect("valid document");
         let json = serde_json::to_value(&doc.openapi.components).expect("serializable");
         assert_eq!(json["schemas"]["A"]["type"], "string");
+    }
+
+    #[test]
+    fn references_into_paths_are_inlined() {
+        let text = r##"{"openapi": "3.0.0", "info": {"title": "x", "version": "1"}, "paths": {
+            "/a/{id}": {"get": {"parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": {}}},
+            "/b/{id}": {"get": {"parameters": [{"$ref": "#/paths/~1a~1%7Bid%7D/get/parameters/0"}], "responses": {}}}
+        }}"##;
+        let doc = parse(text).expect("valid document");
+        let b = &doc.openapi.paths.paths["/b/{id}"];
+        let json = serde_json::to_value(b).expect("serializable");
+        assert_eq!(json["get"]["parameters"][0]["name"], "id");
+    }
+
+    #[test]
+    fn json_documents_take_what_json_allows() {
+        let text = "{\"openapi\": \"3.0.0\", \"info\": {\"title\": \"x\u{0085}\", \"version\": \"1\"}, \"paths\": {}, \"components\": {\"schemas\": {\"A\": {\"type\": \"integer\", \"minimum\": -9223372036854776000}}}}";
+        let doc = parse(text).expect("valid document");
+        assert_eq!(doc.openapi.info.title, "x\u{0085}");
+        let err = parse("{\"openapi\": \n  3.0.0}").unwrap_err().to_string();
+        assert!(err.starts_with("spec.yml:2:"), "{err}");
     }
 
     #[test]

@@ -188,34 +188,49 @@ fn rename(message: String, absolute: &Path, relative: &str) -> String {
 pub fn generate(root: &Path) -> Result<Report> {
     let start = Instant::now();
     let (files, versions) = build(root)?;
-    let target = root.join("generated");
-    let staging = root.join(".generated.new");
-    let retired = root.join(".generated.old");
-    for leftover in [&staging, &retired] {
-        if leftover.exists() {
-            std::fs::remove_dir_all(leftover)
-                .with_context(|| format!("cannot remove {}", leftover.display()))?;
-        }
-    }
-    let written = write_all(&staging, &files);
-    if let Err(err) = written {
-        let _ = std::fs::remove_dir_all(&staging);
-        return Err(err);
-    }
-    if target.exists() {
-        std::fs::rename(&target, &retired)
-            .with_context(|| format!("cannot move {} aside", target.display()))?;
-    }
-    if let Err(err) = std::fs::rename(&staging, &target) {
-        let _ = std::fs::rename(&retired, &target);
-        return Err(err).context("cannot move the new generated/ into place");
-    }
-    std::fs::remove_dir_all(&retired).ok();
+    replace_tree(
+        &root.join("generated"),
+        &root.join(".generated.new"),
+        &root.join(".generated.old"),
+        &files,
+    )?;
     Ok(Report {
         versions,
         files: files.len(),
         elapsed: start.elapsed(),
     })
+}
+
+/// Replaces `target` with exactly `files`, atomically as far as the file system allows: the new
+/// tree is written to `staging` and swapped in, the old one moved to `retired` and removed. A
+/// failure leaves `target` as it was.
+pub(crate) fn replace_tree(
+    target: &Path,
+    staging: &Path,
+    retired: &Path,
+    files: &BTreeMap<PathBuf, String>,
+) -> Result<()> {
+    for leftover in [staging, retired] {
+        if leftover.exists() {
+            std::fs::remove_dir_all(leftover)
+                .with_context(|| format!("cannot remove {}", leftover.display()))?;
+        }
+    }
+    if let Err(err) = write_all(staging, files) {
+        let _ = std::fs::remove_dir_all(staging);
+        return Err(err);
+    }
+    if target.exists() {
+        std::fs::rename(target, retired)
+            .with_context(|| format!("cannot move {} aside", target.display()))?;
+    }
+    if let Err(err) = std::fs::rename(staging, target) {
+        let _ = std::fs::rename(retired, target);
+        return Err(err)
+            .with_context(|| format!("cannot move the new {} into place", target.display()));
+    }
+    std::fs::remove_dir_all(retired).ok();
+    Ok(())
 }
 
 fn write_all(dir: &Path, files: &BTreeMap<PathBuf, String>) -> Result<()> {

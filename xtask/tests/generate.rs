@@ -162,15 +162,15 @@ fn other_documents_are_refused() {
         &[
             "specs/2024-01-01/api.yml",
             "#/swagger",
-            "OpenAPI 3.0 is expected",
+            "OpenAPI 3.0 or 3.1 is expected",
         ],
     );
     assert_rejected(
-        &GOOD.replace("openapi: 3.0.1", "openapi: 3.1.0"),
+        &GOOD.replace("openapi: 3.0.1", "openapi: 3.2.0"),
         &[
             "specs/2024-01-01/api.yml",
             "#/openapi",
-            "OpenAPI version 3.1.0 is not supported",
+            "OpenAPI version 3.2.0 is not supported",
         ],
     );
 }

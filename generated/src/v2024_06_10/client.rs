@@ -2,8 +2,8 @@
 
 //! The client and its sub-clients.
 /// Builds a [`Client`]: credentials, base URL, timeouts, user agent.
-pub type ClientBuilder = crate::ClientBuilder<super::Api>;
-impl crate::ClientBuilder<super::Api> {
+pub type ClientBuilder = crate::runtime::ClientBuilder<super::Api>;
+impl crate::runtime::ClientBuilder<super::Api> {
     /// Sets the credential for the `ApiKeyAuth` security scheme, sent in the `X-API-Key` header.
     pub fn api_key(
         self,
@@ -29,12 +29,12 @@ pub struct Client {
 impl Client {
     /// Starts building a client.
     pub fn builder() -> ClientBuilder {
-        crate::ClientBuilder::new()
+        crate::runtime::ClientBuilder::new()
     }
 
     /// A client configured from the environment: the `ApiKeyAuth` credential from `CARTESIA_API_KEY`, and the base URL from `CARTESIA_BASE_URL` when it is set. Fails when `CARTESIA_API_KEY` is missing or empty.
     pub fn from_env() -> ::std::result::Result<Self, crate::Error> {
-        crate::ClientBuilder::<
+        crate::runtime::ClientBuilder::<
             super::Api,
         >::from_env("ApiKeyAuth", "CARTESIA_API_KEY", "CARTESIA_BASE_URL")?
             .build()

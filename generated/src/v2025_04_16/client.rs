@@ -2,8 +2,8 @@
 
 //! The client and its sub-clients.
 /// Builds a [`Client`]: credentials, base URL, timeouts, user agent.
-pub type ClientBuilder = crate::ClientBuilder<super::Api>;
-impl crate::ClientBuilder<super::Api> {
+pub type ClientBuilder = crate::runtime::ClientBuilder<super::Api>;
+impl crate::runtime::ClientBuilder<super::Api> {
     /// Sets the credential for the `TokenAuth` security scheme, sent as `Authorization: Bearer`.
     ///
     /// An Access Token
@@ -51,12 +51,12 @@ pub struct Client {
 impl Client {
     /// Starts building a client.
     pub fn builder() -> ClientBuilder {
-        crate::ClientBuilder::new()
+        crate::runtime::ClientBuilder::new()
     }
 
     /// A client configured from the environment: the `APIKeyAuth` credential from `CARTESIA_API_KEY`, and the base URL from `CARTESIA_BASE_URL` when it is set. Fails when `CARTESIA_API_KEY` is missing or empty.
     pub fn from_env() -> ::std::result::Result<Self, crate::Error> {
-        crate::ClientBuilder::<
+        crate::runtime::ClientBuilder::<
             super::Api,
         >::from_env("APIKeyAuth", "CARTESIA_API_KEY", "CARTESIA_BASE_URL")?
             .build()

@@ -133,7 +133,7 @@ pub(super) fn client(ctx: &Context<'_>) -> TokenStream {
         Some(quote! {
             #doc
             pub fn from_env() -> ::std::result::Result<Self, crate::Error> {
-                crate::ClientBuilder::<super::Api>::from_env(#wire, #key, #url)?.build()
+                crate::runtime::ClientBuilder::<super::Api>::from_env(#wire, #key, #url)?.build()
             }
         })
     });
@@ -145,9 +145,9 @@ pub(super) fn client(ctx: &Context<'_>) -> TokenStream {
         //! The client and its sub-clients.
 
         /// Builds a [`Client`]: credentials, base URL, timeouts, user agent.
-        pub type ClientBuilder = crate::ClientBuilder<super::Api>;
+        pub type ClientBuilder = crate::runtime::ClientBuilder<super::Api>;
 
-        impl crate::ClientBuilder<super::Api> {
+        impl crate::runtime::ClientBuilder<super::Api> {
             #(#setters)*
 
             /// Builds the client.
@@ -166,7 +166,7 @@ pub(super) fn client(ctx: &Context<'_>) -> TokenStream {
         impl Client {
             /// Starts building a client.
             pub fn builder() -> ClientBuilder {
-                crate::ClientBuilder::new()
+                crate::runtime::ClientBuilder::new()
             }
 
             #from_env

@@ -46,8 +46,13 @@ pub(super) fn checks(ctx: &Context<'_>, ty: &Type, bounds: &Bounds, path: &str) 
     if number && (bounds.minimum.is_some() || bounds.maximum.is_some()) {
         let (min, max) = (option(bounds.minimum), option(bounds.maximum));
         let (exclusive_min, exclusive_max) = (bounds.exclusive_minimum, bounds.exclusive_maximum);
+        let as_f64 = if canonical == Type::Scalar(Scalar::F64) {
+            quote!(*value)
+        } else {
+            quote!(*value as f64)
+        };
         out.push(quote! {
-            crate::runtime::check_number(#path, *value as f64, #min, #max, #exclusive_min, #exclusive_max)?;
+            crate::runtime::check_number(#path, #as_f64, #min, #max, #exclusive_min, #exclusive_max)?;
         });
     }
     if canonical == Type::Scalar(Scalar::String)

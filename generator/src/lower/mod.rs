@@ -44,6 +44,7 @@ const RESERVED_TYPES: &[&str] = &["Client", "ClientBuilder", "Api", "Error", "Re
 /// Lowers a document.
 pub fn lower(document: &Document, config: &Config) -> Result<Lowered, Error> {
     let mut lowerer = Lowerer::new(&document.openapi);
+    lowerer.warnings.extend(document.warnings.iter().cloned());
     let api = lowerer.api(config);
     if lowerer.errors.is_empty() {
         Ok(Lowered {

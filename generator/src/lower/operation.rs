@@ -172,11 +172,13 @@ impl<'a> Lowerer<'a> {
                 None => &mut client_scope,
             };
             let method = scope.claim(method_name(&item.id, &item.tag));
-            let builder = builder_scope.claim(format!(
-                "{}{}",
-                names::pascal(&item.tag),
-                names::pascal(&method)
-            ));
+            let prefix = if item.tag.is_empty() {
+                String::new()
+            } else {
+                names::pascal(&item.tag)
+            };
+            let builder =
+                builder_scope.claim(format!("{prefix}{}", names::pascal(names::bare(&method))));
             match self.operation(&item, method, builder, schemes, api_version) {
                 Ok(operation) => groups[group].operations.push(operation),
                 Err(reason) => {

@@ -165,7 +165,7 @@ impl<'a> Lowerer<'a> {
                 }
             },
             SchemaRef::Inline(inline) => {
-                let nullable = inline.schema_data.nullable;
+                let nullable = wrapper_nullable(inline);
                 if let Some(shape) = self.single_all_of(inline, at, hint) {
                     return Shape {
                         nullable: nullable || shape.nullable,
@@ -199,7 +199,7 @@ impl<'a> Lowerer<'a> {
                 break;
             };
             match wrapped(inline) {
-                Some(member) => schema = SchemaRef::of(member),
+                Some((_, member)) => schema = SchemaRef::of(member),
                 None => break,
             }
         }
@@ -208,8 +208,12 @@ impl<'a> Lowerer<'a> {
 
     /// `allOf: [X]` alone, as a `$ref` with sibling keywords becomes when loaded: the type of X.
     fn single_all_of(&mut self, schema: &'a Schema, at: &str, hint: &str) -> Option<Shape> {
-        let member = wrapped(schema)?;
-        Some(self.shape(SchemaRef::of(member), &pointer(at, &["allOf", "0"]), hint))
+        let (index, member) = wrapped(schema)?;
+        Some(self.shape(
+            SchemaRef::of(member),
+            &pointer(at, &["allOf", &index.to_string()]),
+            hint,
+        ))
     }
 
     /// Lowers one schema written in place.
@@ -452,9 +456,9 @@ pub(super) fn bounds_of(schema: &Schema) -> Bounds {
 }
 
 /// The only member of a schema that is nothing but `allOf: [X]` (plus annotations).
-fn wrapped(schema: &Schema) -> Option<&ReferenceOr<Schema>> {
+fn wrapped(schema: &Schema) -> Option<(usize, &ReferenceOr<Schema>)> {
     let view = View::of(schema)?;
-    let plain = view.any.all_of.len() == 1
+    let plain = !view.any.all_of.is_empty()
         && view.any.properties.is_empty()
         && view.any.additional_properties.is_none()
         && view.any.one_of.is_empty()
@@ -464,11 +468,57 @@ fn wrapped(schema: &Schema) -> Option<&ReferenceOr<Schema>> {
     if !plain {
         return None;
     }
-    match &schema.schema_kind {
-        openapiv3::SchemaKind::AllOf { all_of } => all_of.first(),
-        openapiv3::SchemaKind::Any(any) => any.all_of.first(),
+    let all_of = match &schema.schema_kind {
+        openapiv3::SchemaKind::AllOf { all_of } => all_of,
+        openapiv3::SchemaKind::Any(any) => &any.all_of,
+        _ => return None,
+    };
+    // `allOf: [{$ref: X}, {description: ..}]` is how many specs document a reference; members
+    // that only annotate do not change the type.
+    let mut substantive = all_of
+        .iter()
+        .enumerate()
+        .filter(|(_, member)| !annotates_only(member));
+    match (substantive.next(), substantive.next()) {
+        (Some(member), None) => Some(member),
         _ => None,
     }
+}
+
+/// Whether an `allOf` wrapper says its value may be null, on itself or in an annotating member.
+pub(super) fn wrapper_nullable(schema: &Schema) -> bool {
+    let all_of = match &schema.schema_kind {
+        openapiv3::SchemaKind::AllOf { all_of } => all_of.as_slice(),
+        openapiv3::SchemaKind::Any(any) => any.all_of.as_slice(),
+        _ => &[],
+    };
+    schema.schema_data.nullable
+        || all_of.iter().any(|member| {
+            annotates_only(member)
+                && matches!(member, ReferenceOr::Item(inner) if inner.schema_data.nullable)
+        })
+}
+
+/// A schema that describes without constraining: no type, properties, items, values or members.
+fn annotates_only(member: &ReferenceOr<Schema>) -> bool {
+    let ReferenceOr::Item(schema) = member else {
+        return false;
+    };
+    let Some(view) = View::of(schema) else {
+        return false;
+    };
+    let any = &view.any;
+    any.typ.is_none()
+        && any.properties.is_empty()
+        && any.required.is_empty()
+        && any.additional_properties.is_none()
+        && any.items.is_none()
+        && any.enumeration.is_empty()
+        && any.format.is_none()
+        && any.one_of.is_empty()
+        && any.all_of.is_empty()
+        && any.any_of.is_empty()
+        && any.not.is_none()
 }
 
 /// The `items` of an array schema, borrowed from the document.

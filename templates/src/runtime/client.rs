@@ -19,7 +19,7 @@ use super::urls::{has_dot_segment, parse_base_url, redact_userinfo, same_origin_
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-const DEFAULT_USER_AGENT: &str = concat!("cartesia-api/", env!("CARGO_PKG_VERSION"));
+const DEFAULT_USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
 
 /// One version of the API: its default server and its security schemes.
 ///
@@ -124,7 +124,7 @@ impl<V: ApiVersion> ClientBuilder<V> {
     }
 
     /// Sets the `User-Agent` header sent with every request. Defaults to
-    /// `cartesia-api/<crate version>`.
+    /// `<crate name>/<crate version>` (`cartesia-api/0.1.0`).
     pub fn user_agent(mut self, value: impl Into<String>) -> Self {
         self.user_agent = Some(value.into());
         self

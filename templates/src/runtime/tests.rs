@@ -109,7 +109,11 @@ async fn first_satisfied_alternative_is_applied() {
         .and_then(|v| v.to_str().ok());
     assert_eq!(
         ua,
-        Some(concat!("cartesia-api/", env!("CARGO_PKG_VERSION")))
+        Some(concat!(
+            env!("CARGO_PKG_NAME"),
+            "/",
+            env!("CARGO_PKG_VERSION")
+        ))
     );
     assert_eq!(
         request.headers.get("accept").and_then(|v| v.to_str().ok()),

