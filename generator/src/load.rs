@@ -1,6 +1,7 @@
 //! Reading a document: YAML (anchors and aliases included) or JSON into a JSON value, the
 //! normalisations the OpenAPI model needs, and parsing into `openapiv3` types.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
@@ -62,7 +63,7 @@ pub fn parse_document(file: &Path, mut value: Value) -> Result<Document, Error> 
         diagnostics,
     };
     check_version(&value).map_err(|d| invalid(vec![d]))?;
-    let warnings = if crate::openapi31::is_31(&value) {
+    let mut warnings = if crate::openapi31::is_31(&value) {
         crate::openapi31::normalise(&mut value)
     } else {
         Vec::new()
@@ -72,15 +73,49 @@ pub fn parse_document(file: &Path, mut value: Value) -> Result<Document, Error> 
     if !dangling.is_empty() {
         return Err(invalid(dangling));
     }
-    inline_deep_refs(&mut value);
-    let openapi = serde_path_to_error::deserialize(&value).map_err(|err| {
+    drop_callbacks(&mut value);
+    let hoisted = inline_deep_refs(&mut value);
+    // The pointer a user can look up: hoisted schemas are named by where they were written.
+    let original = |pointer: String| -> String {
+        for (name, target) in &hoisted {
+            let at = format!("#/components/schemas/{}", escape_segment(name));
+            if let Some(rest) = pointer.strip_prefix(&at)
+                && (rest.is_empty() || rest.starts_with('/'))
+            {
+                return format!("{target}{rest}");
+            }
+        }
+        pointer
+    };
+    // An invalid schema or path item costs only itself: it is degraded and reported, and the
+    // rest of the document is read. Anything else that is invalid fails the document.
+    let mut degraded = 0;
+    let openapi = loop {
+        let err = match serde_path_to_error::deserialize(&value) {
+            Ok(openapi) => break openapi,
+            Err(err) => err,
+        };
         let (pointer, message) =
             narrow(&value).unwrap_or_else(|| (to_pointer(err.path()), err.inner().to_string()));
-        invalid(vec![Diagnostic::new(
-            pointer,
-            format!("not a valid OpenAPI 3.0 document: {message}"),
-        )])
-    })?;
+        let fallback = (degraded < 1000)
+            .then(|| degrade(&mut value, &pointer))
+            .flatten();
+        match fallback {
+            Some(what) => {
+                degraded += 1;
+                warnings.push(Diagnostic::new(
+                    original(pointer),
+                    format!("not valid OpenAPI 3.0 ({message}); {what}"),
+                ));
+            }
+            None => {
+                return Err(invalid(vec![Diagnostic::new(
+                    original(pointer),
+                    format!("not a valid OpenAPI 3.0 document: {message}"),
+                )]));
+            }
+        }
+    };
     Ok(Document {
         file: file.to_owned(),
         openapi,
@@ -180,21 +215,106 @@ fn is_deep(reference: &str) -> bool {
     }
 }
 
-/// Replaces every reference that does not name a component with a copy of its target (keeping
-/// sibling keywords), so that the model, which follows references to components only, reads it.
-/// A reference that reaches itself again is left as it is.
-fn inline_deep_refs(value: &mut Value) {
-    fn any_deep(value: &Value) -> bool {
-        match value {
-            Value::Object(map) => {
-                map.get("$ref").and_then(Value::as_str).is_some_and(is_deep)
-                    || map.values().any(any_deep)
+/// Replaces the invalid component schema or removes the invalid path item that `pointer` is in,
+/// saying what was done; `None` for anything else.
+fn degrade(value: &mut Value, pointer: &str) -> Option<&'static str> {
+    let segments: Vec<&str> = pointer.split('/').collect();
+    match segments.as_slice() {
+        ["#", "components", "schemas", name, ..] => {
+            let name = name.replace("~1", "/").replace("~0", "~");
+            let schemas = value.pointer_mut("/components/schemas")?.as_object_mut()?;
+            let schema = schemas.get_mut(&name)?;
+            if schema.as_object().is_some_and(Map::is_empty) {
+                return None;
             }
-            Value::Array(items) => items.iter().any(any_deep),
-            _ => false,
+            *schema = Value::Object(Map::new());
+            Some("the schema is read as any JSON value")
+        }
+        ["#", "paths", path, ..] => {
+            let path = path.replace("~1", "/").replace("~0", "~");
+            value
+                .pointer_mut("/paths")?
+                .as_object_mut()?
+                .shift_remove(&path)?;
+            Some("the path's operations are not generated")
+        }
+        _ => None,
+    }
+}
+
+/// Callbacks describe requests the API makes to its caller; a client sends none of them, and the
+/// model cannot read the references they are often written with.
+fn drop_callbacks(value: &mut Value) {
+    if let Some(paths) = value.get_mut("paths").and_then(Value::as_object_mut) {
+        for item in paths.values_mut().filter_map(Value::as_object_mut) {
+            for operation in item.values_mut().filter_map(Value::as_object_mut) {
+                operation.remove("callbacks");
+            }
         }
     }
-    fn walk(root: &Value, value: &mut Value, chain: &mut Vec<String>) {
+    if let Some(components) = value.get_mut("components").and_then(Value::as_object_mut) {
+        components.remove("callbacks");
+    }
+}
+
+/// Whether a reference's target is a schema, judged by where it points: a `schema` member, a
+/// component schema's insides, or a schema keyword's value.
+fn targets_schema(reference: &str) -> bool {
+    if reference.starts_with("#/components/schemas/") {
+        return true;
+    }
+    let segments: Vec<&str> = reference.split('/').collect();
+    let last = segments.last().copied().unwrap_or_default();
+    let parent = segments
+        .len()
+        .checked_sub(2)
+        .and_then(|i| segments.get(i))
+        .copied()
+        .unwrap_or_default();
+    matches!(last, "schema" | "items" | "additionalProperties" | "not")
+        || matches!(
+            parent,
+            "properties" | "definitions" | "$defs" | "allOf" | "oneOf" | "anyOf"
+        )
+}
+
+/// Makes references that do not name a component readable by the model, which follows
+/// references to components only. A schema reached that way becomes a component of its own (so
+/// recursion through it stays a reference); any other target (a parameter, a response) is copied
+/// in place, keeping sibling keywords.
+///
+/// Returns the names of the schemas made components, with the pointer each was reached by.
+fn inline_deep_refs(value: &mut Value) -> BTreeMap<String, String> {
+    fn collect(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(target) = map.get("$ref").and_then(Value::as_str)
+                    && is_deep(target)
+                    && !out.iter().any(|t| t == target)
+                {
+                    out.push(target.to_owned());
+                }
+                map.values().for_each(|child| collect(child, out));
+            }
+            Value::Array(items) => items.iter().for_each(|child| collect(child, out)),
+            _ => {}
+        }
+    }
+    fn rename(value: &mut Value, names: &BTreeMap<String, String>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(target)) = map.get_mut("$ref")
+                    && let Some(name) = names.get(target.as_str())
+                {
+                    *target = format!("#/components/schemas/{}", escape_segment(name));
+                }
+                map.values_mut().for_each(|child| rename(child, names));
+            }
+            Value::Array(items) => items.iter_mut().for_each(|child| rename(child, names)),
+            _ => {}
+        }
+    }
+    fn inline(root: &Value, value: &mut Value, chain: &mut Vec<String>) {
         match value {
             Value::Object(map) => {
                 let target = map
@@ -203,7 +323,7 @@ fn inline_deep_refs(value: &mut Value) {
                     .filter(|r| is_deep(r))
                     .map(str::to_owned);
                 if let Some(target) = target {
-                    if chain.contains(&target) || chain.len() >= 32 {
+                    if chain.contains(&target) || chain.len() >= 8 {
                         return;
                     }
                     let Some(found) = resolve_pointer(root, &target[1..]) else {
@@ -218,26 +338,145 @@ fn inline_deep_refs(value: &mut Value) {
                         }
                     }
                     chain.push(target);
-                    walk(root, &mut replacement, chain);
+                    inline(root, &mut replacement, chain);
                     chain.pop();
                     *value = replacement;
                     return;
                 }
-                for child in map.values_mut() {
-                    walk(root, child, chain);
-                }
+                map.values_mut()
+                    .for_each(|child| inline(root, child, chain));
             }
-            Value::Array(items) => {
-                for child in items {
-                    walk(root, child, chain);
-                }
-            }
+            Value::Array(items) => items
+                .iter_mut()
+                .for_each(|child| inline(root, child, chain)),
             _ => {}
         }
     }
-    if any_deep(value) {
+    let mut targets = Vec::new();
+    collect(value, &mut targets);
+    if targets.is_empty() {
+        return BTreeMap::new();
+    }
+    let root = value.clone();
+    let mut taken: Vec<String> = root
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|schemas| schemas.keys().cloned().collect())
+        .unwrap_or_default();
+    let mut names = BTreeMap::new();
+    let mut hoisted = Vec::new();
+    for target in targets.iter().filter(|t| targets_schema(t)) {
+        let Some(found) = resolve_pointer(&root, &target[1..]) else {
+            continue;
+        };
+        let base = hoisted_name(target);
+        let mut name = base.clone();
+        let mut n = 2;
+        while taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
+            name = format!("{base}{n}");
+            n += 1;
+        }
+        taken.push(name.clone());
+        names.insert(target.clone(), name.clone());
+        hoisted.push((name, found.clone()));
+    }
+    if !hoisted.is_empty() {
+        let schemas = value
+            .as_object_mut()
+            .map(|root| {
+                root.entry("components")
+                    .or_insert_with(|| Value::Object(Map::new()))
+            })
+            .and_then(Value::as_object_mut)
+            .map(|components| {
+                components
+                    .entry("schemas")
+                    .or_insert_with(|| Value::Object(Map::new()))
+            })
+            .and_then(Value::as_object_mut);
+        if let Some(schemas) = schemas {
+            for (name, schema) in hoisted {
+                schemas.insert(name, schema);
+            }
+        }
+        rename(value, &names);
+    }
+    if targets.iter().any(|t| !targets_schema(t)) {
         let root = value.clone();
-        walk(&root, value, &mut Vec::new());
+        inline(&root, value, &mut Vec::new());
+    }
+    names
+        .into_iter()
+        .map(|(target, name)| (name, target))
+        .collect()
+}
+
+/// A component name for a schema reached by a pointer: its meaningful segments
+/// (`#/components/schemas/Item/definitions/billItem` -> `Item_billItem`,
+/// `#/paths/~1chargers/get/responses/200/content/application~1json/schema` ->
+/// `chargers_get_Response`).
+fn hoisted_name(target: &str) -> String {
+    const KEYWORDS: [&str; 16] = [
+        "#",
+        "components",
+        "schemas",
+        "paths",
+        "properties",
+        "definitions",
+        "$defs",
+        "items",
+        "content",
+        "schema",
+        "responses",
+        "requestBody",
+        "parameters",
+        "additionalProperties",
+        "allOf",
+        "oneOf",
+    ];
+    let decoded = percent_decode(target).unwrap_or_else(|| target.to_owned());
+    let word = |s: &str| -> String {
+        s.replace("~1", "/")
+            .replace("~0", "~")
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect::<String>()
+            .trim_matches('_')
+            .to_owned()
+    };
+    let mut parts: Vec<String> = Vec::new();
+    let mut rest: Vec<&str> = decoded.split('/').collect();
+    if let ["#", "paths", path, method, tail @ ..] = rest.as_slice() {
+        let kind = if tail.contains(&"responses") {
+            "Response"
+        } else if tail.contains(&"requestBody") {
+            "Body"
+        } else if tail.contains(&"parameters") {
+            "Parameter"
+        } else {
+            "Schema"
+        };
+        parts.extend([word(path), word(method), kind.to_owned()]);
+        // Below the media type's schema, the property or member names it.
+        let below = tail
+            .iter()
+            .position(|s| *s == "schema")
+            .map_or(&[][..], |at| &tail[at + 1..]);
+        rest = below.to_vec();
+    }
+    let named: Vec<String> = rest
+        .iter()
+        .filter(|s| !KEYWORDS.contains(s) && s.parse::<usize>().is_err())
+        .map(|s| word(s))
+        .filter(|s| !s.is_empty())
+        .collect();
+    let start = named.len().saturating_sub(3);
+    parts.extend(named[start..].iter().cloned());
+    parts.retain(|p| !p.is_empty());
+    if parts.is_empty() {
+        "Schema".to_owned()
+    } else {
+        parts.join("_")
     }
 }
 
@@ -458,11 +697,44 @@ mod tests {
 
     #[test]
     fn model_errors_name_the_place() {
-        let text = "openapi: 3.0.0\ninfo: {title: x, version: '1'}\npaths:\n  /a:\n    get:\n      parameters: 7\n      responses: {}\n";
+        // An invalid security scheme fails the document.
+        let text = "openapi: 3.0.0\ninfo: {title: x, version: '1'}\npaths: {}\ncomponents:\n  securitySchemes:\n    k: {type: apiKey, in: 7}\n";
         let err = parse(text).unwrap_err().to_string();
         assert!(
-            err.starts_with("spec.yml: #/paths/~1a/get/parameters"),
+            err.starts_with("spec.yml: #/components/securitySchemes/k"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn invalid_schemas_and_path_items_cost_only_themselves() {
+        let text = "openapi: 3.0.0\ninfo: {title: x, version: '1'}\npaths:\n  /a:\n    get:\n      parameters: 7\n      responses: {}\n  /b:\n    get:\n      responses: {}\ncomponents:\n  schemas:\n    Bad: {type: string, pattern: 0}\n    Good: {type: string}\n";
+        let doc = parse(text).expect("degraded, not refused");
+        let pointers: Vec<&str> = doc.warnings.iter().map(|w| w.pointer.as_str()).collect();
+        assert_eq!(
+            pointers,
+            ["#/paths/~1a/get/parameters", "#/components/schemas/Bad"]
+        );
+        assert!(doc.warnings[0].message.contains("not generated"));
+        assert!(doc.warnings[1].message.contains("any JSON value"));
+        assert!(doc.openapi.paths.paths.contains_key("/b"));
+        assert!(!doc.openapi.paths.paths.contains_key("/a"));
+        let schemas = &doc.openapi.components.as_ref().expect("components").schemas;
+        assert!(schemas.contains_key("Bad") && schemas.contains_key("Good"));
+    }
+
+    #[test]
+    fn schemas_reached_by_pointer_become_components() {
+        let text = "openapi: 3.0.0\ninfo: {title: x, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    Item:\n      type: object\n      properties:\n        child: {$ref: '#/components/schemas/Item/definitions/node'}\n      definitions:\n        node:\n          type: object\n          properties:\n            next: {$ref: '#/components/schemas/Item/definitions/node'}\n";
+        let doc = parse(text).expect("valid document");
+        let json = serde_json::to_value(&doc.openapi.components).expect("serializable");
+        assert_eq!(
+            json["schemas"]["Item"]["properties"]["child"]["$ref"],
+            "#/components/schemas/Item_node"
+        );
+        assert_eq!(
+            json["schemas"]["Item_node"]["properties"]["next"]["$ref"],
+            "#/components/schemas/Item_node"
         );
     }
 }

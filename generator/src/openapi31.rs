@@ -100,10 +100,11 @@ const SCHEMA_KEYWORDS: [&str; 8] = [
 /// Keywords whose value is a list of schemas.
 const SCHEMA_LIST_KEYWORDS: [&str; 4] = ["allOf", "oneOf", "anyOf", "prefixItems"];
 /// Keywords whose value maps names to schemas.
-const SCHEMA_MAP_KEYWORDS: [&str; 4] = [
+const SCHEMA_MAP_KEYWORDS: [&str; 5] = [
     "properties",
     "patternProperties",
     "$defs",
+    "definitions",
     "dependentSchemas",
 ];
 

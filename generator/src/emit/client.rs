@@ -214,6 +214,14 @@ fn method(
     lifetime: TokenStream,
 ) -> TokenStream {
     let prefix = quote!(super::types::);
+    // On the client itself (`'_`) a builder that borrows a body borrows the client too, so the
+    // two are tied by a named lifetime; sub-clients already carry one.
+    let named = lifetime.to_string() == "'_"
+        && op
+            .body
+            .as_ref()
+            .is_some_and(|b| b.required && b.encoding != crate::ir::BodyEncoding::Multipart);
+    let lifetime = if named { quote!('a) } else { lifetime };
     let name = ident(&op.method);
     let builder = ident(&op.builder);
     let mut params = Vec::new();
@@ -244,6 +252,14 @@ fn method(
         op.http_method, op.path, op.id
     ));
     let doc = docs::lines(&text);
+    if named {
+        return quote! {
+            #doc
+            pub fn #name<'a>(&'a self, #(#params),*) -> super::requests::#builder<'a> {
+                super::requests::#builder::new(#client, #(#args),*)
+            }
+        };
+    }
     quote! {
         #doc
         pub fn #name(&self, #(#params),*) -> super::requests::#builder<#lifetime> {

@@ -177,6 +177,9 @@ fn send_body(ctx: &Context<'_>, op: &Operation) -> TokenStream {
     for param in op.params.iter().filter(|p| !p.bounds.is_empty()) {
         let field = ident(&param.name);
         let step = super::validate::checks(ctx, &param.ty, &param.bounds, &param.wire);
+        if step.is_empty() {
+            continue;
+        }
         checks.push(if param.required {
             quote! { { let value = &self.#field; #step } }
         } else {

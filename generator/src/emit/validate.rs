@@ -82,14 +82,23 @@ fn nested(ctx: &Context<'_>, ty: &Type) -> TokenStream {
         Type::Boxed(inner) => nested(ctx, &inner),
         Type::Option(inner) => {
             let inner = nested(ctx, &inner);
+            if inner.is_empty() {
+                return inner;
+            }
             quote! { if let ::std::option::Option::Some(value) = value { #inner } }
         }
         Type::List(inner) => {
             let inner = nested(ctx, &inner);
+            if inner.is_empty() {
+                return inner;
+            }
             quote! { for value in value { #inner } }
         }
         Type::Map(inner) => {
             let inner = nested(ctx, &inner);
+            if inner.is_empty() {
+                return inner;
+            }
             quote! { for value in value.values() { #inner } }
         }
         Type::Scalar(_) => TokenStream::new(),
