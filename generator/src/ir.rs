@@ -282,6 +282,8 @@ pub enum Scalar {
     JsonObject,
     /// A file part of a multipart body (`format: binary` there).
     File,
+    /// The bytes of a request body of a media type the generator does not model.
+    Bytes,
 }
 
 /// A sub-client grouping the operations of one tag.
@@ -417,6 +419,15 @@ pub enum BodyEncoding {
     UrlEncoded,
     /// `multipart/form-data`, from a [`TypeKind::Form`] type.
     Multipart,
+    /// Any other media type: the bytes as given, with the media type as `Content-Type`.
+    Raw,
+}
+
+impl BodyEncoding {
+    /// Whether the builder owns the body (taken by value) rather than borrowing it.
+    pub fn owned(self) -> bool {
+        matches!(self, Self::Multipart | Self::Raw)
+    }
 }
 
 /// What a successful call returns.

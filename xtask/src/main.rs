@@ -46,8 +46,9 @@ enum Command {
         /// Generations run at once (defaults to the number of CPUs).
         #[arg(long)]
         jobs: Option<usize>,
-        /// Seconds one generation may take before it is stopped and reported.
-        #[arg(long, default_value_t = 60)]
+        /// Seconds one generation may take before it is stopped and reported (the largest specs
+        /// of the directory take about 40 s alone).
+        #[arg(long, default_value_t = 180)]
         generate_timeout: u64,
         /// Seconds one `cargo check` may take before it is stopped and reported.
         #[arg(long, default_value_t = 600)]

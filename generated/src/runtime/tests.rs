@@ -186,6 +186,31 @@ async fn query_and_basic_credentials_combine_with_parameters() {
 }
 
 #[tokio::test]
+async fn raw_bodies_are_sent_as_given_with_their_media_type() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path("/objects/k"))
+        .and(header("content-type", "text/xml"))
+        .and(wiremock::matchers::body_bytes(b"<a>1</a>".to_vec()))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let api = client(builder(&server));
+    api.request(Method::PUT, "/objects/k", &[])
+        .raw("text/xml", bytes::Bytes::from_static(b"<a>1</a>"))
+        .send_empty()
+        .await
+        .expect("sent");
+    let err = api
+        .request(Method::PUT, "/objects/k", &[])
+        .raw("text/xml\n", bytes::Bytes::new())
+        .send_empty()
+        .await;
+    assert!(matches!(err, Err(Error::InvalidHeader { .. })), "{err:?}");
+}
+
+#[tokio::test]
 async fn missing_credentials_send_nothing() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))

@@ -220,7 +220,7 @@ fn method(
         && op
             .body
             .as_ref()
-            .is_some_and(|b| b.required && b.encoding != crate::ir::BodyEncoding::Multipart);
+            .is_some_and(|b| b.required && !b.encoding.owned());
     let lifetime = if named { quote!('a) } else { lifetime };
     let name = ident(&op.method);
     let builder = ident(&op.builder);
@@ -234,13 +234,20 @@ fn method(
     }
     if let Some(body) = op.body.as_ref().filter(|b| b.required) {
         let ty = super::rust_type(&body.ty, &prefix);
-        let ty = if body.encoding == crate::ir::BodyEncoding::Multipart {
-            ty
-        } else {
-            quote!(&#lifetime #ty)
-        };
-        params.push(quote!(body: #ty));
-        args.push(quote!(body));
+        match body.encoding {
+            crate::ir::BodyEncoding::Raw => {
+                params.push(quote!(body: impl ::std::convert::Into<::bytes::Bytes>));
+                args.push(quote!(body.into()));
+            }
+            crate::ir::BodyEncoding::Multipart => {
+                params.push(quote!(body: #ty));
+                args.push(quote!(body));
+            }
+            _ => {
+                params.push(quote!(body: &#lifetime #ty));
+                args.push(quote!(body));
+            }
+        }
     }
     let mut text = op.doc.as_deref().map(docs::sanitize).unwrap_or_default();
     if !text.is_empty() {

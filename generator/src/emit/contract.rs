@@ -180,8 +180,7 @@ fn call(ctx: &Context<'_>, accessor: TokenStream, op: &Operation) -> TokenStream
     }
     let body = op.body.as_ref().filter(|b| b.required).map(|body| {
         let value = sample(ctx, &body.ty, 0);
-        let multipart = body.encoding == crate::ir::BodyEncoding::Multipart;
-        args.push(if multipart {
+        args.push(if body.encoding.owned() {
             quote!(body)
         } else {
             quote!(&body)
@@ -217,6 +216,7 @@ fn sample(ctx: &Context<'_>, ty: &Type, depth: usize) -> TokenStream {
             Scalar::Base64 => quote!(cartesia_api::Base64Bytes::from(vec![0u8, 1, 2, 3])),
             Scalar::Secret => quote!(cartesia_api::Secret::new("sample")),
             Scalar::Json | Scalar::JsonObject => quote!(::std::default::Default::default()),
+            Scalar::Bytes => quote!(::bytes::Bytes::from_static(b"sample")),
             Scalar::File => quote!(
                 cartesia_api::FilePart::from_bytes(vec![0u8; 64])
                     .file_name("sample.wav")

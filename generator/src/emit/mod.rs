@@ -163,6 +163,7 @@ fn scalar_type(scalar: Scalar) -> TokenStream {
         Scalar::Date => quote!(::chrono::NaiveDate),
         Scalar::Uuid => quote!(::uuid::Uuid),
         Scalar::Base64 => quote!(crate::Base64Bytes),
+        Scalar::Bytes => quote!(::bytes::Bytes),
         Scalar::Secret => quote!(crate::Secret),
         Scalar::File => quote!(crate::FilePart),
         Scalar::Json => quote!(::serde_json::Value),

@@ -63,10 +63,19 @@ fn builder(ctx: &Context<'_>, op: &Operation) -> TokenStream {
     if let Some(body) = &op.body {
         // A multipart body holds file parts, which are consumed when sent: it is taken by value.
         let ty = rust_type(&body.ty, &prefix);
-        let ty = if body.encoding == BodyEncoding::Multipart {
+        let ty = if body.encoding.owned() {
             ty
         } else {
             quote!(&'a #ty)
+        };
+        // Raw bytes are taken from anything that converts (`Vec<u8>`, `String`, `&'static [u8]`).
+        let (param_ty, stored) = if body.encoding == BodyEncoding::Raw {
+            (
+                quote!(impl ::std::convert::Into<::bytes::Bytes>),
+                quote!(value.into()),
+            )
+        } else {
+            (ty.clone(), quote!(value))
         };
         if body.required {
             fields.push(quote! { body: #ty, });
@@ -77,8 +86,8 @@ fn builder(ctx: &Context<'_>, op: &Operation) -> TokenStream {
             inits.push(quote!(body: ::std::option::Option::None));
             setters.push(quote! {
                 /// Sets the request body.
-                pub fn body(mut self, value: #ty) -> Self {
-                    self.body = ::std::option::Option::Some(value);
+                pub fn body(mut self, value: #param_ty) -> Self {
+                    self.body = ::std::option::Option::Some(#stored);
                     self
                 }
             });
@@ -156,7 +165,7 @@ pub(super) fn text(ctx: &Context<'_>, ty: &Type, value: &TokenStream, by_ref: bo
         Type::Scalar(Scalar::String) => quote!(#value.as_str()),
         Type::Scalar(Scalar::Secret) => quote!(#value.expose()),
         Type::Scalar(Scalar::DateTime) => quote!(&#value.to_rfc3339()),
-        Type::Scalar(Scalar::JsonObject | Scalar::Base64) => json,
+        Type::Scalar(Scalar::JsonObject | Scalar::Base64 | Scalar::Bytes) => json,
         Type::Scalar(_) => quote!(&#value.to_string()),
         Type::Boxed(inner) => text(ctx, inner, value, by_ref),
         Type::Named(name) => match ctx.kind(name) {
@@ -192,7 +201,7 @@ fn send_body(ctx: &Context<'_>, op: &Operation) -> TokenStream {
         .filter(|b| super::validate::body_validates(ctx, &b.ty))
     {
         let step = super::validate::checks(ctx, &body.ty, &crate::ir::Bounds::default(), "body");
-        let owned = body.encoding == BodyEncoding::Multipart;
+        let owned = body.encoding.owned();
         checks.push(match (body.required, owned) {
             (true, false) => quote! { { let value = self.body; #step } },
             (true, true) => quote! { { let value = &self.body; #step } },
@@ -232,10 +241,10 @@ fn send_body(ctx: &Context<'_>, op: &Operation) -> TokenStream {
     }
     if let Some(body) = &op.body {
         steps.push(if body.required {
-            let write = write_body(body.encoding, &quote!(self.body));
+            let write = write_body(body, &quote!(self.body));
             quote! { request = #write; }
         } else {
-            let write = write_body(body.encoding, &quote!(body));
+            let write = write_body(body, &quote!(body));
             quote! {
                 if let ::std::option::Option::Some(body) = self.body {
                     request = #write;
@@ -385,11 +394,20 @@ fn send_payload(payload: &Payload) -> TokenStream {
 }
 
 /// The expression that puts a body on the request.
-fn write_body(encoding: BodyEncoding, body: &TokenStream) -> TokenStream {
-    match encoding {
-        BodyEncoding::Json => quote!(request.json(#body)),
-        BodyEncoding::UrlEncoded => quote!(request.form(#body)),
-        BodyEncoding::Multipart => quote!(request.multipart(#body.into_form())),
+fn write_body(body: &crate::ir::Body, value: &TokenStream) -> TokenStream {
+    match body.encoding {
+        BodyEncoding::Json => quote!(request.json(#value)),
+        BodyEncoding::UrlEncoded => quote!(request.form(#value)),
+        BodyEncoding::Multipart => quote!(request.multipart(#value.into_form())),
+        BodyEncoding::Raw => {
+            // A wildcard (`image/*`) is not a content type to send.
+            let media = if body.media_type.contains('*') {
+                "application/octet-stream"
+            } else {
+                body.media_type.as_str()
+            };
+            quote!(request.raw(#media, #value))
+        }
     }
 }
 

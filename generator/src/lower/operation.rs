@@ -427,11 +427,32 @@ impl<'a> Lowerer<'a> {
                     .map(|found| (found, BodyEncoding::UrlEncoded))
             });
         let Some(((media_type, content), encoding)) = chosen else {
-            let types: Vec<&str> = body.content.keys().map(String::as_str).collect();
-            return Err(format!(
-                "request body media type `{}` is not generated yet",
-                types.join("`, `")
-            ));
+            // Any other media type is sent as the bytes the caller gives: a concrete type before
+            // a wildcard one.
+            let Some((media_type, content)) =
+                pick(|m| !m.contains('*')).or_else(|| body.content.iter().next())
+            else {
+                return Err("the request body lists no media type".to_owned());
+            };
+            let structured = content.schema.as_ref().is_some_and(|schema| {
+                self.resolve(SchemaRef::of(schema))
+                    .and_then(|(schema, _)| View::of(schema))
+                    .is_some_and(|view| view.is_object_like())
+            });
+            if structured {
+                self.warn(
+                    pointer(at, &["content", media_type]),
+                    format!(
+                        "`{media_type}` bodies are not modelled; the body is sent as raw bytes"
+                    ),
+                );
+            }
+            return Ok(Body {
+                ty: Type::Scalar(Scalar::Bytes),
+                required: body.required,
+                media_type: media_type.clone(),
+                encoding: BodyEncoding::Raw,
+            });
         };
         let content_at = pointer(at, &["content", media_type, "schema"]);
         let name = format!("{hint}Body");

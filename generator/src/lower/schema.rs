@@ -46,7 +46,7 @@ impl View {
             .collect()
     }
 
-    fn is_object_like(&self) -> bool {
+    pub(super) fn is_object_like(&self) -> bool {
         self.any.typ.as_deref() == Some("object")
             || !self.any.properties.is_empty()
             || self.any.additional_properties.is_some()

@@ -159,6 +159,16 @@ impl<'a> Request<'a> {
         }
     }
 
+    /// Sets a request body of any other media type: the bytes as given.
+    pub(crate) fn raw(self, content_type: &'static str, bytes: Bytes) -> Self {
+        match HeaderValue::from_str(content_type) {
+            Ok(_) => self.bytes_body(content_type, bytes),
+            Err(_) => self.fail(Error::InvalidHeader {
+                name: CONTENT_TYPE.as_str().to_owned(),
+            }),
+        }
+    }
+
     fn bytes_body(mut self, content_type: &'static str, bytes: Bytes) -> Self {
         self.headers
             .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
