@@ -25,11 +25,14 @@ pub fn module(api: &Api, header: &str) -> BTreeMap<String, String> {
         "mod.rs".to_owned(),
         format(header, client::module_root(&ctx)),
     );
-    files.insert("types.rs".to_owned(), format(header, types::types(&ctx)));
+    files.insert(
+        "types.rs".to_owned(),
+        format_chunks(header, types::types(&ctx)),
+    );
     files.insert("client.rs".to_owned(), format(header, client::client(&ctx)));
     files.insert(
         "requests.rs".to_owned(),
-        format(header, requests::requests(&ctx)),
+        format_chunks(header, requests::requests(&ctx)),
     );
     files
 }
@@ -38,6 +41,17 @@ pub fn module(api: &Api, header: &str) -> BTreeMap<String, String> {
 pub fn format(header: &str, tokens: TokenStream) -> String {
     let file: syn::File = syn::parse2(tokens).expect("emitted tokens always form a valid file");
     format!("// {header}\n\n{}", spaced(&prettyplease::unparse(&file)))
+}
+
+/// Formats a file given as consecutive chunks of items, one chunk at a time, so that the syntax
+/// tree of a very large file never exists at once.
+pub fn format_chunks(header: &str, chunks: Vec<TokenStream>) -> String {
+    let mut code = String::new();
+    for chunk in chunks {
+        let file: syn::File = syn::parse2(chunk).expect("emitted tokens always form a valid file");
+        code.push_str(&prettyplease::unparse(&file));
+    }
+    format!("// {header}\n\n{}", spaced(&code))
 }
 
 /// Puts a blank line between consecutive items at the same depth, for readability.

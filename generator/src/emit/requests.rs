@@ -9,17 +9,19 @@ use crate::ir::{
     Type, TypeKind,
 };
 
-pub(super) fn requests(ctx: &Context<'_>) -> TokenStream {
-    let builders = ctx
-        .api
-        .groups
-        .iter()
-        .flat_map(|g| &g.operations)
-        .map(|op| builder(ctx, op));
-    quote! {
+/// The items of `requests.rs`, one chunk per operation.
+pub(super) fn requests(ctx: &Context<'_>) -> Vec<TokenStream> {
+    let mut chunks = vec![quote! {
         //! Request builders, one per operation: set optional parameters, then `.await` (or `send`).
-        #(#builders)*
-    }
+    }];
+    chunks.extend(
+        ctx.api
+            .groups
+            .iter()
+            .flat_map(|g| &g.operations)
+            .map(|op| builder(ctx, op)),
+    );
+    chunks
 }
 
 fn builder(ctx: &Context<'_>, op: &Operation) -> TokenStream {

@@ -7,14 +7,15 @@ use quote::{format_ident, quote};
 use super::{Context, argument, docs, ident, rust_type};
 use crate::ir::{Field, StringEnum, Struct, Tagged, Type, TypeDef, TypeKind, Untagged};
 
-pub(super) fn types(ctx: &Context<'_>) -> TokenStream {
-    let items = ctx.api.types.iter().map(|def| type_def(ctx, def));
-    let responses = response_enums(ctx);
-    quote! {
+/// The items of `types.rs`, one chunk per type (formatted one at a time: large APIs have tens of
+/// thousands).
+pub(super) fn types(ctx: &Context<'_>) -> Vec<TokenStream> {
+    let mut chunks = vec![quote! {
         //! Types of the API's schemas.
-        #(#items)*
-        #responses
-    }
+    }];
+    chunks.extend(ctx.api.types.iter().map(|def| type_def(ctx, def)));
+    chunks.push(response_enums(ctx));
+    chunks
 }
 
 fn type_def(ctx: &Context<'_>, def: &TypeDef) -> TokenStream {
