@@ -475,14 +475,41 @@ fn wrapped(schema: &Schema) -> Option<(usize, &ReferenceOr<Schema>)> {
     };
     // `allOf: [{$ref: X}, {description: ..}]` is how many specs document a reference; members
     // that only annotate do not change the type.
+    // So is `allOf: [{$ref: Id}, {type: string}]`, where the second member restates the type.
     let mut substantive = all_of
         .iter()
         .enumerate()
-        .filter(|(_, member)| !annotates_only(member));
+        .filter(|(_, member)| !annotates_only(member) && !restates_scalar(member));
     match (substantive.next(), substantive.next()) {
         (Some(member), None) => Some(member),
+        (None, _) => all_of
+            .iter()
+            .enumerate()
+            .find(|(_, member)| restates_scalar(member)),
         _ => None,
     }
+}
+
+/// A schema that only names a scalar type (`{type: string}`, with bounds at most).
+fn restates_scalar(member: &ReferenceOr<Schema>) -> bool {
+    let ReferenceOr::Item(schema) = member else {
+        return false;
+    };
+    let Some(view) = View::of(schema) else {
+        return false;
+    };
+    let any = &view.any;
+    matches!(
+        any.typ.as_deref(),
+        Some("string" | "integer" | "number" | "boolean")
+    ) && any.format.is_none()
+        && any.enumeration.is_empty()
+        && any.properties.is_empty()
+        && any.items.is_none()
+        && any.one_of.is_empty()
+        && any.all_of.is_empty()
+        && any.any_of.is_empty()
+        && any.not.is_none()
 }
 
 /// Whether an `allOf` wrapper says its value may be null, on itself or in an annotating member.
