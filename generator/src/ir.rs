@@ -375,8 +375,13 @@ pub struct Param {
     pub wire: String,
     /// Where it goes.
     pub location: ParamLocation,
-    /// Its type (for arrays, `List`; each item is sent as a repeated query parameter).
+    /// Its type (for arrays, `List`).
     pub ty: Type,
+    /// How an array is sent: `None` repeats the parameter per item (query `style: form` with
+    /// `explode: true`, the default); a delimiter joins the items into one value (`,` for
+    /// `explode: false` and for headers, ` ` for `spaceDelimited`, `|` for `pipeDelimited`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delimiter: Option<String>,
     /// Required parameters are arguments of the method; optional ones are builder setters.
     pub required: bool,
     /// Bounds the schema declares, checked before the request is sent.

@@ -232,14 +232,7 @@ fn send_body(ctx: &Context<'_>, op: &Operation) -> TokenStream {
         .iter()
         .filter(|p| p.location != ParamLocation::Path)
     {
-        steps.push(param_step(
-            ctx,
-            &param.name,
-            &param.wire,
-            param.location,
-            &param.ty,
-            param.required,
-        ));
+        steps.push(param_step(ctx, param));
     }
     if let Some(body) = &op.body {
         steps.push(if body.required {
@@ -275,15 +268,10 @@ fn send_body(ctx: &Context<'_>, op: &Operation) -> TokenStream {
     }
 }
 
-fn param_step(
-    ctx: &Context<'_>,
-    name: &str,
-    wire: &str,
-    location: ParamLocation,
-    ty: &Type,
-    required: bool,
-) -> TokenStream {
-    let field = ident(name);
+fn param_step(ctx: &Context<'_>, param: &crate::ir::Param) -> TokenStream {
+    let (wire, location, ty, required) = (&param.wire, param.location, &param.ty, param.required);
+    let delimiter = param.delimiter.as_deref();
+    let field = ident(&param.name);
     let add = match location {
         ParamLocation::Header => quote!(header),
         _ => quote!(query),
@@ -292,8 +280,26 @@ fn param_step(
         let text = text(ctx, ty, &quote!(value), true);
         quote! { request = request.#add(#wire, #text); }
     };
-    // Arrays in the query are sent as repeated parameters (`style: form`, `explode: true`).
+    // Arrays are joined into one value by their style's delimiter, or else (query `style: form`,
+    // `explode: true`) sent as repeated parameters.
     let each = match ty {
+        Type::List(item) if delimiter.is_some() => {
+            let delimiter = delimiter.unwrap_or(",");
+            let (item, filter) = match item.as_ref() {
+                Type::Option(inner) => (inner.as_ref(), quote!(.flatten())),
+                other => (other, TokenStream::new()),
+            };
+            let text = text(ctx, item, &quote!(value), true);
+            Some(quote! {
+                let joined = values
+                    .iter()
+                    #filter
+                    .map(|value| ::std::string::ToString::to_string(#text))
+                    .collect::<::std::vec::Vec<_>>()
+                    .join(#delimiter);
+                request = request.#add(#wire, &joined);
+            })
+        }
         Type::List(item) if location == ParamLocation::Query => {
             let inner = match item.as_ref() {
                 Type::Option(inner) => {

@@ -359,7 +359,20 @@ impl<'a> Lowerer<'a> {
                 Some(openapiv3::ReferenceOr::Item(schema)) => super::schema::bounds_of(schema),
                 _ => crate::ir::Bounds::default(),
             };
+            let delimiter = match param {
+                Parameter::Query { style, .. } => match (style, data.explode) {
+                    (openapiv3::QueryStyle::SpaceDelimited, _) => Some(" "),
+                    (openapiv3::QueryStyle::PipeDelimited, _) => Some("|"),
+                    (_, Some(false)) => Some(","),
+                    _ => None,
+                },
+                Parameter::Header { .. } => Some(","),
+                _ => None,
+            }
+            .filter(|_| matches!(ty, Type::List(_)))
+            .map(str::to_owned);
             params.push(Param {
+                delimiter,
                 bounds,
                 name: scope.claim(names::snake(&data.name)),
                 wire: data.name.clone(),
