@@ -40,7 +40,8 @@ pub struct Options {
     pub generate_timeout: Duration,
     /// Time limit of one `cargo check`.
     pub check_timeout: Duration,
-    /// The xtask executable, run as the child process of each generation.
+    /// The xtask executable, run as the child process of each generation (see
+    /// [`generator_exe`]).
     pub exe: PathBuf,
 }
 
@@ -151,6 +152,35 @@ pub struct Report {
 /// The run's folder.
 pub fn corpus_dir(root: &Path) -> PathBuf {
     root.join("target").join("corpus")
+}
+
+/// The executable each generation runs in: this one when it is an optimised build, otherwise the
+/// release build of this package, built first (a debug build takes minutes on the largest specs).
+pub fn generator_exe() -> Result<PathBuf> {
+    let current = std::env::current_exe().context("cannot locate the running executable")?;
+    if !cfg!(debug_assertions) {
+        return Ok(current);
+    }
+    eprintln!("building the generator in release mode for the corpus run");
+    let root = crate::codegen::workspace_root();
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--release", "--quiet", "--package", "xtask"])
+        .current_dir(&root)
+        .status()
+        .context("cannot run cargo")?;
+    if !status.success() {
+        bail!("building the release generator failed ({status})");
+    }
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let exe = target
+        .join("release")
+        .join(format!("xtask{}", std::env::consts::EXE_SUFFIX));
+    if !exe.is_file() {
+        bail!("the release generator is not at {}", exe.display());
+    }
+    Ok(exe)
 }
 
 /// Fetches the pinned directory with npm into `target/corpus/` unless it is there, and returns

@@ -123,7 +123,7 @@ fn main() -> ExitCode {
                 }),
                 generate_timeout: Duration::from_secs(generate_timeout),
                 check_timeout: Duration::from_secs(check_timeout),
-                exe: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("xtask")),
+                exe: PathBuf::new(),
             },
             min_generated,
             min_compiled,
@@ -180,6 +180,8 @@ fn corpus(
     min_compiled: Option<f64>,
     causes: usize,
 ) -> anyhow::Result<()> {
+    let mut options = options;
+    options.exe = xtask::corpus::generator_exe()?;
     let report = xtask::corpus::run(root, &options)?;
     eprintln!("{}", xtask::corpus::table(&report, causes));
     eprintln!(
