@@ -366,9 +366,14 @@ fn standalone_readme(api: &Api, options: &Standalone<'_>) -> String {
     ));
     out.push_str("## Operations\n\n");
     for group in &api.groups {
+        let on = match &group.accessor {
+            Some(accessor) => format!("client.{}()", accessor.method),
+            None => "client".to_owned(),
+        };
         for operation in &group.operations {
             out.push_str(&format!(
-                "- `{} {}`: `{}`\n",
+                "- `{on}.{}(..)`: `{} {}` (`{}`)\n",
+                operation.method,
                 operation.http_method.to_uppercase(),
                 operation.path,
                 operation.id

@@ -57,7 +57,10 @@ fn standalone_crate_builds_and_passes_clippy() {
     assert!(manifest.contains("Typed async client for the Pet Store HTTP API"));
     assert!(!manifest.contains("cartesia"), "{manifest}");
     let readme = fs::read_to_string(out.join("README.md")).expect("readme");
-    assert!(readme.contains("`GET /pets/{id}`: `getPet`"), "{readme}");
+    assert!(
+        readme.contains("- `client.get_pet(..)`: `GET /pets/{id}` (`getPet`)"),
+        "{readme}"
+    );
     assert!(!out.join("tests").exists() && !out.join("examples").exists());
 
     fs::copy(root.join("Cargo.lock"), out.join("Cargo.lock")).expect("lock file copied");
