@@ -330,6 +330,10 @@ pub struct Operation {
     pub params: Vec<Param>,
     /// Headers filled by the client itself with a fixed value (the API version).
     pub fixed_headers: Vec<FixedHeader>,
+    /// Required query parameters that allow one value only (`Action=DescribeThings`), sent by
+    /// the client itself.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fixed_query: Vec<FixedHeader>,
     /// The JSON request body.
     pub body: Option<Body>,
     /// The success response.

@@ -180,6 +180,14 @@ fn operation(out: &mut String, prefix: &str, op: &Operation) {
         };
         let _ = writeln!(out, "    header {} = {value}", header.wire);
     }
+    for fixed in &op.fixed_query {
+        let value = if fixed.is_api_version {
+            "API_VERSION".to_owned()
+        } else {
+            format!("{:?}", fixed.value)
+        };
+        let _ = writeln!(out, "    query {} = {value}", fixed.wire);
+    }
     if let Some(body) = &op.body {
         let marker = if body.required { "" } else { "?" };
         let _ = writeln!(

@@ -227,6 +227,16 @@ fn send_body(ctx: &Context<'_>, op: &Operation) -> TokenStream {
         };
         steps.push(quote! { request = request.header(#wire, #value); });
     }
+    for fixed in &op.fixed_query {
+        let wire = &fixed.wire;
+        let value = &fixed.value;
+        let value = if fixed.is_api_version {
+            quote!(super::API_VERSION)
+        } else {
+            quote!(#value)
+        };
+        steps.push(quote! { request = request.query(#wire, #value); });
+    }
     for param in op
         .params
         .iter()

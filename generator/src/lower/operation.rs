@@ -16,6 +16,13 @@ use crate::ir::{
 };
 use crate::names::{self, Scope};
 
+/// An operation's parameters: the ones its caller gives, and the ones the client fills itself.
+struct Parameters {
+    params: Vec<Param>,
+    fixed_headers: Vec<FixedHeader>,
+    fixed_query: Vec<FixedHeader>,
+}
+
 /// Names a request builder uses itself.
 const BUILDER_FIELDS: &[&str] = &[
     "client",
@@ -209,7 +216,11 @@ impl<'a> Lowerer<'a> {
     ) -> Result<Operation, String> {
         let op = item.op;
         let hint = names::pascal(&item.id);
-        let (params, fixed_headers) = self.parameters(item, &hint, api_version)?;
+        let Parameters {
+            params,
+            fixed_headers,
+            fixed_query,
+        } = self.parameters(item, &hint, api_version)?;
         let body = match &op.request_body {
             Some(body) => Some(self.body(body, &pointer(&item.at, &["requestBody"]), &hint)?),
             None => None,
@@ -251,6 +262,7 @@ impl<'a> Lowerer<'a> {
             path_parts,
             params,
             fixed_headers,
+            fixed_query,
             body,
             response,
             errors,
@@ -265,7 +277,7 @@ impl<'a> Lowerer<'a> {
         item: &Pending<'a>,
         hint: &str,
         api_version: Option<&str>,
-    ) -> Result<(Vec<Param>, Vec<FixedHeader>), String> {
+    ) -> Result<Parameters, String> {
         // Operation parameters override path-item parameters with the same name and location.
         let mut merged: Vec<(String, &'a Parameter)> = Vec::new();
         let sources = [
@@ -293,6 +305,7 @@ impl<'a> Lowerer<'a> {
         let mut scope = Scope::with_reserved(BUILDER_FIELDS.iter().copied());
         let mut params = Vec::new();
         let mut fixed = Vec::new();
+        let mut fixed_query = Vec::new();
         for (at, param) in merged {
             let data = param.parameter_data_ref();
             let location = match param {
@@ -333,6 +346,19 @@ impl<'a> Lowerer<'a> {
             {
                 let is_api_version = Some(value.as_str()) == api_version;
                 fixed.push(FixedHeader {
+                    wire: data.name.clone(),
+                    value,
+                    is_api_version,
+                });
+                continue;
+            }
+            if location == ParamLocation::Query
+                && data.required
+                && let Some(value) =
+                    schema.and_then(|s| self.pinned_value(SchemaRef::of(s), api_version))
+            {
+                let is_api_version = Some(value.as_str()) == api_version;
+                fixed_query.push(FixedHeader {
                     wire: data.name.clone(),
                     value,
                     is_api_version,
@@ -382,7 +408,11 @@ impl<'a> Lowerer<'a> {
                 doc: data.description.clone(),
             });
         }
-        Ok((params, fixed))
+        Ok(Parameters {
+            params,
+            fixed_headers: fixed,
+            fixed_query,
+        })
     }
 
     fn parameter(&self, param: &'a ReferenceOr<Parameter>) -> Option<&'a Parameter> {
