@@ -240,7 +240,35 @@ impl<'a> Lowerer<'a> {
             .filter(|p| p.location == ParamLocation::Path)
             .map(|p| (p.wire.clone(), p.name.clone()))
             .collect();
-        let path_parts = split_path(item.path, &path_params);
+        // A path written with a query (`/worker?cmd=run`) sends it as fixed parameters; a
+        // fragment (`/#Action=List`, used to tell paths apart) is never sent.
+        let (path, query) = match item.path.split_once('?') {
+            Some((path, query)) => (path, Some(query)),
+            None => (item.path, None),
+        };
+        let path = path.split_once('#').map_or(path, |(path, _)| path);
+        let path = if path.is_empty() { "/" } else { path };
+        let mut fixed_query = fixed_query;
+        for pair in query
+            .map(|q| q.split_once('#').map_or(q, |(q, _)| q))
+            .into_iter()
+            .flat_map(|q| q.split('&'))
+            .filter(|pair| !pair.is_empty())
+        {
+            let (wire, value) = pair.split_once('=').unwrap_or((pair, ""));
+            if !fixed_query.iter().any(|f| f.wire == wire)
+                && !params
+                    .iter()
+                    .any(|p| p.wire == wire && p.location == ParamLocation::Query)
+            {
+                fixed_query.push(FixedHeader {
+                    wire: wire.to_owned(),
+                    value: value.to_owned(),
+                    is_api_version: false,
+                });
+            }
+        }
+        let path_parts = split_path(path, &path_params);
         let security = self.requirement(op.security.as_ref(), schemes, &item.at);
         let doc = [op.summary.as_deref(), op.description.as_deref()]
             .into_iter()
