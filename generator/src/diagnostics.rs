@@ -81,6 +81,11 @@ fn list(diagnostics: &[Diagnostic]) -> String {
     }
 }
 
+/// Reads one escaped JSON pointer segment back (RFC 6901).
+pub fn unescape_segment(segment: &str) -> String {
+    segment.replace("~1", "/").replace("~0", "~")
+}
+
 /// Escapes one JSON pointer segment (RFC 6901).
 pub fn escape_segment(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use crate::diagnostics::{Diagnostic, Error, escape_segment};
+use crate::diagnostics::{Diagnostic, Error, escape_segment, unescape_segment};
 
 /// A parsed OpenAPI document and the file it came from.
 #[derive(Debug, Clone)]
@@ -221,7 +221,7 @@ fn degrade(value: &mut Value, pointer: &str) -> Option<&'static str> {
     let segments: Vec<&str> = pointer.split('/').collect();
     match segments.as_slice() {
         ["#", "components", "schemas", name, ..] => {
-            let name = name.replace("~1", "/").replace("~0", "~");
+            let name = unescape_segment(name);
             let schemas = value.pointer_mut("/components/schemas")?.as_object_mut()?;
             let schema = schemas.get_mut(&name)?;
             if schema.as_object().is_some_and(Map::is_empty) {
@@ -231,7 +231,7 @@ fn degrade(value: &mut Value, pointer: &str) -> Option<&'static str> {
             Some("the schema is read as any JSON value")
         }
         ["#", "paths", path, ..] => {
-            let path = path.replace("~1", "/").replace("~0", "~");
+            let path = unescape_segment(path);
             value
                 .pointer_mut("/paths")?
                 .as_object_mut()?
@@ -436,8 +436,7 @@ fn hoisted_name(target: &str) -> String {
     ];
     let decoded = percent_decode(target).unwrap_or_else(|| target.to_owned());
     let word = |s: &str| -> String {
-        s.replace("~1", "/")
-            .replace("~0", "~")
+        unescape_segment(s)
             .chars()
             .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
             .collect::<String>()

@@ -224,6 +224,9 @@ impl Walker<'_> {
     }
 }
 
+/// Keywords that describe a schema as a whole rather than one of its types.
+const ANNOTATIONS: [&str; 5] = ["description", "title", "nullable", "example", "default"];
+
 /// `type` as a list, and `type: "null"`.
 fn types(map: &mut Map<String, Value>) {
     let types: Vec<String> = match map.get("type") {
@@ -254,9 +257,7 @@ fn types(map: &mut Map<String, Value>) {
             // schema narrowed to one type; annotations stay on the outside.
             map.remove("type");
             let mut inner = map.clone();
-            for keyword in ["description", "title", "nullable", "example", "default"] {
-                inner.remove(keyword);
-            }
+            inner.retain(|key, _| !ANNOTATIONS.contains(&key.as_str()));
             let alternatives = several
                 .iter()
                 .map(|typ| {
@@ -265,10 +266,7 @@ fn types(map: &mut Map<String, Value>) {
                     Value::Object(alternative)
                 })
                 .collect();
-            map.retain(|key, _| {
-                ["description", "title", "nullable", "example", "default"].contains(&key.as_str())
-                    || key.starts_with("x-")
-            });
+            map.retain(|key, _| ANNOTATIONS.contains(&key.as_str()) || key.starts_with("x-"));
             map.insert("oneOf".to_owned(), Value::Array(alternatives));
         }
     }

@@ -172,21 +172,18 @@ fn operation(out: &mut String, prefix: &str, op: &Operation) {
             type_name(&param.ty)
         );
     }
-    for header in &op.fixed_headers {
-        let value = if header.is_api_version {
-            "API_VERSION".to_owned()
-        } else {
-            format!("{:?}", header.value)
-        };
-        let _ = writeln!(out, "    header {} = {value}", header.wire);
-    }
-    for fixed in &op.fixed_query {
+    let fixed = op
+        .fixed_headers
+        .iter()
+        .map(|f| ("header", f))
+        .chain(op.fixed_query.iter().map(|f| ("query", f)));
+    for (location, fixed) in fixed {
         let value = if fixed.is_api_version {
             "API_VERSION".to_owned()
         } else {
             format!("{:?}", fixed.value)
         };
-        let _ = writeln!(out, "    query {} = {value}", fixed.wire);
+        let _ = writeln!(out, "    {location} {} = {value}", fixed.wire);
     }
     if let Some(body) = &op.body {
         let marker = if body.required { "" } else { "?" };

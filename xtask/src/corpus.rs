@@ -472,38 +472,29 @@ fn generate_one(
     let stdout_path = logs.join(format!("{name}.generate.json"));
     let stderr_path = logs.join(format!("{name}.generate.log"));
     let started = Instant::now();
-    let child = (|| -> std::io::Result<_> {
-        let stdout = std::fs::File::create(&stdout_path)?;
-        let stderr = std::fs::File::create(&stderr_path)?;
-        Command::new(&options.exe)
-            .arg("--root")
-            .arg(root)
-            .args(["crate", "--json", "--name", &name])
-            .arg("--spec")
-            .arg(file)
-            .arg("--out")
-            .arg(crates.join(&name))
-            .env("RUST_BACKTRACE", "0")
-            .stdin(Stdio::null())
-            .stdout(stdout)
-            .stderr(stderr)
-            .spawn()
-    })();
-    let mut child = match child {
-        Ok(child) => child,
+    let mut command = Command::new(&options.exe);
+    command
+        .arg("--root")
+        .arg(root)
+        .args(["crate", "--json", "--name", &name])
+        .arg("--spec")
+        .arg(file)
+        .arg("--out")
+        .arg(crates.join(&name))
+        .env("RUST_BACKTRACE", "0");
+    let limited = run_limited(
+        &mut command,
+        &stdout_path,
+        Some(&stderr_path),
+        options.generate_timeout,
+    );
+    let status = match limited {
+        Ok(status) => status,
         Err(err) => {
             record.parse = Step::Failed;
             record.first_diagnostic = Some(format!("cannot start the generator: {err}"));
             record.cause = Some("cannot start the generator".to_owned());
             return record;
-        }
-    };
-    let status = match child.wait_timeout(options.generate_timeout) {
-        Ok(Some(status)) => Some(status),
-        Ok(None) | Err(_) => {
-            let _ = child.kill();
-            let _ = child.wait();
-            None
         }
     };
     record.generate_ms = started.elapsed().as_millis() as u64;
@@ -568,6 +559,33 @@ fn generate_one(
     record
 }
 
+/// Runs a command with its output in files and a time limit: `Ok(None)` when it ran past the
+/// limit and was stopped.
+fn run_limited(
+    command: &mut Command,
+    stdout: &Path,
+    stderr: Option<&Path>,
+    limit: Duration,
+) -> std::io::Result<Option<std::process::ExitStatus>> {
+    let stderr = match stderr {
+        Some(path) => Stdio::from(std::fs::File::create(path)?),
+        None => Stdio::null(),
+    };
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(stdout)?)
+        .stderr(stderr)
+        .spawn()?;
+    match child.wait_timeout(limit) {
+        Ok(Some(status)) => Ok(Some(status)),
+        Ok(None) | Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            Ok(None)
+        }
+    }
+}
+
 fn check_sample(
     root: &Path,
     records: &mut [Record],
@@ -603,32 +621,18 @@ fn check_sample(
 fn check_one(record: &mut Record, dir: &Path, target: &Path, options: &Options) {
     let messages = dir.join("check.json");
     let started = Instant::now();
-    let child = (|| -> std::io::Result<_> {
-        let stdout = std::fs::File::create(&messages)?;
-        Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-            .args(["check", "--quiet", "--message-format=json"])
-            .env("CARGO_TARGET_DIR", target)
-            .current_dir(dir)
-            .stdin(Stdio::null())
-            .stdout(stdout)
-            .stderr(Stdio::null())
-            .spawn()
-    })();
-    let mut child = match child {
-        Ok(child) => child,
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command
+        .args(["check", "--quiet", "--message-format=json"])
+        .env("CARGO_TARGET_DIR", target)
+        .current_dir(dir);
+    let status = match run_limited(&mut command, &messages, None, options.check_timeout) {
+        Ok(status) => status,
         Err(err) => {
             record.compile = Step::Failed;
             record.first_diagnostic = Some(format!("cannot run cargo: {err}"));
             record.cause = Some("cannot run cargo".to_owned());
             return;
-        }
-    };
-    let status = match child.wait_timeout(options.check_timeout) {
-        Ok(Some(status)) => Some(status),
-        Ok(None) | Err(_) => {
-            let _ = child.kill();
-            let _ = child.wait();
-            None
         }
     };
     record.compile_ms = Some(started.elapsed().as_millis() as u64);

@@ -113,22 +113,24 @@ fn main() -> ExitCode {
             min_generated,
             min_compiled,
             causes,
-        } => corpus(
-            &root,
-            xtask::corpus::Options {
-                sample: (!all).then_some(sample),
-                only,
-                jobs: jobs.unwrap_or_else(|| {
-                    std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
-                }),
-                generate_timeout: Duration::from_secs(generate_timeout),
-                check_timeout: Duration::from_secs(check_timeout),
-                exe: PathBuf::new(),
-            },
-            min_generated,
-            min_compiled,
-            causes,
-        ),
+        } => xtask::corpus::generator_exe().and_then(|exe| {
+            corpus(
+                &root,
+                xtask::corpus::Options {
+                    sample: (!all).then_some(sample),
+                    only,
+                    jobs: jobs.unwrap_or_else(|| {
+                        std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
+                    }),
+                    generate_timeout: Duration::from_secs(generate_timeout),
+                    check_timeout: Duration::from_secs(check_timeout),
+                    exe,
+                },
+                min_generated,
+                min_compiled,
+                causes,
+            )
+        }),
         Command::Crate {
             spec,
             out,
@@ -180,8 +182,6 @@ fn corpus(
     min_compiled: Option<f64>,
     causes: usize,
 ) -> anyhow::Result<()> {
-    let mut options = options;
-    options.exe = xtask::corpus::generator_exe()?;
     let report = xtask::corpus::run(root, &options)?;
     eprintln!("{}", xtask::corpus::table(&report, causes));
     eprintln!(

@@ -120,7 +120,7 @@ pub(super) fn client(ctx: &Context<'_>) -> TokenStream {
         .iter()
         .filter(|g| g.accessor.is_none())
         .flat_map(|g| &g.operations)
-        .map(|op| method(ctx, op, quote!(&self.inner), quote!('_)));
+        .map(|op| method(ctx, op, quote!(&self.inner), None));
     let sub_clients = api.groups.iter().filter_map(|group| sub_client(ctx, group));
     let from_env = api.env.as_ref().and_then(|env| {
         let scheme = api.security_schemes.iter().find(|s| crate::names::bare(&s.setter) == env.credential)?;
@@ -191,7 +191,7 @@ fn sub_client(ctx: &Context<'_>, group: &Group) -> Option<TokenStream> {
     let methods = group
         .operations
         .iter()
-        .map(|op| method(ctx, op, quote!(self.client), quote!('a)));
+        .map(|op| method(ctx, op, quote!(self.client), Some(quote!('a))));
     Some(quote! {
         #doc
         #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::marker::Copy)]
@@ -211,17 +211,21 @@ fn method(
     ctx: &Context<'_>,
     op: &Operation,
     client: TokenStream,
-    lifetime: TokenStream,
+    lifetime: Option<TokenStream>,
 ) -> TokenStream {
     let prefix = quote!(super::types::);
-    // On the client itself (`'_`) a builder that borrows a body borrows the client too, so the
-    // two are tied by a named lifetime; sub-clients already carry one.
-    let named = lifetime.to_string() == "'_"
+    // On the client itself (no lifetime of its own) a builder that borrows a body borrows the
+    // client too, so the two are tied by a named lifetime; sub-clients already carry one.
+    let named = lifetime.is_none()
         && op
             .body
             .as_ref()
             .is_some_and(|b| b.required && !b.encoding.owned());
-    let lifetime = if named { quote!('a) } else { lifetime };
+    let lifetime = match lifetime {
+        Some(lifetime) => lifetime,
+        None if named => quote!('a),
+        None => quote!('_),
+    };
     let name = ident(&op.method);
     let builder = ident(&op.builder);
     let mut params = Vec::new();

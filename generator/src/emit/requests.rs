@@ -217,17 +217,12 @@ fn send_body(ctx: &Context<'_>, op: &Operation) -> TokenStream {
     }
     let alternatives = op.security.iter().map(|alt| quote!(&[#(#alt),*]));
     let mut steps = Vec::new();
-    for header in &op.fixed_headers {
-        let wire = &header.wire;
-        let value = &header.value;
-        let value = if header.is_api_version {
-            quote!(super::API_VERSION)
-        } else {
-            quote!(#value)
-        };
-        steps.push(quote! { request = request.header(#wire, #value); });
-    }
-    for fixed in &op.fixed_query {
+    let fixed = op
+        .fixed_headers
+        .iter()
+        .map(|f| (quote!(header), f))
+        .chain(op.fixed_query.iter().map(|f| (quote!(query), f)));
+    for (add, fixed) in fixed {
         let wire = &fixed.wire;
         let value = &fixed.value;
         let value = if fixed.is_api_version {
@@ -235,7 +230,7 @@ fn send_body(ctx: &Context<'_>, op: &Operation) -> TokenStream {
         } else {
             quote!(#value)
         };
-        steps.push(quote! { request = request.query(#wire, #value); });
+        steps.push(quote! { request = request.#add(#wire, #value); });
     }
     for param in op
         .params

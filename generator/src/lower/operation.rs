@@ -367,26 +367,19 @@ impl<'a> Lowerer<'a> {
                 ParameterSchemaOrContent::Schema(schema) => Some(schema),
                 ParameterSchemaOrContent::Content(_) => None,
             };
-            if location == ParamLocation::Header
+            // A required header or query parameter that allows one value is filled by the client.
+            let pinned = match location {
+                ParamLocation::Header => Some(&mut fixed),
+                ParamLocation::Query => Some(&mut fixed_query),
+                ParamLocation::Path => None,
+            };
+            if let Some(pinned) = pinned
                 && data.required
                 && let Some(value) =
                     schema.and_then(|s| self.pinned_value(SchemaRef::of(s), api_version))
             {
                 let is_api_version = Some(value.as_str()) == api_version;
-                fixed.push(FixedHeader {
-                    wire: data.name.clone(),
-                    value,
-                    is_api_version,
-                });
-                continue;
-            }
-            if location == ParamLocation::Query
-                && data.required
-                && let Some(value) =
-                    schema.and_then(|s| self.pinned_value(SchemaRef::of(s), api_version))
-            {
-                let is_api_version = Some(value.as_str()) == api_version;
-                fixed_query.push(FixedHeader {
+                pinned.push(FixedHeader {
                     wire: data.name.clone(),
                     value,
                     is_api_version,

@@ -492,24 +492,12 @@ fn wrapped(schema: &Schema) -> Option<(usize, &ReferenceOr<Schema>)> {
 
 /// A schema that only names a scalar type (`{type: string}`, with bounds at most).
 fn restates_scalar(member: &ReferenceOr<Schema>) -> bool {
-    let ReferenceOr::Item(schema) = member else {
-        return false;
-    };
-    let Some(view) = View::of(schema) else {
-        return false;
-    };
-    let any = &view.any;
-    matches!(
-        any.typ.as_deref(),
-        Some("string" | "integer" | "number" | "boolean")
-    ) && any.format.is_none()
-        && any.enumeration.is_empty()
-        && any.properties.is_empty()
-        && any.items.is_none()
-        && any.one_of.is_empty()
-        && any.all_of.is_empty()
-        && any.any_of.is_empty()
-        && any.not.is_none()
+    plain(member).is_some_and(|any| {
+        matches!(
+            any.typ.as_deref(),
+            Some("string" | "integer" | "number" | "boolean")
+        )
+    })
 }
 
 /// Whether an `allOf` wrapper says its value may be null, on itself or in an annotating member.
@@ -528,15 +516,17 @@ pub(super) fn wrapper_nullable(schema: &Schema) -> bool {
 
 /// A schema that describes without constraining: no type, properties, items, values or members.
 fn annotates_only(member: &ReferenceOr<Schema>) -> bool {
+    plain(member).is_some_and(|any| any.typ.is_none())
+}
+
+/// The keywords of a schema written in place that has no format, properties, items, values or
+/// members: all it can say is a type, bounds and annotations.
+fn plain(member: &ReferenceOr<Schema>) -> Option<openapiv3::AnySchema> {
     let ReferenceOr::Item(schema) = member else {
-        return false;
+        return None;
     };
-    let Some(view) = View::of(schema) else {
-        return false;
-    };
-    let any = &view.any;
-    any.typ.is_none()
-        && any.properties.is_empty()
+    let any = View::of(schema)?.any;
+    let plain = any.properties.is_empty()
         && any.required.is_empty()
         && any.additional_properties.is_none()
         && any.items.is_none()
@@ -545,7 +535,8 @@ fn annotates_only(member: &ReferenceOr<Schema>) -> bool {
         && any.one_of.is_empty()
         && any.all_of.is_empty()
         && any.any_of.is_empty()
-        && any.not.is_none()
+        && any.not.is_none();
+    plain.then_some(any)
 }
 
 /// The `items` of an array schema, borrowed from the document.
