@@ -34,6 +34,9 @@ pub struct Options {
     pub sample: Option<usize>,
     /// Only specs whose id contains this text.
     pub only: Option<String>,
+    /// Keep every generated crate; by default a crate outside the sample is removed as soon as
+    /// its generation is recorded, so that the run's disk use is that of the sample.
+    pub keep_crates: bool,
     /// Generations run at once.
     pub jobs: usize,
     /// Time limit of one generation.
@@ -272,7 +275,7 @@ pub fn package_name(id: &str) -> String {
     name
 }
 
-/// The indices of an evenly spread sample of `n` out of `len`, the same every time.
+/// The indices of an evenly spread sample of `n` out of `len`, ascending, the same every time.
 pub fn sample_indices(len: usize, n: Option<usize>) -> Vec<usize> {
     match n {
         Some(n) if n < len => (0..n).map(|i| i * len / n).collect(),
@@ -347,8 +350,8 @@ pub fn run(root: &Path, options: &Options) -> Result<Report> {
         }
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let mut records = generate_all(root, &all, &crates, &logs, options)?;
-    let sample = sample_indices(records.len(), options.sample);
+    let sample = sample_indices(all.len(), options.sample);
+    let mut records = generate_all(root, &all, &sample, &crates, &logs, options)?;
     check_sample(root, &mut records, &sample, &crates, options)?;
     let summary = summarise(&records, start.elapsed());
     let causes = group_causes(&records);
@@ -394,6 +397,7 @@ fn tick(bar: &ProgressBar, what: &str, message: &str) {
 fn generate_all(
     root: &Path,
     all: &[(String, PathBuf)],
+    sample: &[usize],
     crates: &Path,
     logs: &Path,
     options: &Options,
@@ -410,6 +414,9 @@ fn generate_all(
                         break;
                     };
                     let record = generate_one(root, id, file, crates, logs, options);
+                    if !options.keep_crates && sample.binary_search(&index).is_err() {
+                        remove_crate(&crates.join(package_name(id)));
+                    }
                     tick(&bar, "generate", id);
                     if let Ok(mut results) = results.lock() {
                         results.insert(index, record);
@@ -423,6 +430,16 @@ fn generate_all(
         .into_inner()
         .map_err(|_| anyhow::anyhow!("a generation thread failed"))?;
     Ok(results.into_values().collect())
+}
+
+/// Removes a generated crate that is not needed any more; a crate that cannot be removed only
+/// costs disk, so the run goes on.
+fn remove_crate(dir: &Path) {
+    if dir.exists()
+        && let Err(err) = std::fs::remove_dir_all(dir)
+    {
+        eprintln!("warning: cannot remove {}: {err}", dir.display());
+    }
 }
 
 fn declared_version(file: &Path) -> String {
@@ -625,6 +642,9 @@ fn check_one(record: &mut Record, dir: &Path, target: &Path, options: &Options) 
     command
         .args(["check", "--quiet", "--message-format=json"])
         .env("CARGO_TARGET_DIR", target)
+        // Each crate is checked once: incremental state would only fill the disk (gigabytes over
+        // a sample of 200).
+        .env("CARGO_INCREMENTAL", "0")
         .current_dir(dir);
     let status = match run_limited(&mut command, &messages, None, options.check_timeout) {
         Ok(status) => status,

@@ -43,6 +43,9 @@ enum Command {
         /// Only specs whose id contains this text.
         #[arg(long)]
         only: Option<String>,
+        /// Keep every generated crate in `target/corpus/crates/`, not only the sampled ones.
+        #[arg(long)]
+        keep_crates: bool,
         /// Generations run at once (defaults to the number of CPUs).
         #[arg(long)]
         jobs: Option<usize>,
@@ -107,6 +110,7 @@ fn main() -> ExitCode {
             sample,
             all,
             only,
+            keep_crates,
             jobs,
             generate_timeout,
             check_timeout,
@@ -119,6 +123,7 @@ fn main() -> ExitCode {
                 xtask::corpus::Options {
                     sample: (!all).then_some(sample),
                     only,
+                    keep_crates,
                     jobs: jobs.unwrap_or_else(|| {
                         std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
                     }),

@@ -1,6 +1,6 @@
 //! `cargo xtask corpus` on a directory of three specs laid out as the npm package unpacks: each
 //! outcome is reported per spec and grouped by cause, time limits turn into reported failures,
-//! and nothing outside `target/corpus/` is written.
+//! crates outside the sample are not kept, and nothing outside `target/corpus/` is written.
 
 use std::fs;
 use std::path::Path;
@@ -50,6 +50,7 @@ fn options(timeout: Duration) -> Options {
     Options {
         sample: Some(0),
         only: None,
+        keep_crates: false,
         jobs: 2,
         generate_timeout: timeout,
         check_timeout: Duration::from_secs(60),
@@ -60,7 +61,9 @@ fn options(timeout: Duration) -> Options {
 #[test]
 fn every_spec_is_reported_and_failures_are_grouped() {
     let dir = root();
-    let report = corpus::run(dir.path(), &options(Duration::from_secs(120))).expect("runs");
+    let mut options = options(Duration::from_secs(120));
+    options.keep_crates = true;
+    let report = corpus::run(dir.path(), &options).expect("runs");
     let ids: Vec<&str> = report.specs.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ids, ["dangling.org", "example.com/good", "old.net"]);
 
@@ -133,4 +136,19 @@ fn a_generation_past_its_time_limit_is_a_reported_failure() {
     assert_eq!(report.specs[0].parse, Step::TimedOut);
     assert_eq!(report.summary.timeouts, 1);
     assert_eq!(report.causes[0].step, "timeout");
+}
+
+#[test]
+fn crates_outside_the_sample_are_removed_unless_kept() {
+    let dir = root();
+    let mut options = options(Duration::from_secs(120));
+    options.only = Some("good".to_owned());
+    let report = corpus::run(dir.path(), &options).expect("runs");
+    assert_eq!(report.specs[0].generate, Step::Ok);
+    let crates = corpus::corpus_dir(dir.path()).join("crates");
+    let left: Vec<_> = fs::read_dir(&crates)
+        .expect("crates dir")
+        .map(|entry| entry.expect("entry").file_name())
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 }
