@@ -57,6 +57,8 @@ pub enum SchemeLocation {
     Header(String),
     /// `apiKey` in a query parameter with this name.
     Query(String),
+    /// `apiKey` in a cookie with this name.
+    Cookie(String),
     /// `http` with scheme `bearer`.
     Bearer,
     /// `http` with scheme `basic`.
@@ -386,6 +388,10 @@ pub struct Param {
     /// `explode: false` and for headers, ` ` for `spaceDelimited`, `|` for `pipeDelimited`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delimiter: Option<String>,
+    /// Sent as the JSON text of the value, whole (a parameter declared with `content` of a JSON
+    /// media type whose value is structured: an object, an array, a map).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub json: bool,
     /// Required parameters are arguments of the method; optional ones are builder setters.
     pub required: bool,
     /// Bounds the schema declares, checked before the request is sent.

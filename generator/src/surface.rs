@@ -51,6 +51,7 @@ pub fn render(api: &Api) -> String {
         let location = match &scheme.location {
             SchemeLocation::Header(name) => format!("header {name}"),
             SchemeLocation::Query(name) => format!("query {name}"),
+            SchemeLocation::Cookie(name) => format!("cookie {name}"),
             SchemeLocation::Bearer => "bearer".to_owned(),
             SchemeLocation::Basic => "basic".to_owned(),
         };

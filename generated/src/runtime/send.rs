@@ -6,7 +6,7 @@ use std::future::{Future, ready};
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::header::{CONTENT_TYPE, HeaderMap, USER_AGENT};
+use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderMap, HeaderValue, USER_AGENT};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use url::Url;
@@ -181,6 +181,7 @@ impl<'c> Attempt<'c> {
             let mut url = self.url.clone();
             let mut headers = self.headers.clone();
             let mut query = Vec::new();
+            let mut cookies = Vec::new();
             for &(location, credential) in &self.credentials {
                 let applied = match credential {
                     Credential::Fixed(secret) => auth::apply(location, secret)?,
@@ -196,7 +197,21 @@ impl<'c> Attempt<'c> {
                         headers.insert(name, value);
                     }
                     Applied::Query(name, value) => query.push((name, value)),
+                    Applied::Cookie(pair) => cookies.push(pair),
                 }
+            }
+            if !cookies.is_empty() {
+                // Cookies already set on the request (through its options) are kept.
+                if let Some(existing) = headers.get(COOKIE).and_then(|v| v.to_str().ok()) {
+                    cookies.insert(0, existing.to_owned());
+                }
+                let mut value = HeaderValue::from_str(&cookies.join("; ")).map_err(|_| {
+                    Error::InvalidHeader {
+                        name: COOKIE.as_str().to_owned(),
+                    }
+                })?;
+                value.set_sensitive(true);
+                headers.insert(COOKIE, value);
             }
             if !query.is_empty() {
                 url.query_pairs_mut().extend_pairs(&query);

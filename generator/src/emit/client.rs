@@ -27,6 +27,9 @@ pub(super) fn module_root(ctx: &Context<'_>) -> TokenStream {
                 quote!(crate::runtime::SchemeLocation::Header(#header))
             }
             SchemeLocation::Query(query) => quote!(crate::runtime::SchemeLocation::Query(#query)),
+            SchemeLocation::Cookie(cookie) => {
+                quote!(crate::runtime::SchemeLocation::Cookie(#cookie))
+            }
             SchemeLocation::Bearer => quote!(crate::runtime::SchemeLocation::Bearer),
             SchemeLocation::Basic => quote!(crate::runtime::SchemeLocation::Basic),
         };
@@ -72,6 +75,7 @@ pub(super) fn client(ctx: &Context<'_>) -> TokenStream {
         let how = match &scheme.location {
             SchemeLocation::Header(header) => format!("sent in the `{header}` header"),
             SchemeLocation::Query(query) => format!("sent as the `{query}` query parameter"),
+            SchemeLocation::Cookie(cookie) => format!("sent as the `{cookie}` cookie"),
             SchemeLocation::Bearer => "sent as `Authorization: Bearer`".to_owned(),
             SchemeLocation::Basic => "`user:password`, sent as `Authorization: Basic`".to_owned(),
         };

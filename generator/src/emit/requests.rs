@@ -286,8 +286,9 @@ fn param_step(ctx: &Context<'_>, param: &crate::ir::Param) -> TokenStream {
         quote! { request = request.#add(#wire, #text); }
     };
     // Arrays are joined into one value by their style's delimiter, or else (query `style: form`,
-    // `explode: true`) sent as repeated parameters.
+    // `explode: true`) sent as repeated parameters; a parameter sent as JSON is one value.
     let each = match ty {
+        _ if param.json => None,
         Type::List(item) if delimiter.is_some() => {
             let delimiter = delimiter.unwrap_or(",");
             let (item, filter) = match item.as_ref() {

@@ -12,7 +12,7 @@ use crate::diagnostics::{escape_segment, pointer};
 use crate::ir::{
     Accessor, Body, BodyEncoding, CursorSource, ErrorEnum, FixedHeader, Group, MultiResponse,
     Operation, PageFlag, Pagination, Param, ParamLocation, PathPart, Payload, Response,
-    ResponseVariant, Scalar, SecurityScheme, Skipped, Type,
+    ResponseVariant, Scalar, SecurityScheme, Skipped, Type, TypeKind,
 };
 use crate::names::{self, Scope};
 
@@ -363,9 +363,15 @@ impl<'a> Lowerer<'a> {
                     continue;
                 }
             };
-            let schema = match &data.format {
-                ParameterSchemaOrContent::Schema(schema) => Some(schema),
-                ParameterSchemaOrContent::Content(_) => None,
+            // A parameter with `content` names one media type and its schema: a JSON one sends
+            // structured values as their JSON text; scalars, and other media types, are sent as
+            // the text of the value, as a schema parameter would be.
+            let (schema, json_media) = match &data.format {
+                ParameterSchemaOrContent::Schema(schema) => (Some(schema), false),
+                ParameterSchemaOrContent::Content(content) => match content.first() {
+                    Some((media, media_type)) => (media_type.schema.as_ref(), is_json(media)),
+                    None => (None, false),
+                },
             };
             // A required header or query parameter that allows one value is filled by the client.
             let pinned = match location {
@@ -397,10 +403,14 @@ impl<'a> Lowerer<'a> {
                     shape.ty
                 }
                 None => {
-                    self.warn(at.as_str(), "parameter with `content` is sent as JSON text");
+                    self.warn(
+                        at.as_str(),
+                        "parameter with `content` but no schema; any JSON value is sent as its JSON text",
+                    );
                     Type::Scalar(Scalar::Json)
                 }
             };
+            let json = (json_media || schema.is_none()) && self.structured(&ty);
             let required = data.required || location == ParamLocation::Path;
             let bounds = match schema {
                 Some(openapiv3::ReferenceOr::Item(schema)) => super::schema::bounds_of(schema),
@@ -416,10 +426,11 @@ impl<'a> Lowerer<'a> {
                 Parameter::Header { .. } => Some(","),
                 _ => None,
             }
-            .filter(|_| matches!(ty, Type::List(_)))
+            .filter(|_| matches!(ty, Type::List(_)) && !json)
             .map(str::to_owned);
             params.push(Param {
                 delimiter,
+                json,
                 bounds,
                 name: scope.claim(names::snake(&data.name)),
                 wire: data.name.clone(),
@@ -434,6 +445,25 @@ impl<'a> Lowerer<'a> {
             fixed_headers: fixed,
             fixed_query,
         })
+    }
+
+    /// Whether a value of this type is structured (an object, an array, a map, a union, any JSON
+    /// value) rather than a scalar with a text form of its own.
+    fn structured(&self, ty: &Type) -> bool {
+        match ty {
+            Type::Scalar(scalar) => matches!(scalar, Scalar::Json | Scalar::JsonObject),
+            Type::Option(inner) | Type::Boxed(inner) => self.structured(inner),
+            Type::List(_) | Type::Map(_) => true,
+            Type::Named(name) => match self.types.iter().find(|def| &def.name == name) {
+                Some(def) => match &def.kind {
+                    TypeKind::StringEnum(_) => false,
+                    TypeKind::Alias(inner) => self.structured(inner),
+                    _ => true,
+                },
+                // Not lowered yet: a component schema, structured unless it says otherwise.
+                None => true,
+            },
+        }
     }
 
     fn parameter(&self, param: &'a ReferenceOr<Parameter>) -> Option<&'a Parameter> {

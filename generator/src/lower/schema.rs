@@ -464,7 +464,8 @@ fn wrapped(schema: &Schema) -> Option<(usize, &ReferenceOr<Schema>)> {
         && view.any.one_of.is_empty()
         && view.any.any_of.is_empty()
         && view.any.enumeration.is_empty()
-        && view.any.typ.as_deref().is_none_or(|typ| typ == "object");
+        && view.any.items.is_none()
+        && view.any.format.is_none();
     if !plain {
         return None;
     }
@@ -475,7 +476,9 @@ fn wrapped(schema: &Schema) -> Option<(usize, &ReferenceOr<Schema>)> {
     };
     // `allOf: [{$ref: X}, {description: ..}]` is how many specs document a reference; members
     // that only annotate do not change the type.
-    // So is `allOf: [{$ref: Id}, {type: string}]`, where the second member restates the type.
+    // So is `allOf: [{$ref: Id}, {type: string}]`, where the second member restates the type,
+    // and a `type` on the wrapper itself (`{$ref: Status, type: string}` as written, read as
+    // `{allOf: [{$ref: Status}], type: string}`): the member's type is the more precise.
     let mut substantive = all_of
         .iter()
         .enumerate()

@@ -59,6 +59,12 @@ impl Lowerer<'_> {
                     description,
                     ..
                 } => (SchemeLocation::Query(name.clone()), description),
+                Scheme::APIKey {
+                    location: APIKeyLocation::Cookie,
+                    name,
+                    description,
+                    ..
+                } => (SchemeLocation::Cookie(name.clone()), description),
                 Scheme::HTTP {
                     scheme,
                     description,
@@ -73,20 +79,12 @@ impl Lowerer<'_> {
                 Scheme::OAuth2 { description, .. } | Scheme::OpenIDConnect { description, .. } => {
                     (SchemeLocation::Bearer, description)
                 }
-                Scheme::APIKey {
-                    location: APIKeyLocation::Cookie,
-                    ..
-                } => {
-                    self.warn(
-                        pointer(&at, &["in"]),
-                        "api keys in cookies are not supported; the scheme is ignored",
-                    );
-                    continue;
-                }
                 Scheme::HTTP { scheme, .. } => {
                     self.warn(
                         pointer(&at, &["scheme"]),
-                        format!("http scheme `{scheme}` is not supported; the scheme is ignored"),
+                        format!(
+                            "http scheme `{scheme}` is not supported; operations that need it are generated without it (set its header through request options)"
+                        ),
                     );
                     continue;
                 }
@@ -99,6 +97,13 @@ impl Lowerer<'_> {
             });
         }
         out
+    }
+
+    fn declared_scheme(&self, name: &str) -> bool {
+        self.spec
+            .components
+            .as_ref()
+            .is_some_and(|c| c.security_schemes.contains_key(name))
     }
 
     /// The security alternatives of an operation, keeping only schemes the client supports.
@@ -116,10 +121,12 @@ impl Lowerer<'_> {
         for (index, alternative) in requirement.iter().enumerate() {
             let names: Vec<String> = alternative.keys().cloned().collect();
             match names.iter().find(|name| !schemes.iter().any(|s| &s.wire == *name)) {
+                // A declared scheme the client cannot apply was warned about where it is declared.
+                Some(unsupported) if self.declared_scheme(unsupported) => {}
                 Some(unknown) => self.warn(
                     pointer(at, &["security", &index.to_string()]),
                     format!(
-                        "security scheme `{unknown}` is not supported or not declared; this alternative is ignored"
+                        "security scheme `{unknown}` is not declared in `components.securitySchemes`; this alternative is ignored"
                     ),
                 ),
                 None => alternatives.push(names),

@@ -74,6 +74,8 @@ pub enum SchemeLocation {
     Header(&'static str),
     /// In the named query parameter.
     Query(&'static str),
+    /// In the named cookie, added to the request's `Cookie` header.
+    Cookie(&'static str),
     /// In `Authorization: Bearer <credential>`.
     Bearer,
     /// In `Authorization: Basic <base64 of the credential>`; the credential
@@ -181,12 +183,24 @@ pub(crate) fn check_transport(url: &Url) -> Result<(), Error> {
 pub(crate) enum Applied {
     Header(HeaderName, HeaderValue),
     Query(&'static str, String),
+    /// A `name=value` pair for the `Cookie` header.
+    Cookie(String),
 }
 
 /// Turns a chosen credential into the header or query parameter carrying it.
 pub(crate) fn apply(location: SchemeLocation, secret: &Secret) -> Result<Applied, Error> {
     let (name, value) = match location {
         SchemeLocation::Query(name) => return Ok(Applied::Query(name, secret.expose().to_owned())),
+        SchemeLocation::Cookie(name) => {
+            // RFC 6265 cookie values: visible ASCII without `"`, `,`, `;` and `\`.
+            let valid = |c: char| c.is_ascii_graphic() && !matches!(c, '"' | ',' | ';' | '\\');
+            if !secret.expose().chars().all(valid) {
+                return Err(Error::InvalidHeader {
+                    name: format!("cookie {name}"),
+                });
+            }
+            return Ok(Applied::Cookie(format!("{name}={}", secret.expose())));
+        }
         SchemeLocation::Header(name) => (name, secret.expose().to_owned()),
         SchemeLocation::Bearer => (
             AUTHORIZATION.as_str(),

@@ -30,6 +30,14 @@ impl ApiVersion for TestApi {
             name: "BasicAuth",
             location: SchemeLocation::Basic,
         },
+        SecurityScheme {
+            name: "SessionCookie",
+            location: SchemeLocation::Cookie("sid"),
+        },
+        SecurityScheme {
+            name: "CsrfCookie",
+            location: SchemeLocation::Cookie("csrf"),
+        },
     ];
 }
 
@@ -182,6 +190,41 @@ async fn query_and_basic_credentials_combine_with_parameters() {
         .expect("ok");
     let request = only_request(&server).await;
     assert_eq!(request.url.query(), Some("tag=a&tag=b%26c&api_key=q+s"));
+}
+
+#[tokio::test]
+async fn cookie_credentials_join_the_cookie_header() {
+    let server = MockServer::start().await;
+    Mock::given(header("cookie", "theme=dark; sid=s1; csrf=c2"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let api = client(
+        builder(&server)
+            .credential("SessionCookie", "s1")
+            .credential("CsrfCookie", "c2"),
+    );
+    api.request(Method::GET, "/me", &[&["SessionCookie", "CsrfCookie"]])
+        .header("Cookie", "theme=dark")
+        .send_empty()
+        .await
+        .expect("ok");
+}
+
+#[tokio::test]
+async fn a_cookie_credential_that_would_split_the_header_is_refused() {
+    let server = MockServer::start().await;
+    let api = client(builder(&server).credential("SessionCookie", "s1; admin=1"));
+    let result = api
+        .request(Method::GET, "/me", &[&["SessionCookie"]])
+        .send_empty()
+        .await;
+    assert!(
+        matches!(&result, Err(Error::InvalidHeader { name }) if name == "cookie sid"),
+        "{result:?}"
+    );
+    assert_eq!(received(&server).await, 0);
 }
 
 #[tokio::test]
