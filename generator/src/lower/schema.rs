@@ -254,7 +254,7 @@ impl<'a> Lowerer<'a> {
             return Lowered::Inline(Type::Scalar(Scalar::Json));
         }
         if !any.enumeration.is_empty() {
-            return self.enumeration(view, at);
+            return self.enumeration(schema, view, at, name);
         }
         match any.typ.as_deref() {
             Some("array") => {
@@ -292,18 +292,60 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn enumeration(&mut self, view: &View, at: &str) -> Lowered {
-        let typ = view.any.typ.as_deref();
+    /// A schema with `enum`: strings become an open enum; other values keep the declared type,
+    /// or the type all the values share.
+    fn enumeration(&mut self, schema: &'a Schema, view: &View, at: &str, name: &str) -> Lowered {
         let values = view.string_values();
-        let non_null = view.any.enumeration.iter().filter(|v| !v.is_null()).count();
-        if matches!(typ, None | Some("string")) && !values.is_empty() && values.len() == non_null {
-            return Lowered::Def(TypeKind::StringEnum(string_enum(&values)));
-        }
-        match scalar_for(view) {
-            Some(scalar) => Lowered::Inline(Type::Scalar(scalar)),
+        let non_null: Vec<&serde_json::Value> = view
+            .any
+            .enumeration
+            .iter()
+            .filter(|v| !v.is_null())
+            .collect();
+        let all_strings = !values.is_empty() && values.len() == non_null.len();
+        match view.any.typ.as_deref() {
+            None | Some("string") if all_strings => {
+                Lowered::Def(TypeKind::StringEnum(string_enum(&values)))
+            }
+            // An enum of strings on an array lists the values of its items
+            // (`type: array, items: {type: string}, enum: [EU, US]`): no array equals a string.
+            Some("array") if all_strings => {
+                let item = self.type_scope.claim(format!("{name}Item"));
+                self.types.push(TypeDef {
+                    name: item.clone(),
+                    doc: None,
+                    origin: pointer(at, &["enum"]),
+                    kind: TypeKind::StringEnum(string_enum(&values)),
+                });
+                Lowered::Inline(Type::List(Box::new(Type::Named(item))))
+            }
+            // Any other declared type stands; the enum only lists some of its values.
+            Some(_) => {
+                let mut any = view.any.clone();
+                any.enumeration.clear();
+                let without = View {
+                    data: view.data.clone(),
+                    any,
+                };
+                self.lower_view(schema, &without, at, name)
+            }
             None => {
-                self.warn(at, "enum of mixed value types; using a JSON value");
-                Lowered::Inline(Type::Scalar(Scalar::Json))
+                let all = |f: fn(&serde_json::Value) -> bool| non_null.iter().all(|v| f(v));
+                let scalar = if non_null.is_empty() {
+                    Scalar::Json
+                } else if all(|v| v.is_i64() || v.is_u64()) {
+                    Scalar::I64
+                } else if all(serde_json::Value::is_number) {
+                    Scalar::F64
+                } else if all(serde_json::Value::is_boolean) {
+                    Scalar::Bool
+                } else if all(serde_json::Value::is_object) {
+                    Scalar::JsonObject
+                } else {
+                    self.warn(at, "enum of mixed value types; using a JSON value");
+                    Scalar::Json
+                };
+                Lowered::Inline(Type::Scalar(scalar))
             }
         }
     }

@@ -21,14 +21,21 @@ fn members(schema: &Schema) -> (&[ReferenceOr<Schema>], &'static str) {
     }
 }
 
-/// A member that only constrains its parent (`{required: [a]}`) rather than being a type.
-fn is_constraint_only(member: &ReferenceOr<Schema>) -> bool {
+/// A member that only constrains its parent object rather than being a type of its own: it
+/// requires some of the parent's properties (`{required: [a]}`), bounds their number, or narrows
+/// properties the parent already has (`{properties: {status: {enum: [done]}}}`). Every value it
+/// allows, the parent's type holds.
+fn is_constraint_only(member: &ReferenceOr<Schema>, parent: &View) -> bool {
     let ReferenceOr::Item(schema) = member else {
         return false;
     };
     View::of(schema).is_some_and(|view| {
-        view.any.typ.is_none()
-            && view.any.properties.is_empty()
+        view.any.typ.as_deref().is_none_or(|typ| typ == "object")
+            && view
+                .any
+                .properties
+                .keys()
+                .all(|key| parent.any.properties.contains_key(key))
             && view.any.all_of.is_empty()
             && view.any.one_of.is_empty()
             && view.any.any_of.is_empty()
@@ -59,7 +66,7 @@ impl<'a> Lowerer<'a> {
         name: &str,
     ) -> Option<Lowered> {
         let (all, keyword) = members(schema);
-        if all.iter().all(is_constraint_only) {
+        if all.iter().all(|member| is_constraint_only(member, view)) {
             return None;
         }
         if !view.any.properties.is_empty() {
