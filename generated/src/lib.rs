@@ -9,7 +9,8 @@ mod runtime;
 #[rustfmt::skip]
 pub use runtime::{
     AccessToken, ApiError, Base64Bytes, BinaryResponse, ByteStream, ClientBuilder, Error,
-    ErrorKind, EventStream, FilePart, RequestOptions, RetryPolicy, Secret, TokenProvider,
+    ErrorKind, EventStream, FilePart, Multipart, RequestOptions, RetryPolicy, Secret,
+    TokenProvider,
 };
 
 /// The API version 2024-06-10.

@@ -284,6 +284,8 @@ pub enum Scalar {
     JsonObject,
     /// A file part of a multipart body (`format: binary` there).
     File,
+    /// A whole multipart body whose fields the document does not describe, built by the caller.
+    Multipart,
     /// The bytes of a request body of a media type the generator does not model.
     Bytes,
 }

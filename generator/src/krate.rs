@@ -224,7 +224,7 @@ fn lib_rs(versions: &[Version]) -> TokenStream {
         #[rustfmt::skip]
         pub use runtime::{
             AccessToken, ApiError, Base64Bytes, BinaryResponse, ByteStream, ClientBuilder, Error, ErrorKind,
-            EventStream, FilePart, RequestOptions, RetryPolicy, Secret, TokenProvider,
+            EventStream, FilePart, Multipart, RequestOptions, RetryPolicy, Secret, TokenProvider,
         };
 
         #(#modules)*
@@ -403,7 +403,7 @@ fn standalone_lib_rs() -> TokenStream {
         #[rustfmt::skip]
         pub use runtime::{
             AccessToken, ApiError, Base64Bytes, BinaryResponse, ByteStream, Error, ErrorKind,
-            EventStream, FilePart, RequestOptions, RetryPolicy, Secret, TokenProvider,
+            EventStream, FilePart, Multipart, RequestOptions, RetryPolicy, Secret, TokenProvider,
         };
 
         /// The client builder of the runtime, generic over the API; [`ClientBuilder`] is it for

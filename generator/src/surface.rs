@@ -26,6 +26,7 @@ pub fn type_name(ty: &Type) -> String {
             Scalar::Base64 => "Base64Bytes",
             Scalar::Secret => "Secret",
             Scalar::File => "FilePart",
+            Scalar::Multipart => "Multipart",
             Scalar::Bytes => "Bytes",
             Scalar::Json => "Json",
             Scalar::JsonObject => "JsonObject",

@@ -222,6 +222,7 @@ fn sample(ctx: &Context<'_>, ty: &Type, depth: usize) -> TokenStream {
                     .file_name("sample.wav")
                     .content_type("audio/wav")
             ),
+            Scalar::Multipart => quote!(cartesia_api::Multipart::new().text("sample", "sample")),
         },
         Type::List(item) => {
             // Two items: a lone repeated multipart field is indistinguishable from a scalar.

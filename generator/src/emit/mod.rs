@@ -180,6 +180,7 @@ fn scalar_type(scalar: Scalar) -> TokenStream {
         Scalar::Bytes => quote!(::bytes::Bytes),
         Scalar::Secret => quote!(crate::Secret),
         Scalar::File => quote!(crate::FilePart),
+        Scalar::Multipart => quote!(crate::Multipart),
         Scalar::Json => quote!(::serde_json::Value),
         Scalar::JsonObject => quote!(::serde_json::Map<::std::string::String, ::serde_json::Value>),
     }

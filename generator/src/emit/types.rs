@@ -206,7 +206,9 @@ fn form_text(ctx: &Context<'_>, ty: &Type) -> TokenStream {
         Type::Scalar(Scalar::String) => quote!(value),
         Type::Scalar(Scalar::Secret) => quote!(value.expose()),
         Type::Scalar(Scalar::DateTime) => quote!(value.to_rfc3339()),
-        Type::Scalar(Scalar::JsonObject | Scalar::Base64 | Scalar::File | Scalar::Bytes) => json,
+        Type::Scalar(
+            Scalar::JsonObject | Scalar::Base64 | Scalar::File | Scalar::Multipart | Scalar::Bytes,
+        ) => json,
         Type::Scalar(_) => quote!(value.to_string()),
         Type::Boxed(inner) => form_text(ctx, inner),
         Type::Named(name) => match ctx.kind(name) {

@@ -556,7 +556,11 @@ impl<'a> Lowerer<'a> {
             }
             (Some(schema), _) => optional(self.shape(SchemaRef::of(schema), &content_at, &name)),
             (None, BodyEncoding::Multipart) => {
-                return Err("a multipart body needs a schema".to_owned());
+                self.warn(
+                    &content_at,
+                    "a multipart body without a schema: the caller builds the form (`Multipart`)",
+                );
+                Type::Scalar(Scalar::Multipart)
             }
             (None, _) => Type::Scalar(Scalar::Json),
         };
@@ -854,7 +858,11 @@ impl<'a> Lowerer<'a> {
         let mut flat = Flat::default();
         self.flatten(schema, at, &mut flat, 0);
         if flat.properties.is_empty() {
-            return Err("a multipart body without properties is not supported".to_owned());
+            self.warn(
+                at,
+                "a multipart body without properties: its fields are not described, so the caller builds the form (`Multipart`)",
+            );
+            return Ok(Type::Scalar(Scalar::Multipart));
         }
         let mut files = Vec::new();
         for (wire, (property, _)) in &flat.properties {

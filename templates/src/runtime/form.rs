@@ -107,6 +107,45 @@ impl Form {
     }
 }
 
+/// A `multipart/form-data` body built by the caller, for operations whose
+/// document does not describe the form's fields. Fields are sent in the order
+/// they are added; a name may repeat.
+///
+/// ```
+/// # use cartesia_api::{FilePart, Multipart};
+/// let form = Multipart::new()
+///     .text("title", "Notes")
+///     .file("file", FilePart::from_bytes(b"hello".to_vec()).file_name("notes.txt"));
+/// # let _ = form;
+/// ```
+#[derive(Debug, Default)]
+pub struct Multipart(Form);
+
+impl Multipart {
+    /// An empty form.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a text field.
+    #[must_use]
+    pub fn text(self, name: impl AsRef<str>, value: impl Into<String>) -> Self {
+        Self(self.0.text(name.as_ref(), value))
+    }
+
+    /// Adds a file; an invalid content type is reported when the request is
+    /// sent.
+    #[must_use]
+    pub fn file(self, name: impl AsRef<str>, file: FilePart) -> Self {
+        Self(self.0.file(name.as_ref(), file))
+    }
+
+    /// The form to send.
+    pub(crate) fn into_form(self) -> Form {
+        self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::Write as _;
@@ -220,6 +259,28 @@ mod tests {
         assert!(request.headers.get("content-length").is_some());
         // The JSON body set first was replaced, content type included.
         assert_eq!(request.headers.get_all("content-type").iter().count(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_form_built_by_the_caller_is_sent_as_built() {
+        let form = Multipart::new()
+            .text("title", "Notes")
+            .file(
+                "file",
+                FilePart::from_bytes(b"hello".to_vec()).file_name("notes.txt"),
+            )
+            .text(String::from("tags[]"), "a")
+            .text("tags[]", "b");
+        let (replayable, _, parts) = send(form.into_form()).await;
+        assert!(replayable);
+        let names: Vec<_> = parts.iter().map(|p| p.param("name")).collect();
+        assert_eq!(
+            names,
+            [Some("title"), Some("file"), Some("tags[]"), Some("tags[]")]
+        );
+        assert_eq!(parts[1].param("filename"), Some("notes.txt"));
+        assert_eq!(parts[1].body, b"hello");
+        assert_eq!(parts[3].body, b"b");
     }
 
     #[tokio::test]

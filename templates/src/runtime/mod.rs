@@ -38,6 +38,8 @@ pub use wire::Base64Bytes;
 // Re-exported from the crate root by the generated `lib.rs`, like the items
 // above; allowed to be unused so that the runtime does not depend on it.
 #[allow(unused_imports)]
+pub use form::Multipart;
+#[allow(unused_imports)]
 pub use multipart::FilePart;
 #[allow(unused_imports)]
 pub use options::RequestOptions;
