@@ -247,6 +247,17 @@ impl<'a> Lowerer<'a> {
             return self.object(schema, at, name);
         }
         if any.not.is_some() {
+            // Beside a type, `not` only rules out some of its values (`type: integer, not:
+            // {minimum: 65534, maximum: 65534}`); the type stands.
+            if any.typ.is_some() || !any.properties.is_empty() || any.items.is_some() {
+                let mut without = any.clone();
+                without.not = None;
+                let view = View {
+                    data: view.data.clone(),
+                    any: without,
+                };
+                return self.lower_view(schema, &view, at, name);
+            }
             self.warn(
                 at,
                 "`not` cannot be expressed as a type; using a JSON value",
@@ -420,6 +431,9 @@ impl<'a> Lowerer<'a> {
             );
         }
         for (wire, property) in properties.into_iter().flatten() {
+            if matches!(property, ReferenceOr::Item(p) if forbids_every_value(p)) {
+                continue;
+            }
             let here = pointer(&at, &["properties", wire]);
             flat.properties
                 .insert(wire.clone(), (SchemaRef::of_boxed(property), here));
@@ -582,6 +596,20 @@ fn plain(member: &ReferenceOr<Schema>) -> Option<openapiv3::AnySchema> {
         && any.any_of.is_empty()
         && any.not.is_none();
     plain.then_some(any)
+}
+
+/// `{not: {}}` (`false` in OpenAPI 3.1): no value is valid, so a property with this schema is
+/// never present.
+fn forbids_every_value(schema: &Schema) -> bool {
+    View::of(schema).is_some_and(|view| {
+        let forbids = matches!(
+            view.any.not.as_deref(),
+            Some(ReferenceOr::Item(inner)) if View::of(inner).is_some_and(|v| v.any == AnySchema::default())
+        );
+        let mut rest = view.any;
+        rest.not = None;
+        forbids && rest == AnySchema::default()
+    })
 }
 
 /// The `items` of an array schema, borrowed from the document.
