@@ -85,6 +85,9 @@ pub struct Record {
     pub generator_warnings: usize,
     /// The first generator warning.
     pub first_warning: Option<String>,
+    /// Generator warnings by kind (the message with the specifics taken out).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub warning_kinds: BTreeMap<String, usize>,
     /// Operations generated.
     pub operations: usize,
     /// Named types generated.
@@ -139,6 +142,19 @@ pub struct Cause {
     pub examples: Vec<String>,
 }
 
+/// Generator warnings of one kind over the run: where the generator degrades most.
+#[derive(Debug, Clone, Serialize)]
+pub struct WarningKind {
+    /// The warning, with the specifics of each place taken out.
+    pub kind: String,
+    /// How many warnings.
+    pub count: usize,
+    /// In how many specs.
+    pub specs: usize,
+    /// Up to five of those specs, those with the most first.
+    pub examples: Vec<String>,
+}
+
 /// The machine-readable report, written to `target/corpus/report.json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -148,6 +164,8 @@ pub struct Report {
     pub summary: Summary,
     /// Failure causes, largest first.
     pub causes: Vec<Cause>,
+    /// Generator warnings by kind, largest first.
+    pub warnings: Vec<WarningKind>,
     /// Every spec, by id.
     pub specs: Vec<Record>,
 }
@@ -355,10 +373,12 @@ pub fn run(root: &Path, options: &Options) -> Result<Report> {
     check_sample(root, &mut records, &sample, &crates, options)?;
     let summary = summarise(&records, start.elapsed());
     let causes = group_causes(&records);
+    let warnings = group_warnings(&records);
     let report = Report {
         source: format!("{PACKAGE}@{VERSION}"),
         summary,
         causes,
+        warnings,
         specs: records,
     };
     let path = corpus_dir(root).join("report.json");
@@ -479,6 +499,7 @@ fn generate_one(
         compile_ms: None,
         generator_warnings: 0,
         first_warning: None,
+        warning_kinds: BTreeMap::new(),
         operations: 0,
         types: 0,
         compile_errors: 0,
@@ -554,6 +575,7 @@ fn generate_one(
     };
     record.generator_warnings = outcome.warnings;
     record.first_warning = outcome.first_warning;
+    record.warning_kinds = outcome.warning_kinds;
     record.operations = outcome.operations;
     record.types = outcome.types;
     match outcome.failed {
@@ -787,6 +809,36 @@ fn group_causes(records: &[Record]) -> Vec<Cause> {
     causes
 }
 
+fn group_warnings(records: &[Record]) -> Vec<WarningKind> {
+    let mut groups: BTreeMap<&str, Vec<(usize, &str)>> = BTreeMap::new();
+    for record in records {
+        for (kind, count) in &record.warning_kinds {
+            groups
+                .entry(kind)
+                .or_default()
+                .push((*count, record.id.as_str()));
+        }
+    }
+    let mut kinds: Vec<WarningKind> = groups
+        .into_iter()
+        .map(|(kind, mut specs)| {
+            specs.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+            WarningKind {
+                kind: kind.to_owned(),
+                count: specs.iter().map(|(count, _)| count).sum(),
+                specs: specs.len(),
+                examples: specs
+                    .iter()
+                    .take(5)
+                    .map(|(_, id)| (*id).to_owned())
+                    .collect(),
+            }
+        })
+        .collect();
+    kinds.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.kind.cmp(&b.kind)));
+    kinds
+}
+
 fn percent(part: usize, whole: usize) -> String {
     if whole == 0 {
         "-".to_owned()
@@ -847,6 +899,23 @@ pub fn table(report: &Report, causes: usize) -> String {
                 cause.cause.replace('|', "\\|"),
                 cause
                     .examples
+                    .first()
+                    .map(String::as_str)
+                    .unwrap_or_default()
+            );
+        }
+    }
+    if !report.warnings.is_empty() {
+        let _ = writeln!(out, "\n| warnings | specs | kind | most in |");
+        let _ = writeln!(out, "|---:|---:|---|---|");
+        for kind in report.warnings.iter().take(causes) {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                kind.count,
+                kind.specs,
+                kind.kind.replace('|', "\\|"),
+                kind.examples
                     .first()
                     .map(String::as_str)
                     .unwrap_or_default()

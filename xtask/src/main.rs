@@ -62,7 +62,7 @@ enum Command {
         /// Fail unless at least this percentage of the checked crates compile.
         #[arg(long)]
         min_compiled: Option<f64>,
-        /// Failure causes to print.
+        /// Failure causes and warning kinds to print (the report has them all).
         #[arg(long, default_value_t = 15)]
         causes: usize,
     },

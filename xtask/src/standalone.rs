@@ -1,6 +1,7 @@
 //! `cargo xtask crate`: a standalone client crate from any OpenAPI file, with the same generator
 //! and runtime as the Cartesia client.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -211,6 +212,10 @@ pub struct Outcome {
     pub warnings: usize,
     /// The first warning.
     pub first_warning: Option<String>,
+    /// Warnings counted by kind: the message with the specifics taken out (see
+    /// [`crate::corpus::cause_of`]).
+    #[serde(default)]
+    pub warning_kinds: BTreeMap<String, usize>,
     /// Operations generated.
     pub operations: usize,
     /// Named types generated.
@@ -226,6 +231,15 @@ impl Outcome {
                 error: None,
                 warnings: report.warnings.len(),
                 first_warning: report.warnings.first().map(ToString::to_string),
+                warning_kinds: report
+                    .warnings
+                    .iter()
+                    .fold(BTreeMap::new(), |mut kinds, w| {
+                        *kinds
+                            .entry(crate::corpus::cause_of(&w.message))
+                            .or_default() += 1;
+                        kinds
+                    }),
                 operations: report.operations,
                 types: report.types,
             },
@@ -234,6 +248,7 @@ impl Outcome {
                 error: Some(format!("{:#}", failure.error)),
                 warnings: 0,
                 first_warning: None,
+                warning_kinds: BTreeMap::new(),
                 operations: 0,
                 types: 0,
             },

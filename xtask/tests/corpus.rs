@@ -10,7 +10,9 @@ use xtask::corpus::{self, Options, Step};
 
 const GOOD: &str = r#"{"openapi": "3.1.0", "info": {"title": "Good", "version": "1"},
   "paths": {"/a": {"get": {"operationId": "getA", "responses": {"200": {"description": "ok",
-    "content": {"application/json": {"schema": {"type": ["string", "null"]}}}}}}}}}"#;
+    "content": {"application/json": {"schema": {"type": ["string", "null"]}}}}}}},
+    "/b": {"get": {"security": [{"Gone": []}], "responses": {"204": {"description": "ok"}}}},
+    "/c": {"get": {"security": [{"Missing": []}], "responses": {"204": {"description": "ok"}}}}}}"#;
 const DANGLING: &str = r##"{"openapi": "3.0.0", "info": {"title": "Bad", "version": "1"},
   "paths": {"/a": {"get": {"responses": {"200": {"description": "ok",
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Gone"}}}}}}}}}"##;
@@ -70,7 +72,8 @@ fn every_spec_is_reported_and_failures_are_grouped() {
     let good = &report.specs[1];
     assert_eq!((good.parse, good.generate), (Step::Ok, Step::Ok));
     assert_eq!(good.openapi, "3.1.0");
-    assert_eq!(good.operations, 1);
+    assert_eq!(good.operations, 3);
+    assert_eq!(good.generator_warnings, 2);
     assert_eq!(good.compile, Step::NotRun);
     assert!(
         corpus::corpus_dir(dir.path())
@@ -119,9 +122,26 @@ fn every_spec_is_reported_and_failures_are_grouped() {
     assert_eq!(written["specs"][1]["id"], "example.com/good");
     // Only the corpus folder was written to.
     assert!(!dir.path().join("generated").exists());
+    // Warnings of one kind are counted together, whatever scheme and place they name.
+    assert_eq!(report.warnings.len(), 1);
+    let kind = &report.warnings[0];
+    assert_eq!(
+        (kind.count, kind.specs, kind.examples.as_slice()),
+        (2, 1, ["example.com/good".to_owned()].as_slice())
+    );
+    assert!(
+        kind.kind.starts_with("security scheme `…` is not declared"),
+        "{}",
+        kind.kind
+    );
+    assert_eq!(written["warnings"][0]["count"], 2);
     let table = corpus::table(&report, 10);
     assert!(
         table.contains("| generated a crate | 1 | 33.3% |"),
+        "{table}"
+    );
+    assert!(
+        table.contains("| 2 | 1 | security scheme `…` is not declared"),
         "{table}"
     );
 }
