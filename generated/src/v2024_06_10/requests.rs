@@ -701,9 +701,8 @@ impl<'a> VoicesGet<'a> {
 
     /// Sends the request and decodes the response.
     pub async fn send(self) -> ::std::result::Result<super::types::Voice, crate::Error> {
-        let path = ::std::format!(
-            "/voices/{}", crate ::runtime::encode_path(self.id.as_str())
-        );
+        let segment_0 = crate::runtime::encode_path(self.id.as_str());
+        let path = ::std::format!("/voices/{segment_0}");
         let mut request = self
             .client
             .request(::reqwest::Method::GET, &path, &[&["ApiKeyAuth"]])
@@ -755,9 +754,8 @@ impl<'a> VoicesDelete<'a> {
 
     /// Sends the request and decodes the response.
     pub async fn send(self) -> ::std::result::Result<(), crate::Error> {
-        let path = ::std::format!(
-            "/voices/{}", crate ::runtime::encode_path(self.id.as_str())
-        );
+        let segment_0 = crate::runtime::encode_path(self.id.as_str());
+        let path = ::std::format!("/voices/{segment_0}");
         let mut request = self
             .client
             .request(::reqwest::Method::DELETE, &path, &[&["ApiKeyAuth"]])
@@ -816,9 +814,8 @@ impl<'a> VoicesUpdate<'a> {
             let value = self.body;
             value.validate()?;
         }
-        let path = ::std::format!(
-            "/voices/{}", crate ::runtime::encode_path(self.id.as_str())
-        );
+        let segment_0 = crate::runtime::encode_path(self.id.as_str());
+        let path = ::std::format!("/voices/{segment_0}");
         let mut request = self
             .client
             .request(::reqwest::Method::PATCH, &path, &[&["ApiKeyAuth"]])

@@ -81,9 +81,8 @@ impl<'a> AgentsGet<'a> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::AgentSummary, crate::Error> {
-        let path = ::std::format!(
-            "/agents/{}", crate ::runtime::encode_path(self.agent_id.as_str())
-        );
+        let segment_0 = crate::runtime::encode_path(self.agent_id.as_str());
+        let path = ::std::format!("/agents/{segment_0}");
         let mut request = self
             .client
             .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]])
@@ -135,9 +134,8 @@ impl<'a> AgentsDelete<'a> {
 
     /// Sends the request and decodes the response.
     pub async fn send(self) -> ::std::result::Result<(), crate::Error> {
-        let path = ::std::format!(
-            "/agents/{}", crate ::runtime::encode_path(self.agent_id.as_str())
-        );
+        let segment_0 = crate::runtime::encode_path(self.agent_id.as_str());
+        let path = ::std::format!("/agents/{segment_0}");
         let mut request = self
             .client
             .request(::reqwest::Method::DELETE, &path, &[&["APIKeyAuth"]])
@@ -198,9 +196,8 @@ impl<'a> AgentsUpdate<'a> {
             let value = self.body;
             value.validate()?;
         }
-        let path = ::std::format!(
-            "/agents/{}", crate ::runtime::encode_path(self.agent_id.as_str())
-        );
+        let segment_0 = crate::runtime::encode_path(self.agent_id.as_str());
+        let path = ::std::format!("/agents/{segment_0}");
         let mut request = self
             .client
             .request(::reqwest::Method::PATCH, &path, &[&["APIKeyAuth"]])
@@ -470,9 +467,8 @@ impl<'a> AgentsGetCall<'a> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::AgentCall, crate::Error> {
-        let path = ::std::format!(
-            "/agents/calls/{}", crate ::runtime::encode_path(self.call_id.as_str())
-        );
+        let segment_0 = crate::runtime::encode_path(self.call_id.as_str());
+        let path = ::std::format!("/agents/calls/{segment_0}");
         let mut request = self
             .client
             .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]])
@@ -526,9 +522,8 @@ impl<'a> AgentsDownloadCallAudio<'a> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<crate::BinaryResponse, crate::Error> {
-        let path = ::std::format!(
-            "/agents/calls/{}/audio", crate ::runtime::encode_path(self.call_id.as_str())
-        );
+        let segment_0 = crate::runtime::encode_path(self.call_id.as_str());
+        let path = ::std::format!("/agents/calls/{segment_0}/audio");
         let mut request = self
             .client
             .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]])
@@ -585,10 +580,8 @@ impl<'a> AgentsPhoneNumbers<'a> {
         ::std::vec::Vec<super::types::PhoneNumber>,
         crate::Error,
     > {
-        let path = ::std::format!(
-            "/agents/{}/phone-numbers", crate ::runtime::encode_path(self.agent_id
-            .as_str())
-        );
+        let segment_0 = crate::runtime::encode_path(self.agent_id.as_str());
+        let path = ::std::format!("/agents/{segment_0}/phone-numbers");
         let mut request = self
             .client
             .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]])
@@ -822,9 +815,8 @@ impl<'a> AgentsGetMetric<'a> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::Metric, crate::Error> {
-        let path = ::std::format!(
-            "/agents/metrics/{}", crate ::runtime::encode_path(self.metric_id.as_str())
-        );
+        let segment_0 = crate::runtime::encode_path(self.metric_id.as_str());
+        let path = ::std::format!("/agents/metrics/{segment_0}");
         let mut request = self
             .client
             .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]])
@@ -1246,10 +1238,9 @@ impl<'a> AgentsAddMetricToAgent<'a> {
 
     /// Sends the request and decodes the response.
     pub async fn send(self) -> ::std::result::Result<(), crate::Error> {
-        let path = ::std::format!(
-            "/agents/{}/metrics/{}", crate ::runtime::encode_path(self.agent_id
-            .as_str()), crate ::runtime::encode_path(self.metric_id.as_str())
-        );
+        let segment_0 = crate::runtime::encode_path(self.agent_id.as_str());
+        let segment_1 = crate::runtime::encode_path(self.metric_id.as_str());
+        let path = ::std::format!("/agents/{segment_0}/metrics/{segment_1}");
         let mut request = self
             .client
             .request(::reqwest::Method::POST, &path, &[&["APIKeyAuth"]])
@@ -1304,10 +1295,9 @@ impl<'a> AgentsRemoveMetricFromAgent<'a> {
 
     /// Sends the request and decodes the response.
     pub async fn send(self) -> ::std::result::Result<(), crate::Error> {
-        let path = ::std::format!(
-            "/agents/{}/metrics/{}", crate ::runtime::encode_path(self.agent_id
-            .as_str()), crate ::runtime::encode_path(self.metric_id.as_str())
-        );
+        let segment_0 = crate::runtime::encode_path(self.agent_id.as_str());
+        let segment_1 = crate::runtime::encode_path(self.metric_id.as_str());
+        let path = ::std::format!("/agents/{segment_0}/metrics/{segment_1}");
         let mut request = self
             .client
             .request(::reqwest::Method::DELETE, &path, &[&["APIKeyAuth"]])
@@ -1361,10 +1351,8 @@ impl<'a> AgentsListDeployments<'a> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<::std::vec::Vec<super::types::Deployment>, crate::Error> {
-        let path = ::std::format!(
-            "/agents/{}/deployments", crate ::runtime::encode_path(self.agent_id
-            .as_str())
-        );
+        let segment_0 = crate::runtime::encode_path(self.agent_id.as_str());
+        let path = ::std::format!("/agents/{segment_0}/deployments");
         let mut request = self
             .client
             .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]])
@@ -1421,10 +1409,8 @@ impl<'a> AgentsGetDeployment<'a> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::Deployment, crate::Error> {
-        let path = ::std::format!(
-            "/agents/deployments/{}", crate ::runtime::encode_path(self.deployment_id
-            .as_str())
-        );
+        let segment_0 = crate::runtime::encode_path(self.deployment_id.as_str());
+        let path = ::std::format!("/agents/deployments/{segment_0}");
         let mut request = self
             .client
             .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]])
@@ -1783,9 +1769,8 @@ impl<'a> DatasetsGet<'a> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::Dataset, crate::Error> {
-        let path = ::std::format!(
-            "/datasets/{}", crate ::runtime::encode_path(self.id.as_str())
-        );
+        let segment_0 = crate::runtime::encode_path(self.id.as_str());
+        let path = ::std::format!("/datasets/{segment_0}");
         let mut request = self
             .client
             .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]])
@@ -1837,9 +1822,8 @@ impl<'a> DatasetsDelete<'a> {
 
     /// Sends the request and decodes the response.
     pub async fn send(self) -> ::std::result::Result<(), crate::Error> {
-        let path = ::std::format!(
-            "/datasets/{}", crate ::runtime::encode_path(self.id.as_str())
-        );
+        let segment_0 = crate::runtime::encode_path(self.id.as_str());
+        let path = ::std::format!("/datasets/{segment_0}");
         let mut request = self
             .client
             .request(::reqwest::Method::DELETE, &path, &[&["APIKeyAuth"]])
@@ -1898,9 +1882,8 @@ impl<'a> DatasetsUpdate<'a> {
             let value = self.body;
             value.validate()?;
         }
-        let path = ::std::format!(
-            "/datasets/{}", crate ::runtime::encode_path(self.id.as_str())
-        );
+        let segment_0 = crate::runtime::encode_path(self.id.as_str());
+        let path = ::std::format!("/datasets/{segment_0}");
         let mut request = self
             .client
             .request(::reqwest::Method::PATCH, &path, &[&["APIKeyAuth"]])
@@ -2039,9 +2022,8 @@ impl<'a> DatasetsListFiles<'a> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::PaginatedDatasetFiles, crate::Error> {
-        let path = ::std::format!(
-            "/datasets/{}/files", crate ::runtime::encode_path(self.id.as_str())
-        );
+        let segment_0 = crate::runtime::encode_path(self.id.as_str());
+        let path = ::std::format!("/datasets/{segment_0}/files");
         let mut request = self
             .client
             .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]])
@@ -2112,9 +2094,8 @@ impl<'a> DatasetsUploadFile<'a> {
             let value = &self.body;
             value.validate()?;
         }
-        let path = ::std::format!(
-            "/datasets/{}/files", crate ::runtime::encode_path(self.id.as_str())
-        );
+        let segment_0 = crate::runtime::encode_path(self.id.as_str());
+        let path = ::std::format!("/datasets/{segment_0}/files");
         let mut request = self
             .client
             .request(::reqwest::Method::POST, &path, &[&["APIKeyAuth"]])
@@ -2170,10 +2151,9 @@ impl<'a> DatasetsDeleteFile<'a> {
 
     /// Sends the request and decodes the response.
     pub async fn send(self) -> ::std::result::Result<(), crate::Error> {
-        let path = ::std::format!(
-            "/datasets/{}/files/{}", crate ::runtime::encode_path(self.id.as_str()),
-            crate ::runtime::encode_path(self.file_id.as_str())
-        );
+        let segment_0 = crate::runtime::encode_path(self.id.as_str());
+        let segment_1 = crate::runtime::encode_path(self.file_id.as_str());
+        let path = ::std::format!("/datasets/{segment_0}/files/{segment_1}");
         let mut request = self
             .client
             .request(::reqwest::Method::DELETE, &path, &[&["APIKeyAuth"]])
@@ -2426,9 +2406,8 @@ impl<'a> FineTunesGet<'a> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::FineTune, crate::Error> {
-        let path = ::std::format!(
-            "/fine-tunes/{}", crate ::runtime::encode_path(self.id.as_str())
-        );
+        let segment_0 = crate::runtime::encode_path(self.id.as_str());
+        let path = ::std::format!("/fine-tunes/{segment_0}");
         let mut request = self
             .client
             .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]])
@@ -2480,9 +2459,8 @@ impl<'a> FineTunesDelete<'a> {
 
     /// Sends the request and decodes the response.
     pub async fn send(self) -> ::std::result::Result<(), crate::Error> {
-        let path = ::std::format!(
-            "/fine-tunes/{}", crate ::runtime::encode_path(self.id.as_str())
-        );
+        let segment_0 = crate::runtime::encode_path(self.id.as_str());
+        let path = ::std::format!("/fine-tunes/{segment_0}");
         let mut request = self
             .client
             .request(::reqwest::Method::DELETE, &path, &[&["APIKeyAuth"]])
@@ -2620,9 +2598,8 @@ impl<'a> FineTunesListVoices<'a> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::PaginatedVoices, crate::Error> {
-        let path = ::std::format!(
-            "/fine-tunes/{}/voices", crate ::runtime::encode_path(self.id.as_str())
-        );
+        let segment_0 = crate::runtime::encode_path(self.id.as_str());
+        let path = ::std::format!("/fine-tunes/{segment_0}/voices");
         let mut request = self
             .client
             .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]])
@@ -2952,9 +2929,8 @@ impl<'a> PronunciationDictsGet<'a> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<super::types::PronunciationDict, crate::Error> {
-        let path = ::std::format!(
-            "/pronunciation-dicts/{}", crate ::runtime::encode_path(self.id.as_str())
-        );
+        let segment_0 = crate::runtime::encode_path(self.id.as_str());
+        let path = ::std::format!("/pronunciation-dicts/{segment_0}");
         let mut request = self
             .client
             .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]])
@@ -3006,9 +2982,8 @@ impl<'a> PronunciationDictsDelete<'a> {
 
     /// Sends the request and decodes the response.
     pub async fn send(self) -> ::std::result::Result<(), crate::Error> {
-        let path = ::std::format!(
-            "/pronunciation-dicts/{}", crate ::runtime::encode_path(self.id.as_str())
-        );
+        let segment_0 = crate::runtime::encode_path(self.id.as_str());
+        let path = ::std::format!("/pronunciation-dicts/{segment_0}");
         let mut request = self
             .client
             .request(::reqwest::Method::DELETE, &path, &[&["APIKeyAuth"]])
@@ -3069,9 +3044,8 @@ impl<'a> PronunciationDictsUpdate<'a> {
             let value = self.body;
             value.validate()?;
         }
-        let path = ::std::format!(
-            "/pronunciation-dicts/{}", crate ::runtime::encode_path(self.id.as_str())
-        );
+        let segment_0 = crate::runtime::encode_path(self.id.as_str());
+        let path = ::std::format!("/pronunciation-dicts/{segment_0}");
         let mut request = self
             .client
             .request(::reqwest::Method::PATCH, &path, &[&["APIKeyAuth"]])
@@ -3124,9 +3098,8 @@ impl<'a> PronunciationDictsPin<'a> {
 
     /// Sends the request and decodes the response.
     pub async fn send(self) -> ::std::result::Result<(), crate::Error> {
-        let path = ::std::format!(
-            "/pronunciation-dicts/{}/pin", crate ::runtime::encode_path(self.id.as_str())
-        );
+        let segment_0 = crate::runtime::encode_path(self.id.as_str());
+        let path = ::std::format!("/pronunciation-dicts/{segment_0}/pin");
         let mut request = self
             .client
             .request(::reqwest::Method::POST, &path, &[&["APIKeyAuth"]])
@@ -3178,10 +3151,8 @@ impl<'a> PronunciationDictsUnpin<'a> {
 
     /// Sends the request and decodes the response.
     pub async fn send(self) -> ::std::result::Result<(), crate::Error> {
-        let path = ::std::format!(
-            "/pronunciation-dicts/{}/unpin", crate ::runtime::encode_path(self.id
-            .as_str())
-        );
+        let segment_0 = crate::runtime::encode_path(self.id.as_str());
+        let path = ::std::format!("/pronunciation-dicts/{segment_0}/unpin");
         let mut request = self
             .client
             .request(::reqwest::Method::POST, &path, &[&["APIKeyAuth"]])
@@ -3836,9 +3807,8 @@ impl<'a> VoicesGet<'a> {
 
     /// Sends the request and decodes the response.
     pub async fn send(self) -> ::std::result::Result<super::types::Voice, crate::Error> {
-        let path = ::std::format!(
-            "/voices/{}", crate ::runtime::encode_path(self.id.as_str())
-        );
+        let segment_0 = crate::runtime::encode_path(self.id.as_str());
+        let path = ::std::format!("/voices/{segment_0}");
         let mut request = self
             .client
             .request(::reqwest::Method::GET, &path, &[&["APIKeyAuth"]])
@@ -3890,9 +3860,8 @@ impl<'a> VoicesDelete<'a> {
 
     /// Sends the request and decodes the response.
     pub async fn send(self) -> ::std::result::Result<(), crate::Error> {
-        let path = ::std::format!(
-            "/voices/{}", crate ::runtime::encode_path(self.id.as_str())
-        );
+        let segment_0 = crate::runtime::encode_path(self.id.as_str());
+        let path = ::std::format!("/voices/{segment_0}");
         let mut request = self
             .client
             .request(::reqwest::Method::DELETE, &path, &[&["APIKeyAuth"]])
@@ -3951,9 +3920,8 @@ impl<'a> VoicesUpdate<'a> {
             let value = self.body;
             value.validate()?;
         }
-        let path = ::std::format!(
-            "/voices/{}", crate ::runtime::encode_path(self.id.as_str())
-        );
+        let segment_0 = crate::runtime::encode_path(self.id.as_str());
+        let path = ::std::format!("/voices/{segment_0}");
         let mut request = self
             .client
             .request(::reqwest::Method::PATCH, &path, &[&["APIKeyAuth"]])

@@ -350,15 +350,35 @@ fn path_expr(ctx: &Context<'_>, op: &Operation) -> (TokenStream, TokenStream) {
                 template.push_str(&text.replace('{', "{{").replace('}', "}}"))
             }
             PathPart::Param(name) => {
-                template.push_str("{}");
-                let ty = op
-                    .params
-                    .iter()
-                    .find(|p| &p.name == name)
-                    .map_or(Type::Scalar(Scalar::String), |p| p.ty.clone());
+                let segment = format_ident!("segment_{}", args.len());
+                template.push_str(&format!("{{{segment}}}"));
+                let param = op.params.iter().find(|p| &p.name == name);
+                let ty = param.map_or(Type::Scalar(Scalar::String), |p| p.ty.clone());
+                let json = param.is_some_and(|p| p.json);
                 let field: Ident = ident(name);
-                let text = text(ctx, &ty, &quote!(self.#field), false);
-                args.push(quote!(crate::runtime::encode_path(#text)));
+                let value = match &ty {
+                    // An array (`style: simple`) is its items, each encoded, joined by commas.
+                    Type::List(item) if !json => {
+                        let (item, filter) = match item.as_ref() {
+                            Type::Option(inner) => (inner.as_ref(), quote!(.flatten())),
+                            other => (other, TokenStream::new()),
+                        };
+                        let text = text(ctx, item, &quote!(value), true);
+                        quote! {
+                            self.#field
+                                .iter()
+                                #filter
+                                .map(|value| crate::runtime::encode_path(#text))
+                                .collect::<::std::vec::Vec<_>>()
+                                .join(",")
+                        }
+                    }
+                    _ => {
+                        let text = text(ctx, &ty, &quote!(self.#field), false);
+                        quote!(crate::runtime::encode_path(#text))
+                    }
+                };
+                args.push(quote! { let #segment = #value; });
             }
         }
     }
@@ -366,7 +386,10 @@ fn path_expr(ctx: &Context<'_>, op: &Operation) -> (TokenStream, TokenStream) {
         (TokenStream::new(), quote!(#template))
     } else {
         (
-            quote! { let path = ::std::format!(#template, #(#args),*); },
+            quote! {
+                #(#args)*
+                let path = ::std::format!(#template);
+            },
             quote!(&path),
         )
     }

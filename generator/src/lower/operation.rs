@@ -337,7 +337,18 @@ impl<'a> Lowerer<'a> {
         for (at, param) in merged {
             let data = param.parameter_data_ref();
             let location = match param {
-                Parameter::Path { .. } => ParamLocation::Path,
+                Parameter::Path { style, .. } => {
+                    if !matches!(style, openapiv3::PathStyle::Simple) {
+                        self.warn(
+                            at.as_str(),
+                            format!(
+                                "path parameter style `{}` is not supported; the value is sent in the `simple` style",
+                                if matches!(style, openapiv3::PathStyle::Label) { "label" } else { "matrix" }
+                            ),
+                        );
+                    }
+                    ParamLocation::Path
+                }
                 Parameter::Query { .. } => ParamLocation::Query,
                 Parameter::Header { .. } => {
                     let lower = data.name.to_ascii_lowercase();
