@@ -154,26 +154,47 @@ fn builder(ctx: &Context<'_>, op: &Operation) -> TokenStream {
     }
 }
 
-/// The expression for a value as the text sent in a path, query or header. `value` is a place
-/// expression (`self.id`) or, when `by_ref`, a reference (`value`).
+/// The expression for a value as the text (`&str`) sent in a path, query or header. `value` is a
+/// place expression (`self.id`) or, when `by_ref`, a reference (`value`).
 pub(super) fn text(ctx: &Context<'_>, ty: &Type, value: &TokenStream, by_ref: bool) -> TokenStream {
+    match text_of(ctx, ty, value, by_ref) {
+        Text::Borrowed(text) => text,
+        Text::Owned(text) => quote!(&#text),
+    }
+}
+
+/// The same text as an owned `String`.
+fn owned_text(ctx: &Context<'_>, ty: &Type, value: &TokenStream, by_ref: bool) -> TokenStream {
+    match text_of(ctx, ty, value, by_ref) {
+        Text::Borrowed(text) => quote!(::std::string::ToString::to_string(#text)),
+        Text::Owned(text) => text,
+    }
+}
+
+/// A value's text: a `&str` borrowed from the value, or a `String` made from it.
+enum Text {
+    Borrowed(TokenStream),
+    Owned(TokenStream),
+}
+
+fn text_of(ctx: &Context<'_>, ty: &Type, value: &TokenStream, by_ref: bool) -> Text {
     let reference = if by_ref {
         quote!(#value)
     } else {
         quote!(&#value)
     };
-    let json = quote!(&::serde_json::to_string(#reference).unwrap_or_default());
+    let json = Text::Owned(quote!(::serde_json::to_string(#reference).unwrap_or_default()));
     match ty {
-        Type::Scalar(Scalar::String) => quote!(#value.as_str()),
-        Type::Scalar(Scalar::Secret) => quote!(#value.expose()),
-        Type::Scalar(Scalar::DateTime) => quote!(&#value.to_rfc3339()),
+        Type::Scalar(Scalar::String) => Text::Borrowed(quote!(#value.as_str())),
+        Type::Scalar(Scalar::Secret) => Text::Borrowed(quote!(#value.expose())),
+        Type::Scalar(Scalar::DateTime) => Text::Owned(quote!(#value.to_rfc3339())),
         Type::Scalar(Scalar::JsonObject | Scalar::Base64 | Scalar::Bytes) => json,
-        Type::Scalar(_) => quote!(&#value.to_string()),
-        Type::Boxed(inner) => text(ctx, inner, value, by_ref),
+        Type::Scalar(_) => Text::Owned(quote!(#value.to_string())),
+        Type::Boxed(inner) => text_of(ctx, inner, value, by_ref),
         Type::Named(name) => match ctx.kind(name) {
-            Some(TypeKind::StringEnum(_)) => quote!(#value.as_str()),
+            Some(TypeKind::StringEnum(_)) => Text::Borrowed(quote!(#value.as_str())),
             Some(TypeKind::Alias(inner)) if !matches!(inner, Type::Named(_)) => {
-                text(ctx, inner, value, by_ref)
+                text_of(ctx, inner, value, by_ref)
             }
             _ => json,
         },
@@ -295,12 +316,12 @@ fn param_step(ctx: &Context<'_>, param: &crate::ir::Param) -> TokenStream {
                 Type::Option(inner) => (inner.as_ref(), quote!(.flatten())),
                 other => (other, TokenStream::new()),
             };
-            let text = text(ctx, item, &quote!(value), true);
+            let text = owned_text(ctx, item, &quote!(value), true);
             Some(quote! {
                 let joined = values
                     .iter()
                     #filter
-                    .map(|value| ::std::string::ToString::to_string(#text))
+                    .map(|value| #text)
                     .collect::<::std::vec::Vec<_>>()
                     .join(#delimiter);
                 request = request.#add(#wire, &joined);
