@@ -866,8 +866,14 @@ impl<'a> Lowerer<'a> {
 
     /// The type of a multipart body: a struct whose `format: binary` fields are file parts.
     fn form(&mut self, schema: SchemaRef<'a>, at: &str, name: &str) -> Result<Type, String> {
+        let typ = self
+            .resolve(self.peel_all(schema))
+            .and_then(|(schema, _)| View::of(schema))
+            .and_then(|view| view.any.typ);
         let mut flat = Flat::default();
-        self.flatten(schema, at, &mut flat, 0);
+        if typ.is_none_or(|typ| typ == "object") {
+            self.flatten(schema, at, &mut flat, 0);
+        }
         if flat.properties.is_empty() {
             self.warn(
                 at,

@@ -206,6 +206,25 @@ impl<'a> Lowerer<'a> {
         schema
     }
 
+    /// The schema that decides the shape: through annotating `allOf` wrappers, also those reached
+    /// by reference (a component that only annotates another).
+    pub(super) fn peel_all(&self, mut schema: SchemaRef<'a>) -> SchemaRef<'a> {
+        for _ in 0..8 {
+            let target = match schema {
+                SchemaRef::Inline(inline) => inline,
+                SchemaRef::Ref(_) => match self.resolve(schema) {
+                    Some((target, _)) => target,
+                    None => break,
+                },
+            };
+            match wrapped(target) {
+                Some((_, member)) => schema = SchemaRef::of(member),
+                None => break,
+            }
+        }
+        schema
+    }
+
     /// `allOf: [X]` alone, as a `$ref` with sibling keywords becomes when loaded: the type of X.
     fn single_all_of(&mut self, schema: &'a Schema, at: &str, hint: &str) -> Option<Shape> {
         let (index, member) = wrapped(schema)?;
@@ -390,6 +409,7 @@ impl<'a> Lowerer<'a> {
             self.error(at, "`allOf` references form a cycle");
             return;
         }
+        let site = at;
         let (schema, at) = match schema {
             SchemaRef::Inline(schema) => (schema, at.to_owned()),
             SchemaRef::Ref(reference) => match self.resolve(schema) {
@@ -418,7 +438,8 @@ impl<'a> Lowerer<'a> {
                 object.additional_properties.as_ref(),
             ),
             _ => {
-                self.warn(at.as_str(), "`allOf` member is not an object; ignored");
+                // Named where it is written, which tells more than the schema it refers to.
+                self.warn(site, "`allOf` member is not an object; ignored");
                 return;
             }
         };
@@ -514,14 +535,17 @@ pub(super) fn bounds_of(schema: &Schema) -> Bounds {
 /// The only member of a schema that is nothing but `allOf: [X]` (plus annotations).
 fn wrapped(schema: &Schema) -> Option<(usize, &ReferenceOr<Schema>)> {
     let view = View::of(schema)?;
+    // `additionalProperties: false` without properties says nothing of the wrapped type.
+    let no_extra = matches!(
+        view.any.additional_properties,
+        None | Some(AdditionalProperties::Any(false))
+    );
     let plain = !view.any.all_of.is_empty()
         && view.any.properties.is_empty()
-        && view.any.additional_properties.is_none()
+        && no_extra
         && view.any.one_of.is_empty()
         && view.any.any_of.is_empty()
-        && view.any.enumeration.is_empty()
-        && view.any.items.is_none()
-        && view.any.format.is_none();
+        && view.any.items.is_none();
     if !plain {
         return None;
     }
@@ -539,12 +563,19 @@ fn wrapped(schema: &Schema) -> Option<(usize, &ReferenceOr<Schema>)> {
         .iter()
         .enumerate()
         .filter(|(_, member)| !annotates_only(member) && !restates_scalar(member));
+    // An `enum` beside a reference narrows the referenced type's values
+    // (`{$ref: Dataset, enum: [paf]}`): the reference is still the type.
+    let narrows = !view.any.enumeration.is_empty();
     match (substantive.next(), substantive.next()) {
-        (Some(member), None) => Some(member),
-        (None, _) => all_of
+        (Some(member), None) if !narrows || matches!(member.1, ReferenceOr::Reference { .. }) => {
+            Some(member)
+        }
+        (Some(_), None) => None,
+        (None, _) if !narrows => all_of
             .iter()
             .enumerate()
             .find(|(_, member)| restates_scalar(member)),
+        (None, _) => None,
         _ => None,
     }
 }

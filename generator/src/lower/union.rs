@@ -119,7 +119,7 @@ impl<'a> Lowerer<'a> {
 
     /// The single-value string enum properties of a member: `(property, value)`.
     fn constants(&mut self, member: SchemaRef<'a>, at: &str) -> Vec<(String, String)> {
-        let member = self.peel(member);
+        let member = self.peel_all(member);
         let object = self
             .resolve(member)
             .and_then(|(schema, _)| View::of(schema))
