@@ -6,7 +6,7 @@ use std::fmt;
 use std::net::IpAddr;
 
 use base64::Engine as _;
-use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
+use reqwest::header::{AUTHORIZATION, COOKIE, HeaderMap, HeaderName, HeaderValue};
 use url::{Host, Url};
 
 use super::error::Error;
@@ -184,8 +184,8 @@ pub(crate) fn check_transport(url: &Url) -> Result<(), Error> {
 pub(crate) enum Applied {
     Header(HeaderName, HeaderValue),
     Query(&'static str, String),
-    /// A `name=value` pair for the `Cookie` header.
-    Cookie(String),
+    /// A cookie for the `Cookie` header: name and value.
+    Cookie(&'static str, String),
 }
 
 /// Turns a chosen credential into the header or query parameter carrying it.
@@ -193,14 +193,15 @@ pub(crate) fn apply(location: SchemeLocation, secret: &Secret) -> Result<Applied
     let (name, value) = match location {
         SchemeLocation::Query(name) => return Ok(Applied::Query(name, secret.expose().to_owned())),
         SchemeLocation::Cookie(name) => {
-            // RFC 6265 cookie values: visible ASCII without `"`, `,`, `;` and `\`.
-            let valid = |c: char| c.is_ascii_graphic() && !matches!(c, '"' | ',' | ';' | '\\');
-            if !secret.expose().chars().all(valid) {
+            // RFC 6265: a name is a token; a value is visible ASCII without `"`, `,`, `;`, `\`.
+            let token = |c: char| c.is_ascii_graphic() && !"()<>@,;:\\\"/[]?={}".contains(c);
+            let octet = |c: char| c.is_ascii_graphic() && !matches!(c, '"' | ',' | ';' | '\\');
+            if name.is_empty() || !name.chars().all(token) || !secret.expose().chars().all(octet) {
                 return Err(Error::InvalidHeader {
                     name: format!("cookie {name}"),
                 });
             }
-            return Ok(Applied::Cookie(format!("{name}={}", secret.expose())));
+            return Ok(Applied::Cookie(name, secret.expose().to_owned()));
         }
         SchemeLocation::Header(name) => (name, secret.expose().to_owned()),
         SchemeLocation::Bearer => (
@@ -219,6 +220,35 @@ pub(crate) fn apply(location: SchemeLocation, secret: &Secret) -> Result<Applied
     let mut value = HeaderValue::from_str(&value).map_err(|_| invalid())?;
     value.set_sensitive(true);
     Ok(Applied::Header(header, value))
+}
+
+/// The `Cookie` header of a request: the cookies it already has (set through request options),
+/// then the credentials' cookies, which replace any of the same name.
+pub(crate) fn cookie_header(
+    existing: &HeaderMap,
+    credentials: &[(&'static str, String)],
+) -> Result<HeaderValue, Error> {
+    let invalid = || Error::InvalidHeader {
+        name: COOKIE.as_str().to_owned(),
+    };
+    let mut pairs: Vec<String> = Vec::new();
+    for value in existing.get_all(COOKIE) {
+        let value = value.to_str().map_err(|_| invalid())?;
+        for pair in value.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+            let name = pair.split_once('=').map_or(pair, |(name, _)| name).trim();
+            if !credentials.iter().any(|(own, _)| *own == name) {
+                pairs.push(pair.to_owned());
+            }
+        }
+    }
+    pairs.extend(
+        credentials
+            .iter()
+            .map(|(name, value)| format!("{name}={value}")),
+    );
+    let mut value = HeaderValue::from_str(&pairs.join("; ")).map_err(|_| invalid())?;
+    value.set_sensitive(true);
+    Ok(value)
 }
 
 #[cfg(test)]
@@ -385,5 +415,42 @@ mod tests {
         assert!(check("http://example.com").is_err());
         assert!(check("http://10.0.0.1").is_err());
         assert!(check("http://localhost.example.com").is_err());
+    }
+
+    #[test]
+    fn cookie_credentials_replace_cookies_of_the_same_name() {
+        let mut existing = HeaderMap::new();
+        existing.append(COOKIE, HeaderValue::from_static("theme=dark; sid=old"));
+        existing.append(COOKIE, HeaderValue::from_static("lang=en"));
+        let value = cookie_header(&existing, &[("sid", "new".to_owned())]).expect("valid");
+        assert_eq!(value, "theme=dark; lang=en; sid=new");
+        assert!(value.is_sensitive());
+    }
+
+    #[test]
+    fn unusable_cookies_are_errors() {
+        let mut existing = HeaderMap::new();
+        existing.insert(
+            COOKIE,
+            HeaderValue::from_bytes(b"a=\xff").expect("opaque bytes"),
+        );
+        assert!(matches!(
+            cookie_header(&existing, &[("sid", "s".to_owned())]),
+            Err(Error::InvalidHeader { name }) if name == "cookie"
+        ));
+        for (name, value) in [("sid", "a b"), ("sid", "a;b"), ("s;d", "a"), ("", "a")] {
+            let scheme = SchemeLocation::Cookie(name);
+            assert!(
+                matches!(
+                    apply(scheme, &Secret::new(value)),
+                    Err(Error::InvalidHeader { .. })
+                ),
+                "{name}={value}"
+            );
+        }
+        assert!(matches!(
+            apply(SchemeLocation::Cookie("sid"), &Secret::new("a-b.c_1")),
+            Ok(Applied::Cookie("sid", value)) if value == "a-b.c_1"
+        ));
     }
 }

@@ -568,7 +568,7 @@ impl<'a> Lowerer<'a> {
             (Some(schema), _) => optional(self.shape(SchemaRef::of(schema), &content_at, &name)),
             (None, BodyEncoding::Multipart) => {
                 self.warn(
-                    &content_at,
+                    pointer(at, &["content", media_type]),
                     "a multipart body without a schema: the caller builds the form (`Multipart`)",
                 );
                 Type::Scalar(Scalar::Multipart)

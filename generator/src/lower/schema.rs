@@ -263,6 +263,20 @@ impl<'a> Lowerer<'a> {
             if let Some(shape) = self.single_all_of(schema, at, name) {
                 return Lowered::Inline(optional(shape));
             }
+            // Members that only annotate or restate a scalar type add nothing to a schema that has
+            // a type or values of its own (`{type: string, enum: [a, b], allOf: [{maxLength: 5}]}`).
+            let all_plain = all_of_members(schema)
+                .iter()
+                .all(|member| annotates_only(member) || restates_scalar(member));
+            if all_plain && (any.typ.is_some() || !any.enumeration.is_empty()) {
+                let mut without = any.clone();
+                without.all_of.clear();
+                let view = View {
+                    data: view.data.clone(),
+                    any: without,
+                };
+                return self.lower_view(schema, &view, at, name);
+            }
             return self.object(schema, at, name);
         }
         if any.not.is_some() {
@@ -339,7 +353,11 @@ impl<'a> Lowerer<'a> {
             }
             // An enum of strings on an array lists the values of its items
             // (`type: array, items: {type: string}, enum: [EU, US]`): no array equals a string.
-            Some("array") if all_strings => {
+            // (Items that refer to a type of their own keep it.)
+            Some("array")
+                if all_strings
+                    && !matches!(items_of(schema), Some(ReferenceOr::Reference { .. })) =>
+            {
                 let item = self.type_scope.claim(format!("{name}Item"));
                 self.types.push(TypeDef {
                     name: item.clone(),
@@ -363,8 +381,10 @@ impl<'a> Lowerer<'a> {
                 let all = |f: fn(&serde_json::Value) -> bool| non_null.iter().all(|v| f(v));
                 let scalar = if non_null.is_empty() {
                     Scalar::Json
-                } else if all(|v| v.is_i64() || v.is_u64()) {
+                } else if all(serde_json::Value::is_i64) {
                     Scalar::I64
+                } else if all(serde_json::Value::is_u64) {
+                    Scalar::U64
                 } else if all(serde_json::Value::is_number) {
                     Scalar::F64
                 } else if all(serde_json::Value::is_boolean) {
@@ -438,8 +458,11 @@ impl<'a> Lowerer<'a> {
                 object.additional_properties.as_ref(),
             ),
             _ => {
-                // Named where it is written, which tells more than the schema it refers to.
-                self.warn(site, "`allOf` member is not an object; ignored");
+                // Named where it is written, which tells more than the schema it refers to. The
+                // schema flattened itself (depth 0) is its caller's to judge.
+                if depth > 0 {
+                    self.warn(site, "`allOf` member is not an object; ignored");
+                }
                 return;
             }
         };
@@ -452,7 +475,11 @@ impl<'a> Lowerer<'a> {
             );
         }
         for (wire, property) in properties.into_iter().flatten() {
+            // A property no value satisfies is never present, also where an `allOf` member says
+            // so of a property it inherits.
             if matches!(property, ReferenceOr::Item(p) if forbids_every_value(p)) {
+                flat.properties.shift_remove(wire);
+                flat.required.retain(|name| name != wire);
                 continue;
             }
             let here = pointer(&at, &["properties", wire]);
@@ -549,11 +576,7 @@ fn wrapped(schema: &Schema) -> Option<(usize, &ReferenceOr<Schema>)> {
     if !plain {
         return None;
     }
-    let all_of = match &schema.schema_kind {
-        openapiv3::SchemaKind::AllOf { all_of } => all_of,
-        openapiv3::SchemaKind::Any(any) => &any.all_of,
-        _ => return None,
-    };
+    let all_of = all_of_members(schema);
     // `allOf: [{$ref: X}, {description: ..}]` is how many specs document a reference; members
     // that only annotate do not change the type.
     // So is `allOf: [{$ref: Id}, {type: string}]`, where the second member restates the type,
@@ -577,6 +600,15 @@ fn wrapped(schema: &Schema) -> Option<(usize, &ReferenceOr<Schema>)> {
             .find(|(_, member)| restates_scalar(member)),
         (None, _) => None,
         _ => None,
+    }
+}
+
+/// The `allOf` members of a schema, borrowed from the document.
+fn all_of_members(schema: &Schema) -> &[ReferenceOr<Schema>] {
+    match &schema.schema_kind {
+        openapiv3::SchemaKind::AllOf { all_of } => all_of,
+        openapiv3::SchemaKind::Any(any) => &any.all_of,
+        _ => &[],
     }
 }
 

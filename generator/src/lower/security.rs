@@ -106,8 +106,8 @@ impl Lowerer<'_> {
             .is_some_and(|c| c.security_schemes.contains_key(name))
     }
 
-    /// The security alternatives of an operation, keeping only schemes the client supports.
-    /// An alternative that needs an unsupported scheme is dropped.
+    /// The security alternatives of an operation, keeping only schemes the client supports. An
+    /// alternative naming a scheme that is not declared is dropped.
     pub(super) fn requirement(
         &mut self,
         requirement: Option<&Vec<SecurityRequirement>>,
@@ -120,16 +120,24 @@ impl Lowerer<'_> {
         let mut alternatives = Vec::new();
         for (index, alternative) in requirement.iter().enumerate() {
             let names: Vec<String> = alternative.keys().cloned().collect();
-            match names.iter().find(|name| !schemes.iter().any(|s| &s.wire == *name)) {
-                // A declared scheme the client cannot apply was warned about where it is declared.
-                Some(unsupported) if self.declared_scheme(unsupported) => {}
-                Some(unknown) => self.warn(
+            if let Some(unknown) = names.iter().find(|name| !self.declared_scheme(name)) {
+                self.warn(
                     pointer(at, &["security", &index.to_string()]),
                     format!(
                         "security scheme `{unknown}` is not declared in `components.securitySchemes`; this alternative is ignored"
                     ),
-                ),
-                None => alternatives.push(names),
+                );
+                continue;
+            }
+            // A declared scheme the client cannot apply (warned about where it is declared) is
+            // left to the caller, who can set its header through request options; the rest of
+            // the alternative still applies.
+            let supported: Vec<String> = names
+                .into_iter()
+                .filter(|name| schemes.iter().any(|s| &s.wire == name))
+                .collect();
+            if !alternatives.contains(&supported) {
+                alternatives.push(supported);
             }
         }
         alternatives

@@ -30,18 +30,53 @@ fn is_constraint_only(member: &ReferenceOr<Schema>, parent: &View) -> bool {
         return false;
     };
     View::of(schema).is_some_and(|view| {
-        view.any.typ.as_deref().is_none_or(|typ| typ == "object")
-            && view
-                .any
-                .properties
-                .keys()
-                .all(|key| parent.any.properties.contains_key(key))
+        // `type: object` restates the parent's type only where the parent is an object itself.
+        let typ_ok = match view.any.typ.as_deref() {
+            None => true,
+            Some("object") => parent.is_object_like(),
+            Some(_) => false,
+        };
+        typ_ok
+            // Extra properties of a type of their own make the member a map, not a constraint.
+            && matches!(
+                view.any.additional_properties,
+                None | Some(openapiv3::AdditionalProperties::Any(_))
+            )
+            && view.any.properties.iter().all(|(key, property)| {
+                parent
+                    .any
+                    .properties
+                    .get(key)
+                    .is_some_and(|own| narrows(property, own))
+            })
             && view.any.all_of.is_empty()
             && view.any.one_of.is_empty()
             && view.any.any_of.is_empty()
             && view.any.items.is_none()
             && view.any.enumeration.is_empty()
     })
+}
+
+/// Whether a member's property only narrows the parent's property of the same name: an `enum`,
+/// bounds or annotations, with no type of its own or the parent's type again.
+fn narrows(property: &ReferenceOr<Box<Schema>>, own: &ReferenceOr<Box<Schema>>) -> bool {
+    let ReferenceOr::Item(property) = property else {
+        return false;
+    };
+    let Some(view) = View::of(property) else {
+        return false;
+    };
+    let own_typ = match own {
+        ReferenceOr::Item(own) => View::of(own).and_then(|v| v.any.typ),
+        ReferenceOr::Reference { .. } => None,
+    };
+    view.any.typ.is_none_or(|typ| Some(typ) == own_typ)
+        && view.any.properties.is_empty()
+        && view.any.additional_properties.is_none()
+        && view.any.items.is_none()
+        && view.any.all_of.is_empty()
+        && view.any.one_of.is_empty()
+        && view.any.any_of.is_empty()
 }
 
 /// A member that only allows `null`.

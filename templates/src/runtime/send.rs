@@ -5,7 +5,7 @@ use std::future::{Future, ready};
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderMap, HeaderValue, USER_AGENT};
+use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderMap, USER_AGENT};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use url::Url;
@@ -196,20 +196,11 @@ impl<'c> Attempt<'c> {
                         headers.insert(name, value);
                     }
                     Applied::Query(name, value) => query.push((name, value)),
-                    Applied::Cookie(pair) => cookies.push(pair),
+                    Applied::Cookie(name, value) => cookies.push((name, value)),
                 }
             }
             if !cookies.is_empty() {
-                // Cookies already set on the request (through its options) are kept.
-                if let Some(existing) = headers.get(COOKIE).and_then(|v| v.to_str().ok()) {
-                    cookies.insert(0, existing.to_owned());
-                }
-                let mut value = HeaderValue::from_str(&cookies.join("; ")).map_err(|_| {
-                    Error::InvalidHeader {
-                        name: COOKIE.as_str().to_owned(),
-                    }
-                })?;
-                value.set_sensitive(true);
+                let value = auth::cookie_header(&headers, &cookies)?;
                 headers.insert(COOKIE, value);
             }
             if !query.is_empty() {
