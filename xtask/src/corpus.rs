@@ -69,6 +69,8 @@ pub enum Step {
 pub struct Record {
     /// The directory's id (`amazonaws.com/acm`).
     pub id: String,
+    /// The package name of its crate (`corpus-amazonaws-com-acm`), under `target/corpus/crates/`.
+    pub package: String,
     /// The `openapi` version the spec declares.
     pub openapi: String,
     /// Reading and parsing the document.
@@ -273,6 +275,25 @@ pub fn specs(api: &Path) -> Result<Vec<(String, PathBuf)>> {
     Ok(out)
 }
 
+/// The package names of a run's specs, in order: [`package_name`], with `-2`, `-3`, ... added
+/// where two ids make the same name (`vtex.local/Marketplace-APIs` and `...-APIs-`), so that no
+/// two specs share a crate directory.
+pub fn package_names(ids: &[&str]) -> Vec<String> {
+    let mut taken = std::collections::BTreeSet::new();
+    ids.iter()
+        .map(|id| {
+            let base = package_name(id);
+            let mut name = base.clone();
+            let mut n = 1;
+            while !taken.insert(name.clone()) {
+                n += 1;
+                name = format!("{base}-{n}");
+            }
+            name
+        })
+        .collect()
+}
+
 /// A package name for a spec id: `amazonaws.com/acm` -> `corpus-amazonaws-com-acm`.
 pub fn package_name(id: &str) -> String {
     let slug: String = id
@@ -422,6 +443,8 @@ fn generate_all(
     logs: &Path,
     options: &Options,
 ) -> Result<Vec<Record>> {
+    let ids: Vec<&str> = all.iter().map(|(id, _)| id.as_str()).collect();
+    let names = package_names(&ids);
     let bar = progress(all.len(), "generate");
     let next = AtomicUsize::new(0);
     let results: Mutex<BTreeMap<usize, Record>> = Mutex::new(BTreeMap::new());
@@ -433,9 +456,10 @@ fn generate_all(
                     let Some((id, file)) = all.get(index) else {
                         break;
                     };
-                    let record = generate_one(root, id, file, crates, logs, options);
+                    let name = &names[index];
+                    let record = generate_one(root, (id, name), file, crates, logs, options);
                     if !options.keep_crates && sample.binary_search(&index).is_err() {
-                        remove_crate(&crates.join(package_name(id)));
+                        remove_crate(&crates.join(name));
                     }
                     tick(&bar, "generate", id);
                     if let Ok(mut results) = results.lock() {
@@ -482,15 +506,15 @@ fn declared_version(file: &Path) -> String {
 
 fn generate_one(
     root: &Path,
-    id: &str,
+    (id, name): (&str, &str),
     file: &Path,
     crates: &Path,
     logs: &Path,
     options: &Options,
 ) -> Record {
-    let name = package_name(id);
     let mut record = Record {
         id: id.to_owned(),
+        package: name.to_owned(),
         openapi: declared_version(file),
         parse: Step::NotRun,
         generate: Step::NotRun,
@@ -514,11 +538,11 @@ fn generate_one(
     command
         .arg("--root")
         .arg(root)
-        .args(["crate", "--json", "--name", &name])
+        .args(["crate", "--json", "--name", name])
         .arg("--spec")
         .arg(file)
         .arg("--out")
-        .arg(crates.join(&name))
+        .arg(crates.join(name))
         .env("RUST_BACKTRACE", "0");
     let limited = run_limited(
         &mut command,
@@ -645,7 +669,7 @@ fn check_sample(
     let bar = progress(chosen.len(), "check");
     for index in chosen {
         let record = &mut records[index];
-        let dir = crates.join(package_name(&record.id));
+        let dir = crates.join(&record.package);
         if lock.is_file() {
             std::fs::copy(&lock, dir.join("Cargo.lock"))
                 .with_context(|| format!("cannot copy Cargo.lock into {}", dir.display()))?;
@@ -937,6 +961,20 @@ mod tests {
         );
         assert_eq!(package_name("1forge.com"), "corpus-1forge-com");
         assert_eq!(package_name("a__b//c"), "corpus-a-b-c");
+        assert_eq!(
+            package_names(&[
+                "v.local/Apis",
+                "v.local/Apis-",
+                "v.local/apis",
+                "v.local/Apis-2"
+            ]),
+            [
+                "corpus-v-local-apis",
+                "corpus-v-local-apis-2",
+                "corpus-v-local-apis-3",
+                "corpus-v-local-apis-2-2"
+            ]
+        );
         crate::standalone::check_package_name(&package_name("1password.local/connect"))
             .expect("a valid package name");
     }

@@ -72,6 +72,7 @@ fn every_spec_is_reported_and_failures_are_grouped() {
     let good = &report.specs[1];
     assert_eq!((good.parse, good.generate), (Step::Ok, Step::Ok));
     assert_eq!(good.openapi, "3.1.0");
+    assert_eq!(good.package, "corpus-example-com-good");
     assert_eq!(good.operations, 3);
     assert_eq!(good.generator_warnings, 2);
     assert_eq!(good.compile, Step::NotRun);
