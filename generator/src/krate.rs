@@ -354,6 +354,8 @@ fn standalone_readme(api: &Api, options: &Standalone<'_>) -> String {
         options.package,
         if title.is_empty() {
             "an HTTP API".to_owned()
+        } else if title.to_ascii_lowercase().ends_with("api") {
+            format!("the {title}")
         } else {
             format!("the {title} API")
         },
@@ -364,6 +366,22 @@ fn standalone_readme(api: &Api, options: &Standalone<'_>) -> String {
         "Start with `{library}::Client::builder()`; operations are methods of the client or of \
          its sub-clients, one per tag, and each returns a request builder to `.await`.\n\n"
     ));
+    out.push_str(&format!(
+        "Requests go to `{}` unless the builder is given another `.base_url(..)`.\n\n",
+        api.base_url
+    ));
+    if !api.security_schemes.is_empty() {
+        out.push_str("## Credentials\n\nSet on the builder; each request uses the first alternative its operation allows whose credentials are set.\n\n");
+        for scheme in &api.security_schemes {
+            out.push_str(&format!(
+                "- `.{}(..)`: the `{}` scheme, {}\n",
+                scheme.setter,
+                scheme.wire,
+                emit::client::how_sent(&scheme.location)
+            ));
+        }
+        out.push('\n');
+    }
     out.push_str("## Operations\n\n");
     for group in &api.groups {
         let on = match &group.accessor {

@@ -34,7 +34,7 @@ fn standalone_crate_builds_and_passes_clippy() {
     fs::create_dir_all(&scratch).expect("scratch dir");
     fs::write(
         &overlay,
-        "overlay: 1.0.0\ninfo: {title: rename, version: '1'}\nactions:\n  - target: $.info\n    update: {title: Pet Store}\n",
+        "overlay: 1.0.0\ninfo: {title: rename, version: '1'}\nactions:\n  - target: $.info\n    update: {title: Pet Store}\n  - target: $\n    update:\n      security: [{ApiKeyAuth: []}]\n      components: {securitySchemes: {ApiKeyAuth: {type: apiKey, in: header, name: X-API-Key}}}\n",
     )
     .expect("overlay written");
     let (ok, stderr) = run_crate(
@@ -57,10 +57,14 @@ fn standalone_crate_builds_and_passes_clippy() {
     assert!(manifest.contains("Typed async client for the Pet Store HTTP API"));
     assert!(!manifest.contains("cartesia"), "{manifest}");
     let readme = fs::read_to_string(out.join("README.md")).expect("readme");
-    assert!(
-        readme.contains("- `client.get_pet(..)`: `GET /pets/{id}` (`getPet`)"),
-        "{readme}"
-    );
+    for line in [
+        "A typed, async Rust client for the Pet Store API",
+        "Requests go to `https://api.example.com/v1` unless",
+        "- `.api_key(..)`: the `ApiKeyAuth` scheme, sent in the `X-API-Key` header",
+        "- `client.get_pet(..)`: `GET /pets/{id}` (`getPet`)",
+    ] {
+        assert!(readme.contains(line), "{line}\n{readme}");
+    }
     assert!(!out.join("tests").exists() && !out.join("examples").exists());
 
     fs::copy(root.join("Cargo.lock"), out.join("Cargo.lock")).expect("lock file copied");

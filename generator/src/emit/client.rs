@@ -67,18 +67,23 @@ pub(super) fn module_root(ctx: &Context<'_>) -> TokenStream {
     }
 }
 
+/// How a credential is sent, for documentation.
+pub(crate) fn how_sent(location: &SchemeLocation) -> String {
+    match location {
+        SchemeLocation::Header(header) => format!("sent in the `{header}` header"),
+        SchemeLocation::Query(query) => format!("sent as the `{query}` query parameter"),
+        SchemeLocation::Cookie(cookie) => format!("sent as the `{cookie}` cookie"),
+        SchemeLocation::Bearer => "sent as `Authorization: Bearer`".to_owned(),
+        SchemeLocation::Basic => "`user:password`, sent as `Authorization: Basic`".to_owned(),
+    }
+}
+
 pub(super) fn client(ctx: &Context<'_>) -> TokenStream {
     let api = ctx.api;
     let setters = api.security_schemes.iter().map(|scheme| {
         let setter = ident(&scheme.setter);
         let wire = &scheme.wire;
-        let how = match &scheme.location {
-            SchemeLocation::Header(header) => format!("sent in the `{header}` header"),
-            SchemeLocation::Query(query) => format!("sent as the `{query}` query parameter"),
-            SchemeLocation::Cookie(cookie) => format!("sent as the `{cookie}` cookie"),
-            SchemeLocation::Bearer => "sent as `Authorization: Bearer`".to_owned(),
-            SchemeLocation::Basic => "`user:password`, sent as `Authorization: Basic`".to_owned(),
-        };
+        let how = how_sent(&scheme.location);
         let mut text = format!("Sets the credential for the `{wire}` security scheme, {how}.");
         if let Some(doc) = &scheme.doc {
             text.push_str("\n\n");

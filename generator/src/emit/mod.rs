@@ -3,7 +3,7 @@
 //! Emission cannot fail: every decision was made by lowering. Paths in the output are fully
 //! qualified (`::std::string::String`) so that names from a spec cannot shadow them.
 
-mod client;
+pub(crate) mod client;
 pub mod contract;
 pub(crate) mod docs;
 mod requests;
