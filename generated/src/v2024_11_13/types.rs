@@ -1661,6 +1661,8 @@ pub struct CancelContextRequest {
     /// The ID of the context to cancel.
     pub context_id: ContextId,
     /// Whether to cancel the context, so that no more messages are generated for that context.
+    ///
+    /// One of `true`.
     pub cancel: bool,
 }
 

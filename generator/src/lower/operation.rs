@@ -448,7 +448,12 @@ impl<'a> Lowerer<'a> {
                 location,
                 ty,
                 required,
-                doc: data.description.clone(),
+                doc: match schema {
+                    Some(openapiv3::ReferenceOr::Item(schema)) => {
+                        super::schema::with_values(data.description.clone(), schema)
+                    }
+                    _ => data.description.clone(),
+                },
             });
         }
         Ok(Parameters {

@@ -118,7 +118,7 @@ impl<'a> Lowerer<'a> {
                 (TypeKind::Alias(optional(shape)), None)
             }
             SchemaRef::Inline(inline) => {
-                let doc = doc_of(&inline.schema_data);
+                let doc = with_values(doc_of(&inline.schema_data), inline);
                 match self.lower_schema(inline, at, &name) {
                     Lowered::Def(kind) => (kind, doc),
                     Lowered::Inline(ty) => {
@@ -505,7 +505,7 @@ impl<'a> Lowerer<'a> {
             let hint = format!("{name}{}", names::pascal(&wire).trim_start_matches("r#"));
             let shape = self.shape(schema, &at, &hint);
             let doc = match schema {
-                SchemaRef::Inline(inline) => doc_of(&inline.schema_data),
+                SchemaRef::Inline(inline) => with_values(doc_of(&inline.schema_data), inline),
                 SchemaRef::Ref(_) => None,
             };
             let bounds = match schema {
@@ -601,6 +601,43 @@ fn wrapped(schema: &Schema) -> Option<(usize, &ReferenceOr<Schema>)> {
         (None, _) => None,
         _ => None,
     }
+}
+
+/// A doc with the values an `enum` allows appended where they are numbers or booleans (strings
+/// become an enum type of their own): "One of `1`, `2`, `3`."
+pub(super) fn with_values(doc: Option<String>, schema: &Schema) -> Option<String> {
+    let Some(view) = View::of(schema) else {
+        return doc;
+    };
+    let values = &view.any.enumeration;
+    // Objects and arrays would make unreadable docs; strings are an enum type's variants.
+    if values.is_empty()
+        || values.iter().all(|v| v.is_string() || v.is_null())
+        || values.iter().any(|v| v.is_object() || v.is_array())
+    {
+        return doc;
+    }
+    const SHOWN: usize = 20;
+    let mut listed: Vec<String> = values
+        .iter()
+        .take(SHOWN)
+        .map(|value| {
+            let text = value.to_string();
+            if text.contains('`') {
+                format!("`` {text} ``")
+            } else {
+                format!("`{text}`")
+            }
+        })
+        .collect();
+    if values.len() > SHOWN {
+        listed.push(format!("and {} more", values.len() - SHOWN));
+    }
+    let note = format!("One of {}.", listed.join(", "));
+    Some(match doc {
+        Some(doc) => format!("{doc}\n\n{note}"),
+        None => note,
+    })
 }
 
 /// The `allOf` members of a schema, borrowed from the document.
