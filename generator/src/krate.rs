@@ -348,17 +348,10 @@ fn standalone_manifest(
 
 fn standalone_readme(api: &Api, options: &Standalone<'_>) -> String {
     let library = library_name(options.package);
-    let title = emit::docs::sanitize(api.title.trim());
     let mut out = format!(
         "# {}\n\nA typed, async Rust client for {} (API version {}), generated from {}.\n\n",
         options.package,
-        if title.is_empty() {
-            "an HTTP API".to_owned()
-        } else if title.to_ascii_lowercase().ends_with("api") {
-            format!("the {title}")
-        } else {
-            format!("the {title} API")
-        },
+        emit::docs::api_name(&api.title),
         emit::docs::sanitize(&api.version),
         options.source
     );

@@ -10,15 +10,16 @@ pub(super) fn module_root(ctx: &Context<'_>) -> TokenStream {
     let api = ctx.api;
     let version = &api.version;
     let base_url = &api.base_url;
+    let grouping = match api.groups.iter().find_map(|g| g.accessor.as_ref()) {
+        Some(accessor) => format!(
+            "operations are grouped by tag on sub-clients such as `client.{}()`",
+            crate::names::bare(&accessor.method)
+        ),
+        None => "operations are methods of the client".to_owned(),
+    };
     let doc = docs::lines(&format!(
-        "The {} API, version {}.\n\nStart with [`Client::builder`]; operations are grouped by tag on sub-clients \
-         such as `client.{}()`.",
-        docs::sanitize(&api.title),
-        version,
-        api.groups
-            .iter()
-            .find_map(|g| g.accessor.as_ref())
-            .map_or("auth", |a| crate::names::bare(&a.method)),
+        "{}, version {version}.\n\nStart with [`Client::builder`]; {grouping}.",
+        docs::capitalized(&docs::api_name(&api.title)),
     ));
     let schemes = api.security_schemes.iter().map(|scheme| {
         let name = &scheme.wire;

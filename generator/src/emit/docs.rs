@@ -32,6 +32,27 @@ fn is_list_item(line: &str) -> bool {
         || (digits > 0 && (line[digits..].starts_with(". ") || line[digits..].starts_with(") ")))
 }
 
+/// How docs name an API: "the Pet Store API", "the GitHub v3 REST API" (a title that already ends
+/// in "API"), or "an HTTP API" without a title.
+pub(crate) fn api_name(title: &str) -> String {
+    let title = sanitize(title.trim());
+    if title.is_empty() {
+        "an HTTP API".to_owned()
+    } else if title.to_ascii_lowercase().ends_with("api") {
+        format!("the {title}")
+    } else {
+        format!("the {title} API")
+    }
+}
+
+/// The text with its first letter in upper case.
+pub(crate) fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
 /// Rewrites spec text so that rustdoc renders it as written and checks nothing in it.
 pub(crate) fn sanitize(text: &str) -> String {
     let mut out: Vec<String> = Vec::new();
