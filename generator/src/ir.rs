@@ -24,6 +24,10 @@ pub struct Api {
     pub skipped: Vec<Skipped>,
     /// Where `Client::from_env` reads its configuration, when configured.
     pub env: Option<EnvVars>,
+    /// The examples the document gives for component schemas: the named type and the value, in
+    /// document order. A standalone crate can be given a test that decodes each into its type.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub examples: Vec<(String, serde_json::Value)>,
 }
 
 /// Environment variables a client can be configured from.

@@ -242,6 +242,9 @@ pub struct Standalone<'a> {
     pub command: &'a str,
     /// The `[lints]` table written into the manifest (the template's refers to a workspace).
     pub lints: Option<toml_edit::Table>,
+    /// Also write `tests/examples.rs`, which decodes each example the document gives for a
+    /// component schema into its generated type (see [`emit::examples`]).
+    pub examples: bool,
 }
 
 /// The library name of a package: `petstore-client` -> `petstore_client`.
@@ -286,6 +289,14 @@ pub fn standalone(
         emit::format(&header, standalone_lib_rs()),
     );
     files.insert(PathBuf::from("README.md"), standalone_readme(api, options));
+    if options.examples
+        && let Some(tokens) = emit::examples::test_file(api, &library)
+    {
+        files.insert(
+            PathBuf::from("tests/examples.rs"),
+            emit::format(&header, tokens),
+        );
+    }
     for (name, text) in emit::module(api, &header) {
         files.insert(Path::new("src/api").join(name), text);
     }

@@ -37,6 +37,9 @@ pub struct Options {
     /// Keep every generated crate; by default a crate outside the sample is removed as soon as
     /// its generation is recorded, so that the run's disk use is that of the sample.
     pub keep_crates: bool,
+    /// For each checked crate that compiles, also build and run its examples test: every example
+    /// the spec gives for a schema, decoded into the generated type.
+    pub examples: bool,
     /// Generations run at once.
     pub jobs: usize,
     /// Time limit of one generation.
@@ -98,10 +101,28 @@ pub struct Record {
     pub compile_errors: usize,
     /// Warnings of `cargo check` in the crate's own code.
     pub compile_warnings: usize,
+    /// Schema examples decoded by the crate's examples test, when it ran (`--examples`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub examples: Option<Examples>,
     /// The first diagnostic of the failing step.
     pub first_diagnostic: Option<String>,
     /// The failure's cause, with the specifics of this spec taken out, for grouping.
     pub cause: Option<String>,
+}
+
+/// What the examples test of one crate found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Examples {
+    /// Examples decoded.
+    pub checked: usize,
+    /// Examples the generated type rejected.
+    pub rejected: usize,
+    /// The first rejection: the type and serde's error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_rejected: Option<String>,
+    /// Why the test could not run, if it could not (a build failure or the time limit).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed: Option<String>,
 }
 
 /// Counts over a run.
@@ -127,6 +148,10 @@ pub struct Summary {
     pub timeouts: usize,
     /// Generator warnings over all specs.
     pub generator_warnings: usize,
+    /// Schema examples decoded by the examples tests (`--examples`).
+    pub examples_checked: usize,
+    /// Schema examples the generated types rejected.
+    pub examples_rejected: usize,
     /// Wall time of the run, in seconds.
     pub seconds: u64,
 }
@@ -528,6 +553,7 @@ fn generate_one(
         types: 0,
         compile_errors: 0,
         compile_warnings: 0,
+        examples: None,
         first_diagnostic: None,
         cause: None,
     };
@@ -539,6 +565,7 @@ fn generate_one(
         .arg("--root")
         .arg(root)
         .args(["crate", "--json", "--name", name])
+        .args(options.examples.then_some("--examples"))
         .arg("--spec")
         .arg(file)
         .arg("--out")
@@ -675,10 +702,62 @@ fn check_sample(
                 .with_context(|| format!("cannot copy Cargo.lock into {}", dir.display()))?;
         }
         check_one(record, &dir, &target, options);
+        if options.examples && record.compile == Step::Ok && dir.join("tests/examples.rs").is_file()
+        {
+            record.examples = Some(run_examples(&dir, &target, options));
+        }
         tick(&bar, "check", &record.id);
     }
     bar.finish_and_clear();
     Ok(())
+}
+
+/// Builds and runs a crate's examples test and reads what it printed.
+fn run_examples(dir: &Path, target: &Path, options: &Options) -> Examples {
+    let output = dir.join("examples.out");
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command
+        .args(["test", "--quiet", "--test", "examples", "--", "--nocapture"])
+        .env("CARGO_TARGET_DIR", target)
+        .env("CARGO_INCREMENTAL", "0")
+        // Only whether values decode matters here; debug info would only cost time and disk.
+        .env("CARGO_PROFILE_DEV_DEBUG", "0")
+        .env("RUST_BACKTRACE", "0")
+        .current_dir(dir);
+    let status = run_limited(&mut command, &output, None, options.check_timeout);
+    let text = std::fs::read_to_string(&output).unwrap_or_default();
+    let (mut examples, ran) = parse_examples(&text);
+    examples.failed = match status {
+        Ok(None) => Some(format!("ran past {:?}; stopped", options.check_timeout)),
+        Err(err) => Some(format!("cannot run cargo: {err}")),
+        Ok(Some(_)) if !ran => Some("the examples test did not build or run".to_owned()),
+        Ok(Some(_)) => None,
+    };
+    examples
+}
+
+/// What an examples test printed: its counts, and whether it printed any.
+pub fn parse_examples(text: &str) -> (Examples, bool) {
+    let mut examples = Examples::default();
+    let mut ran = false;
+    for line in text.lines() {
+        if let Some(counts) = line.strip_prefix("examples: ") {
+            ran = true;
+            let numbers: Vec<usize> = counts
+                .split(|c: char| !c.is_ascii_digit())
+                .filter_map(|n| n.parse().ok())
+                .collect();
+            if let [checked, rejected] = numbers.as_slice() {
+                examples.checked += checked;
+                examples.rejected += rejected;
+            }
+        } else if let Some(rejection) = line.strip_prefix("rejected: ")
+            && examples.first_rejected.is_none()
+        {
+            examples.first_rejected = Some(rejection.chars().take(300).collect());
+        }
+    }
+    (examples, ran)
 }
 
 fn check_one(record: &mut Record, dir: &Path, target: &Path, options: &Options) {
@@ -789,6 +868,16 @@ fn summarise(records: &[Record], elapsed: Duration) -> Summary {
         panics: count(&|r| r.parse == Step::Panicked),
         timeouts: count(&|r| r.parse == Step::TimedOut || r.compile == Step::TimedOut),
         generator_warnings: records.iter().map(|r| r.generator_warnings).sum(),
+        examples_checked: records
+            .iter()
+            .filter_map(|r| r.examples.as_ref())
+            .map(|e| e.checked)
+            .sum(),
+        examples_rejected: records
+            .iter()
+            .filter_map(|r| r.examples.as_ref())
+            .map(|e| e.rejected)
+            .sum(),
         seconds: elapsed.as_secs(),
     }
 }
@@ -911,6 +1000,19 @@ pub fn table(report: &Report, causes: usize) -> String {
         "| ... of which with warnings | {} | |",
         s.compiled_with_warnings
     );
+    if s.examples_checked > 0 {
+        let _ = writeln!(
+            out,
+            "| schema examples decoded (checked crates) | {} | |",
+            s.examples_checked
+        );
+        let _ = writeln!(
+            out,
+            "| ... rejected by the generated type | {} | {} |",
+            s.examples_rejected,
+            percent(s.examples_rejected, s.examples_checked)
+        );
+    }
     if !report.causes.is_empty() {
         let _ = writeln!(out, "\n| failures | step | cause | e.g. |");
         let _ = writeln!(out, "|---:|---|---|---|");
@@ -977,6 +1079,21 @@ mod tests {
         );
         crate::standalone::check_package_name(&package_name("1password.local/connect"))
             .expect("a valid package name");
+    }
+
+    #[test]
+    fn examples_output_is_summed_over_tests() {
+        let text = "running 2 tests\nexamples: 200 checked, 0 rejected\n\
+                    examples: 13 checked, 2 rejected\nrejected: Count: invalid type: string \"1\", expected i64\n\
+                    rejected: Size: invalid type\ntest examples_1 ... FAILED\n";
+        let (examples, ran) = parse_examples(text);
+        assert!(ran);
+        assert_eq!((examples.checked, examples.rejected), (213, 2));
+        assert_eq!(
+            examples.first_rejected.as_deref(),
+            Some("Count: invalid type: string \"1\", expected i64")
+        );
+        assert!(!parse_examples("error[E0432]: unresolved import").1);
     }
 
     #[test]

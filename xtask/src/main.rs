@@ -51,6 +51,10 @@ enum Command {
         /// Keep every generated crate in `target/corpus/crates/`, not only the sampled ones.
         #[arg(long)]
         keep_crates: bool,
+        /// Also decode each schema example of the spec into its generated type, in every checked
+        /// crate that compiles (builds and runs a test per crate: much slower than checking).
+        #[arg(long)]
+        examples: bool,
         /// Generations run at once (defaults to the number of CPUs).
         #[arg(long)]
         jobs: Option<usize>,
@@ -88,6 +92,10 @@ enum Command {
         /// Print the outcome as one JSON line on standard output (used by `corpus`).
         #[arg(long, hide = true)]
         json: bool,
+        /// Also write `tests/examples.rs`, which decodes each example the document gives for a
+        /// schema into the generated type (`cargo test --test examples`).
+        #[arg(long)]
+        examples: bool,
     },
 }
 
@@ -116,6 +124,7 @@ fn main() -> ExitCode {
             all,
             only,
             keep_crates,
+            examples,
             jobs,
             generate_timeout,
             check_timeout,
@@ -129,6 +138,7 @@ fn main() -> ExitCode {
                     sample: (!all).then_some(sample),
                     only,
                     keep_crates,
+                    examples,
                     jobs: jobs.unwrap_or_else(|| {
                         std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
                     }),
@@ -147,12 +157,14 @@ fn main() -> ExitCode {
             name,
             overlay,
             json,
+            examples,
         } => {
             let request = xtask::standalone::Request {
                 spec,
                 overlay,
                 out,
                 name,
+                examples,
             };
             let result = xtask::standalone::generate(&root, &request);
             if json {

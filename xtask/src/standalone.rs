@@ -23,6 +23,8 @@ pub struct Request {
     pub out: PathBuf,
     /// The package name.
     pub name: String,
+    /// Also write `tests/examples.rs`, a test that decodes the document's schema examples.
+    pub examples: bool,
 }
 
 /// What a standalone generation produced.
@@ -134,6 +136,7 @@ pub fn generate(root: &Path, request: &Request) -> Result<Report, Failure> {
             source: &source,
             command: COMMAND,
             lints: workspace_lints(root).map_err(at(Stage::Setup))?,
+            examples: request.examples,
         },
     )
     .map_err(at(Stage::Generate))?;

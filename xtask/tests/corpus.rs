@@ -53,6 +53,7 @@ fn options(timeout: Duration) -> Options {
         sample: Some(0),
         only: None,
         keep_crates: false,
+        examples: false,
         jobs: 2,
         generate_timeout: timeout,
         check_timeout: Duration::from_secs(60),

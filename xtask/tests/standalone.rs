@@ -133,3 +133,64 @@ fn bad_input_leaves_the_output_as_it_was() {
         "keep me"
     );
 }
+
+#[test]
+fn examples_test_decodes_schema_examples_and_names_rejections() {
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("examples-crate");
+    let _ = fs::remove_dir_all(&scratch);
+    fs::create_dir_all(&scratch).expect("scratch dir");
+    let spec = scratch.join("api.yml");
+    fs::write(
+        &spec,
+        r#"openapi: 3.0.0
+info: {title: Shop, version: "1"}
+paths: {}
+components:
+  schemas:
+    Order:
+      type: object
+      required: [id, placed]
+      properties:
+        id: {type: integer, format: int64}
+        placed: {type: string, format: date-time}
+        status: {type: string, enum: [open, shipped]}
+      example: {id: 7, placed: "2024-05-01T10:00:00Z", status: returned}
+    Count: {type: integer, example: "12"}
+    Millis: {type: integer, format: int32, example: 1418556477882}
+    Upload: {type: object, properties: {file: {type: string, format: binary}}}
+"#,
+    )
+    .expect("spec written");
+    let out = scratch.join("shop");
+    let (ok, stderr) = run_crate(&["--name", "shop-client", "--examples"], &spec, &out);
+    assert!(ok, "{stderr}");
+    // A millisecond timestamp declared int32 is read as 64 bits, with a warning.
+    assert!(stderr.contains("#/components/schemas/Millis"), "{stderr}");
+
+    let root = codegen::workspace_root();
+    fs::copy(root.join("Cargo.lock"), out.join("Cargo.lock")).expect("lock file copied");
+    let output = Command::new(env!("CARGO"))
+        .args(["test", "--quiet", "--test", "examples", "--", "--nocapture"])
+        .current_dir(&out)
+        .env(
+            "CARGO_TARGET_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-target"),
+        )
+        .output()
+        .expect("cargo runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    // The order (an unknown status is kept) and the timestamp decode; the string example of an
+    // integer does not, and the test says which and why.
+    assert!(!output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("examples: 3 checked, 1 rejected"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("rejected: Count: invalid type: string \"12\", expected i64"),
+        "{stdout}"
+    );
+    let (examples, ran) = xtask::corpus::parse_examples(&stdout);
+    assert!(ran);
+    assert_eq!((examples.checked, examples.rejected), (3, 1));
+}

@@ -6,6 +6,7 @@
 pub(crate) mod client;
 pub mod contract;
 pub(crate) mod docs;
+pub mod examples;
 mod requests;
 mod types;
 mod validate;

@@ -133,6 +133,7 @@ impl<'a> Lowerer<'a> {
             .clone()
             .unwrap_or_else(|| spec.info.version.clone());
         let security_schemes = self.security_schemes();
+        let mut examples = Vec::new();
         if let Some(components) = &spec.components {
             for (name, schema) in &components.schemas {
                 let pointer = format!(
@@ -144,6 +145,11 @@ impl<'a> Lowerer<'a> {
                     .get(name.as_str())
                     .cloned()
                     .unwrap_or_default();
+                if let ReferenceOr::Item(inline) = schema
+                    && let Some(example) = &inline.schema_data.example
+                {
+                    examples.push((rust.clone(), example.clone()));
+                }
                 self.named_type(rust, SchemaRef::of(schema), &pointer);
             }
         }
@@ -159,6 +165,7 @@ impl<'a> Lowerer<'a> {
             groups,
             skipped,
             env: config.env.clone(),
+            examples,
         }
     }
 

@@ -109,6 +109,24 @@ fn scalar_for(view: &View) -> Option<Scalar> {
     })
 }
 
+/// Whether the integers a schema itself gives (example, default, enum, bounds) fit a 32-bit
+/// scalar.
+fn fits_32_bits(view: &View, scalar: Scalar) -> bool {
+    let (low, high) = if scalar == Scalar::U32 {
+        (0.0, f64::from(u32::MAX))
+    } else {
+        (f64::from(i32::MIN), f64::from(i32::MAX))
+    };
+    let fits = |value: f64| (low..=high).contains(&value);
+    let values = [view.data.example.as_ref(), view.data.default.as_ref()]
+        .into_iter()
+        .flatten()
+        .chain(&view.any.enumeration)
+        .filter_map(serde_json::Value::as_f64);
+    let bounds = [view.any.minimum, view.any.maximum].into_iter().flatten();
+    values.chain(bounds).all(fits)
+}
+
 impl<'a> Lowerer<'a> {
     /// Defines the named type `name` for a component schema.
     pub(super) fn named_type(&mut self, name: String, schema: SchemaRef<'a>, at: &str) {
@@ -316,7 +334,25 @@ impl<'a> Lowerer<'a> {
                 Lowered::Inline(Type::List(Box::new(item)))
             }
             Some("string" | "integer" | "number" | "boolean") => {
-                Lowered::Inline(Type::Scalar(scalar_for(view).unwrap_or(Scalar::Json)))
+                let scalar = scalar_for(view).unwrap_or(Scalar::Json);
+                // A 32-bit format whose own example, default or bounds do not fit (a timestamp in
+                // milliseconds declared `int32`) would reject the very values the API documents.
+                let scalar = match scalar {
+                    Scalar::I32 | Scalar::U32 if !fits_32_bits(view, scalar) => {
+                        let wide = if scalar == Scalar::I32 {
+                            Scalar::I64
+                        } else {
+                            Scalar::U64
+                        };
+                        self.warn(
+                            at,
+                            "the schema's own example, default or bounds do not fit its 32-bit format; read as 64 bits",
+                        );
+                        wide
+                    }
+                    other => other,
+                };
+                Lowered::Inline(Type::Scalar(scalar))
             }
             _ if view.is_object_like() => self.object(schema, at, name),
             None if any.items.is_some() => {
