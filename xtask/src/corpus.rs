@@ -715,6 +715,7 @@ fn check_sample(
 /// Builds and runs a crate's examples test and reads what it printed.
 fn run_examples(dir: &Path, target: &Path, options: &Options) -> Examples {
     let output = dir.join("examples.out");
+    let report = dir.join("examples.err");
     let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     command
         .args(["test", "--quiet", "--test", "examples", "--", "--nocapture"])
@@ -724,8 +725,8 @@ fn run_examples(dir: &Path, target: &Path, options: &Options) -> Examples {
         .env("CARGO_PROFILE_DEV_DEBUG", "0")
         .env("RUST_BACKTRACE", "0")
         .current_dir(dir);
-    let status = run_limited(&mut command, &output, None, options.check_timeout);
-    let text = std::fs::read_to_string(&output).unwrap_or_default();
+    let status = run_limited(&mut command, &output, Some(&report), options.check_timeout);
+    let text = std::fs::read_to_string(&report).unwrap_or_default();
     let (mut examples, ran) = parse_examples(&text);
     examples.failed = match status {
         Ok(None) => Some(format!("ran past {:?}; stopped", options.check_timeout)),

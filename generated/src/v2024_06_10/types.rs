@@ -3397,6 +3397,7 @@ pub struct Voice {
     /// The description of the voice.
     pub description: ::std::string::String,
     /// The date and time the voice was created.
+    #[serde(deserialize_with = "crate::runtime::date_time")]
     pub created_at: ::chrono::DateTime<::chrono::Utc>,
     pub embedding: Embedding,
     pub language: SupportedLanguage,
@@ -3460,6 +3461,7 @@ pub struct VoiceMetadata {
     /// The description of the voice.
     pub description: ::std::string::String,
     /// The date and time the voice was created.
+    #[serde(deserialize_with = "crate::runtime::date_time")]
     pub created_at: ::chrono::DateTime<::chrono::Utc>,
     pub language: SupportedLanguage,
 }

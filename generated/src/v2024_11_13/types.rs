@@ -3621,6 +3621,7 @@ pub struct Voice {
     /// The description of the voice.
     pub description: ::std::string::String,
     /// The date and time the voice was created.
+    #[serde(deserialize_with = "crate::runtime::date_time")]
     pub created_at: ::chrono::DateTime<::chrono::Utc>,
     /// The vector embedding of the voice. Only included when `expand` includes `embedding`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -3691,6 +3692,7 @@ pub struct VoiceMetadata {
     /// The description of the voice.
     pub description: ::std::string::String,
     /// The date and time the voice was created.
+    #[serde(deserialize_with = "crate::runtime::date_time")]
     pub created_at: ::chrono::DateTime<::chrono::Utc>,
     pub language: SupportedLanguage,
 }

@@ -487,8 +487,10 @@ pub struct AgentSummary {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// The date and time when the agent was created.
+    #[serde(deserialize_with = "crate::runtime::date_time")]
     pub created_at: ::chrono::DateTime<::chrono::Utc>,
     /// The date and time when the agent was last updated.
+    #[serde(deserialize_with = "crate::runtime::date_time")]
     pub updated_at: ::chrono::DateTime<::chrono::Utc>,
     /// The text-to-speech voice used by the agent.
     pub tts_voice: VoiceId,
@@ -498,7 +500,11 @@ pub struct AgentSummary {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub webhook_id: ::std::option::Option<::std::string::String>,
     /// The date and time when the agent was deleted, if applicable.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::runtime::optional_date_time"
+    )]
     pub deleted_at: ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
     /// The Git repository associated with the agent.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -635,8 +641,10 @@ pub struct AgentTemplate {
     /// The ID of the owner of the agent template.
     pub owner_id: ::std::string::String,
     /// The UTC timestamp when the agent template was created.
+    #[serde(deserialize_with = "crate::runtime::date_time")]
     pub created_at: ::chrono::DateTime<::chrono::Utc>,
     /// The UTC timestamp when the agent template was last updated.
+    #[serde(deserialize_with = "crate::runtime::date_time")]
     pub updated_at: ::chrono::DateTime<::chrono::Utc>,
 }
 
@@ -853,10 +861,18 @@ pub struct AgentCall {
     /// The identifier of the agent associated with the call.
     pub agent_id: ::std::string::String,
     /// The start time of the agent call.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::runtime::optional_date_time"
+    )]
     pub start_time: ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
     /// The end time of the agent call.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::runtime::optional_date_time"
+    )]
     pub end_time: ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
     /// The transcript of the agent call.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -983,6 +999,7 @@ pub struct Metric {
     /// The prompt associated with the metric, detailing the task and evaluation criteria.
     pub prompt: ::std::string::String,
     /// The timestamp when the metric was created.
+    #[serde(deserialize_with = "crate::runtime::date_time")]
     pub created_at: ::chrono::DateTime<::chrono::Utc>,
 }
 
@@ -1171,7 +1188,7 @@ pub struct MetricResult {
     )]
     pub run_id: ::std::option::Option<::std::string::String>,
     /// The UTC timestamp when the metric result was created.
-    #[serde(rename = "createdAt")]
+    #[serde(rename = "createdAt", deserialize_with = "crate::runtime::date_time")]
     pub created_at: ::chrono::DateTime<::chrono::Utc>,
 }
 
@@ -1315,8 +1332,10 @@ pub struct PhoneNumber {
     /// The phone number.
     pub number: ::std::string::String,
     /// The UTC timestamp when the phone number was created.
+    #[serde(deserialize_with = "crate::runtime::date_time")]
     pub created_at: ::chrono::DateTime<::chrono::Utc>,
     /// The UTC timestamp when the phone number was last updated.
+    #[serde(deserialize_with = "crate::runtime::date_time")]
     pub updated_at: ::chrono::DateTime<::chrono::Utc>,
     /// Whether the phone number is managed by Cartesia. As of now, this is always true since Cartesia provisions phone numbers for you.
     pub is_cartesia_managed: bool,
@@ -1515,10 +1534,13 @@ pub struct Deployment {
     /// The commit hash of the Git repository for this deployment.
     pub git_commit_hash: ::std::string::String,
     /// The UTC timestamp when the deployment was created.
+    #[serde(deserialize_with = "crate::runtime::date_time")]
     pub created_at: ::chrono::DateTime<::chrono::Utc>,
     /// The UTC timestamp when the deployment was last updated.
+    #[serde(deserialize_with = "crate::runtime::date_time")]
     pub updated_at: ::chrono::DateTime<::chrono::Utc>,
     /// The UTC timestamp when the build was completed.
+    #[serde(deserialize_with = "crate::runtime::date_time")]
     pub build_completed_at: ::chrono::DateTime<::chrono::Utc>,
     /// Any error that occurred during the build process.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -1526,10 +1548,13 @@ pub struct Deployment {
     /// Logs generated during the build process of the deployment.
     pub build_logs: ::std::string::String,
     /// The UTC timestamp when the build process started.
+    #[serde(deserialize_with = "crate::runtime::date_time")]
     pub build_started_at: ::chrono::DateTime<::chrono::Utc>,
     /// The UTC timestamp when the deployment process started.
+    #[serde(deserialize_with = "crate::runtime::date_time")]
     pub deployment_started_at: ::chrono::DateTime<::chrono::Utc>,
     /// The UTC timestamp when the deployment process was completed.
+    #[serde(deserialize_with = "crate::runtime::date_time")]
     pub deployment_completed_at: ::chrono::DateTime<::chrono::Utc>,
     /// Any error that occurred during the deployment process.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -5362,6 +5387,7 @@ pub struct Voice {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub gender: ::std::option::Option<GenderPresentation>,
     /// The date and time the voice was created.
+    #[serde(deserialize_with = "crate::runtime::date_time")]
     pub created_at: ::chrono::DateTime<::chrono::Utc>,
     /// Whether the current user has starred the voice. Only included when `expand` includes `is_starred`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -5431,6 +5457,7 @@ pub struct VoiceMetadata {
     /// The description of the voice.
     pub description: ::std::string::String,
     /// The date and time the voice was created.
+    #[serde(deserialize_with = "crate::runtime::date_time")]
     pub created_at: ::chrono::DateTime<::chrono::Utc>,
     pub language: SupportedLanguage,
 }

@@ -12,7 +12,7 @@ use crate::ir::{Api, Scalar, Type, TypeKind};
 const PER_TEST: usize = 200;
 
 /// The test file (`tests/examples.rs`) for the crate whose library is `library`, or `None` when
-/// the document has no examples of decodable types. Each test prints
+/// the document has no examples of decodable types. Each test prints, on standard error,
 /// `examples: N checked, M rejected` and a `rejected: Type: error` line per rejection, and fails
 /// if any was rejected.
 pub fn test_file(api: &Api, library: &str) -> Option<TokenStream> {
@@ -55,9 +55,9 @@ pub fn test_file(api: &Api, library: &str) -> Option<TokenStream> {
 
         impl Counts {
             fn finish(self) {
-                println!("examples: {} checked, {} rejected", self.checked, self.rejected.len());
+                eprintln!("examples: {} checked, {} rejected", self.checked, self.rejected.len());
                 for rejection in &self.rejected {
-                    println!("rejected: {rejection}");
+                    eprintln!("rejected: {rejection}");
                 }
                 assert!(self.rejected.is_empty(), "{} examples rejected", self.rejected.len());
             }

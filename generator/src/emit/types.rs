@@ -34,6 +34,17 @@ fn type_def(ctx: &Context<'_>, def: &TypeDef) -> TokenStream {
     }
 }
 
+/// Whether a type is a date-time, directly or through aliases.
+fn is_date_time(ctx: &Context<'_>, ty: &Type) -> bool {
+    match ty {
+        Type::Scalar(crate::ir::Scalar::DateTime) => true,
+        Type::Named(name) => {
+            matches!(ctx.kind(name), Some(TypeKind::Alias(inner)) if is_date_time(ctx, inner))
+        }
+        _ => false,
+    }
+}
+
 fn field_type(field: &Field) -> TokenStream {
     let ty = rust_type(&field.ty, &TokenStream::new());
     if field.is_option() {
@@ -68,6 +79,20 @@ fn structure(
                 default,
                 skip_serializing_if = "::std::option::Option::is_none"
             ));
+        }
+        // Date-times are also read as epoch seconds, which some APIs send whatever their
+        // description says.
+        if is_date_time(ctx, &field.ty) {
+            let read = if field.is_option() {
+                "crate::runtime::optional_date_time"
+            } else {
+                "crate::runtime::date_time"
+            };
+            serde.push(quote!(deserialize_with = #read));
+            if field.is_option() && field.required {
+                // As for any `Option` field without the attribute, absent reads as `None`.
+                serde.push(quote!(default));
+            }
         }
         let serde = (!serde.is_empty()).then(|| quote!(#[serde(#(#serde),*)]));
         quote! { #doc #serde pub #rust: #ty, }

@@ -67,4 +67,6 @@ pub(crate) use request::Request;
 #[allow(unused_imports)]
 pub(crate) use validate::{check_items, check_length, check_number};
 #[allow(unused_imports)]
-pub(crate) use wire::{encode_path, from_value, serialize_tagged, split_tag};
+pub(crate) use wire::{
+    date_time, encode_path, from_value, optional_date_time, serialize_tagged, split_tag,
+};

@@ -6,8 +6,9 @@ use std::ops::Deref;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
+use chrono::{DateTime, Utc};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use serde::de::{self, DeserializeOwned, Deserializer, Unexpected};
+use serde::de::{self, Deserialize as _, DeserializeOwned, Deserializer, Unexpected};
 use serde::ser::{self, Serialize, Serializer};
 use serde_json::{Map, Value};
 
@@ -68,6 +69,74 @@ fn unexpected(value: &Value) -> Unexpected<'_> {
         Value::Array(_) => Unexpected::Seq,
         Value::Object(_) => Unexpected::Map,
     }
+}
+
+/// Reads a date and time given as RFC 3339 text (as `chrono` reads it) or,
+/// as some APIs send timestamps whatever their description says, as seconds
+/// since the Unix epoch, whole or fractional. Written back as RFC 3339.
+pub(crate) fn date_time<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<DateTime<Utc>, D::Error> {
+    struct Visitor;
+
+    impl Visitor {
+        fn at_seconds<E: de::Error>(self, seconds: i64, nanos: u32) -> Result<DateTime<Utc>, E> {
+            DateTime::from_timestamp(seconds, nanos)
+                .ok_or_else(|| E::invalid_value(Unexpected::Signed(seconds), &self))
+        }
+    }
+
+    impl de::Visitor<'_> for Visitor {
+        type Value = DateTime<Utc>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an RFC 3339 date and time, or seconds since the Unix epoch")
+        }
+
+        fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+            value
+                .parse()
+                .map_err(|_| E::invalid_value(Unexpected::Str(value), &self))
+        }
+
+        fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
+            self.at_seconds(value, 0)
+        }
+
+        fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
+            let seconds = i64::try_from(value)
+                .map_err(|_| E::invalid_value(Unexpected::Unsigned(value), &self))?;
+            self.at_seconds(seconds, 0)
+        }
+
+        fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
+            let invalid = || E::invalid_value(Unexpected::Float(value), &Visitor);
+            if !value.is_finite() || value.abs() > 1e15 {
+                return Err(invalid());
+            }
+            let seconds = value.floor();
+            // In range: `value` is finite and far below `i64::MAX`, and the fraction is in [0, 1).
+            let (whole, nanos) = (seconds as i64, ((value - seconds) * 1e9).round() as u32);
+            let (whole, nanos) = if nanos >= 1_000_000_000 {
+                (whole + 1, 0)
+            } else {
+                (whole, nanos)
+            };
+            self.at_seconds(whole, nanos)
+        }
+    }
+
+    deserializer.deserialize_any(Visitor)
+}
+
+/// [`date_time`] for a field that may be absent or null.
+pub(crate) fn optional_date_time<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<DateTime<Utc>>, D::Error> {
+    #[derive(serde::Deserialize)]
+    struct Lenient(#[serde(deserialize_with = "date_time")] DateTime<Utc>);
+
+    Ok(Option::<Lenient>::deserialize(deserializer)?.map(|Lenient(value)| value))
 }
 
 /// Deserializes one variant of a tagged union from the value returned by
@@ -343,5 +412,44 @@ mod tests {
             serde_json::from_str::<Base64Bytes>("\"\"").ok(),
             Some(Base64Bytes::default())
         );
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Stamped {
+        #[serde(deserialize_with = "date_time")]
+        at: DateTime<Utc>,
+        #[serde(default, deserialize_with = "optional_date_time")]
+        until: Option<DateTime<Utc>>,
+    }
+
+    fn stamped(json: &str) -> Result<Stamped, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+
+    #[test]
+    fn date_times_are_read_as_text_or_epoch_seconds() {
+        let text = stamped(r#"{"at": "2021-04-09T07:53:28.068+02:00"}"#).expect("text");
+        assert_eq!(text.at.to_rfc3339(), "2021-04-09T05:53:28.068+00:00");
+        assert_eq!(text.until, None);
+        let seconds = stamped(r#"{"at": 1617954808, "until": null}"#).expect("integer");
+        assert_eq!(seconds.at.to_rfc3339(), "2021-04-09T07:53:28+00:00");
+        assert_eq!(seconds.until, None);
+        let fraction =
+            stamped(r#"{"at": 1617954808.068, "until": 1617954809.9999999999}"#).expect("fraction");
+        assert_eq!(fraction.at.timestamp_subsec_millis(), 68);
+        assert_eq!(
+            fraction.until.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2021-04-09T07:53:30+00:00")
+        );
+        for bad in [
+            r#"{"at": "yesterday"}"#,
+            r#"{"at": true}"#,
+            r#"{"at": 1e300}"#,
+            r#"{"at": 18446744073709551615}"#,
+            r#"{"at": "2021-04-09T07:53:28Z", "until": "soon"}"#,
+        ] {
+            let error = stamped(bad).expect_err(bad).to_string();
+            assert!(error.contains("date and time"), "{bad}: {error}");
+        }
     }
 }
