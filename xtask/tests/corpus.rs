@@ -2,10 +2,12 @@
 //! outcome is reported per spec and grouped by cause, time limits turn into reported failures,
 //! crates outside the sample are not kept, and nothing outside `target/corpus/` is written.
 
+mod common;
+
 use std::fs;
-use std::path::Path;
 use std::time::Duration;
 
+use common::copy_dir;
 use xtask::corpus::{self, Options, Step};
 
 const GOOD: &str = r#"{"openapi": "3.1.0", "info": {"title": "Good", "version": "1"},
@@ -33,19 +35,6 @@ fn root() -> tempfile::TempDir {
     fs::write(api.join("dangling.org.json"), DANGLING).expect("spec");
     fs::write(api.join("old.net.json"), SWAGGER).expect("spec");
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("create dir");
-    for entry in fs::read_dir(from).expect("read dir") {
-        let path = entry.expect("entry").path();
-        let target = to.join(path.file_name().expect("file name"));
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            fs::copy(&path, &target).expect("copy");
-        }
-    }
 }
 
 fn options(timeout: Duration) -> Options {

@@ -1,10 +1,13 @@
 //! `cargo xtask generate`: freshness of the checked-in crate, atomic writes, and clear failures on
 //! bad input that leave `generated/` untouched.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::copy_dir;
 use xtask::codegen;
 
 #[test]
@@ -30,19 +33,6 @@ fn scratch(spec: &str) -> tempfile::TempDir {
     )
     .expect("sentinel");
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("create dir");
-    for entry in fs::read_dir(from).expect("read dir") {
-        let path = entry.expect("entry").path();
-        let target = to.join(path.file_name().expect("file name"));
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            fs::copy(&path, &target).expect("copy");
-        }
-    }
 }
 
 fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {

@@ -1,10 +1,13 @@
 //! `cargo xtask crate`: a standalone crate from any spec file builds and passes clippy; bad input
 //! fails with a clear message and leaves the output directory as it was.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
 use std::process::Command;
 
+use common::cargo_in;
 use xtask::codegen;
 
 fn run_crate(args: &[&str], spec: &Path, out: &Path) -> (bool, String) {
@@ -67,16 +70,10 @@ fn standalone_crate_builds_and_passes_clippy() {
     }
     assert!(!out.join("tests").exists() && !out.join("examples").exists());
 
-    fs::copy(root.join("Cargo.lock"), out.join("Cargo.lock")).expect("lock file copied");
-    let output = Command::new(env!("CARGO"))
-        .args(["clippy", "--all-targets", "--quiet", "--", "-D", "warnings"])
-        .current_dir(&out)
-        .env(
-            "CARGO_TARGET_DIR",
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-target"),
-        )
-        .output()
-        .expect("cargo runs");
+    let output = cargo_in(
+        &out,
+        &["clippy", "--all-targets", "--quiet", "--", "-D", "warnings"],
+    );
     assert!(
         output.status.success(),
         "the standalone crate does not pass clippy:\n{}",
@@ -167,17 +164,10 @@ components:
     // A millisecond timestamp declared int32 is read as 64 bits, with a warning.
     assert!(stderr.contains("#/components/schemas/Millis"), "{stderr}");
 
-    let root = codegen::workspace_root();
-    fs::copy(root.join("Cargo.lock"), out.join("Cargo.lock")).expect("lock file copied");
-    let output = Command::new(env!("CARGO"))
-        .args(["test", "--quiet", "--test", "examples", "--", "--nocapture"])
-        .current_dir(&out)
-        .env(
-            "CARGO_TARGET_DIR",
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-target"),
-        )
-        .output()
-        .expect("cargo runs");
+    let output = cargo_in(
+        &out,
+        &["test", "--quiet", "--test", "examples", "--", "--nocapture"],
+    );
     let report = String::from_utf8_lossy(&output.stderr);
     // The order (an unknown status is kept) and the timestamp decode; the string example of an
     // integer does not, and the test says which and why.

@@ -642,6 +642,15 @@ fn wrapped(schema: &Schema) -> Option<(usize, &ReferenceOr<Schema>)> {
 /// A doc with the values an `enum` allows appended where they are numbers or booleans (strings
 /// become an enum type of their own): "One of `1`, `2`, `3`."
 pub(super) fn with_values(doc: Option<String>, schema: &Schema) -> Option<String> {
+    // Most properties are strings, objects or arrays: no need to read them into a `View`.
+    if matches!(
+        schema.schema_kind,
+        openapiv3::SchemaKind::Type(
+            openapiv3::Type::String(_) | openapiv3::Type::Object(_) | openapiv3::Type::Array(_)
+        )
+    ) {
+        return doc;
+    }
     let Some(view) = View::of(schema) else {
         return doc;
     };
