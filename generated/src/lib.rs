@@ -13,17 +13,14 @@ pub use runtime::{
     TokenProvider,
 };
 
-/// The API version 2024-06-10.
 #[cfg(feature = "v2024-06-10")]
 #[rustfmt::skip]
 pub mod v2024_06_10;
 
-/// The API version 2024-11-13.
 #[cfg(feature = "v2024-11-13")]
 #[rustfmt::skip]
 pub mod v2024_11_13;
 
-/// The API version 2025-04-16.
 #[cfg(feature = "v2025-04-16")]
 #[rustfmt::skip]
 pub mod v2025_04_16;

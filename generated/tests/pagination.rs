@@ -1,5 +1,5 @@
 // Copied by `cargo xtask generate` from templates/tests/pagination.rs; edit the template, not this file.
-//! Cursor pagination through the 2025-04-16 client: every item of every page, pages fetched only
+//! Cursor pagination through the client of the newest API version: every item of every page, pages fetched only
 //! as the stream reaches them, the cursor taken from the last item of the previous page.
 #![cfg(feature = "v2025-04-16")]
 
@@ -80,6 +80,31 @@ async fn every_item_of_every_page_in_order() {
             "limit=2&starting_after=v4"
         ],
         "each page keeps the other parameters and follows the last item"
+    );
+}
+
+#[tokio::test]
+async fn page_by_page_with_what_each_page_says() {
+    let server = three_pages().await;
+    let pages: Vec<(Vec<String>, bool)> = client(&server)
+        .voices()
+        .list()
+        .limit(2)
+        .into_pages()
+        .map_ok(|page| {
+            let ids = page.data.into_iter().map(|voice| voice.id).collect();
+            (ids, page.has_more)
+        })
+        .try_collect()
+        .await
+        .expect("all pages");
+    assert_eq!(
+        pages,
+        [
+            (vec!["v1".to_owned(), "v2".to_owned()], true),
+            (vec!["v3".to_owned(), "v4".to_owned()], true),
+            (vec!["v5".to_owned()], false),
+        ]
     );
 }
 

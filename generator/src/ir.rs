@@ -28,6 +28,30 @@ pub struct Api {
     /// document order. A standalone crate can be given a test that decodes each into its type.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub examples: Vec<(String, serde_json::Value)>,
+    /// The JSON body every operation declares for its error responses, decoded into each API
+    /// error; operations then get no error enum of their own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_body: Option<ErrorBody>,
+}
+
+/// The error body an API declares for every operation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ErrorBody {
+    /// Its type.
+    pub ty: Type,
+    /// The fields `Display` shows, joined by `: ` (a title, then a message).
+    pub summary: Vec<TextField>,
+    /// The field holding the server's request id.
+    pub request_id: Option<TextField>,
+}
+
+/// A field of a struct read as text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TextField {
+    /// The Rust field name.
+    pub name: String,
+    /// Whether the Rust field is an `Option`.
+    pub optional: bool,
 }
 
 /// Environment variables a client can be configured from.

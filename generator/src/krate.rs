@@ -70,6 +70,26 @@ pub enum AssembleError {
 /// The marker line in the template README replaced by the list of operations not generated.
 pub const NOT_GENERATED_MARKER: &str = "<!-- not-generated -->";
 
+/// The marker line in the template README replaced by the table of API versions and features.
+pub const VERSIONS_MARKER: &str = "<!-- versions -->";
+
+/// What the templates write for the newest API version, replaced in every template file so that
+/// the README, the examples and the tests of the newest version follow `specs/`: the module
+/// (`v_NEWEST` -> `v2026_03_01`), the cargo feature (`vNEWEST` -> `v2026-03-01`) and the version
+/// itself (`NEWEST` -> `2026-03-01`), longest first.
+pub const NEWEST_PLACEHOLDERS: [&str; 3] = ["v_NEWEST", "vNEWEST", "NEWEST"];
+
+/// A template's text with the newest version's names in place of [`NEWEST_PLACEHOLDERS`].
+fn with_newest(text: &str, newest: Option<&Version>) -> String {
+    let Some(newest) = newest else {
+        return text.to_owned();
+    };
+    let [module, feature, version] = NEWEST_PLACEHOLDERS;
+    text.replace(module, &newest.module)
+        .replace(feature, &newest.feature)
+        .replace(version, &newest.api.version)
+}
+
 /// Builds every file of the crate. `command` names what produced the files, for their headers.
 /// Versions are given oldest first; the last one is the default feature.
 pub fn assemble(
@@ -79,6 +99,7 @@ pub fn assemble(
 ) -> Result<BTreeMap<PathBuf, String>, AssembleError> {
     let mut files = BTreeMap::new();
     for (relative, text) in read_templates(templates)? {
+        let text = with_newest(&text, versions.last());
         let from = Path::new("templates").join(&relative);
         let name = relative.to_string_lossy().replace('\\', "/");
         let contents = match name.as_str() {
@@ -178,6 +199,13 @@ fn manifest(path: &Path, text: &str, versions: &[Version]) -> Result<String, Ass
 }
 
 fn readme(template: &str, versions: &[Version]) -> String {
+    let mut table = String::from("| feature | module | API version |\n|---|---|---|\n");
+    for version in versions.iter().rev() {
+        table.push_str(&format!(
+            "| `{}` | `cartesia_api::{}` | {} |\n",
+            version.feature, version.module, version.api.version
+        ));
+    }
     let mut list = String::new();
     for version in versions {
         for skipped in &version.api.skipped {
@@ -190,16 +218,16 @@ fn readme(template: &str, versions: &[Version]) -> String {
     if list.is_empty() {
         list.push_str("Every operation of every version is generated.\n");
     }
-    template.replace(&format!("{NOT_GENERATED_MARKER}\n"), &list)
+    template
+        .replace(&format!("{VERSIONS_MARKER}\n"), &table)
+        .replace(&format!("{NOT_GENERATED_MARKER}\n"), &list)
 }
 
 fn lib_rs(versions: &[Version]) -> TokenStream {
     let modules = versions.iter().map(|version| {
         let feature = &version.feature;
         let module = emit::ident(&version.module);
-        let doc = format!(" The API version {}.", version.api.version);
         quote! {
-            #[doc = #doc]
             #[cfg(feature = #feature)]
             #[rustfmt::skip]
             pub mod #module;

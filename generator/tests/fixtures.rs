@@ -15,6 +15,7 @@ fn fixtures() {
                 base_url: "FIXTURE_BASE_URL".to_owned(),
                 credential: "api_key".to_owned(),
             }),
+            version_header: Some("Api-Version".to_owned()),
         };
         let lowered = lower(&document, &config).expect("fixture lowers");
         insta::assert_yaml_snapshot!("ir", (&lowered.warnings, &lowered.api));

@@ -7,7 +7,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use cartesia_api::v2025_04_16::{
+use cartesia_api::v_NEWEST::{
     Client, OutputFormat, RawEncoding, RawOutputFormat, TokenGrant, TokenRequest, TtsRequest,
     TtsRequestVoiceSpecifier, TtsRequestVoiceSpecifierMode,
 };
@@ -95,7 +95,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let tokens = listener.local_addr()?;
     tokio::spawn(serve_tokens(listener, server));
     let base_url = std::env::var("CARTESIA_BASE_URL")
-        .unwrap_or_else(|_| cartesia_api::v2025_04_16::DEFAULT_BASE_URL.to_owned());
+        .unwrap_or_else(|_| cartesia_api::v_NEWEST::DEFAULT_BASE_URL.to_owned());
     let client = untrusted_client(&base_url, tokens)?;
     let audio = speak(&client, "Spoken with a short-lived token.").await?;
     eprintln!("received {} bytes of audio", audio.len());

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use cartesia_api::v2025_04_16::{
+use cartesia_api::v_NEWEST::{
     Client, SttTranscribeBody, TimestampGranularity, TranscriptionResponse,
 };
 use cartesia_api::{Error, FilePart};

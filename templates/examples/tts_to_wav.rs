@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use cartesia_api::Error;
-use cartesia_api::v2025_04_16::{
+use cartesia_api::v_NEWEST::{
     Client, OutputFormat, RawEncoding, RawOutputFormat, SupportedLanguage, TtsRequest,
     TtsRequestVoiceSpecifier, TtsRequestVoiceSpecifierMode,
 };

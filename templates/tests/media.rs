@@ -1,12 +1,12 @@
-//! Audio, event streams and uploads through the 2025-04-16 client, against local servers: bytes
+//! Audio, event streams and uploads through the client of the newest API version, against local servers: bytes
 //! that arrive in several chunks, events split across chunks, multipart parts as sent.
-#![cfg(feature = "v2025-04-16")]
+#![cfg(feature = "vNEWEST")]
 
 mod common;
 
 use std::time::Duration;
 
-use cartesia_api::v2025_04_16::{
+use cartesia_api::v_NEWEST::{
     Client, OutputFormat, RawEncoding, RawOutputFormat, StreamingResponse, SttTranscribeBody,
     SupportedLanguage, TimestampGranularity, TtsRequest, TtsRequestVoiceSpecifier,
     TtsRequestVoiceSpecifierMode, TtssseRequest, VoicesCloneBody,
@@ -120,12 +120,8 @@ async fn tts_bytes_stream_in_chunks_and_save_byte_for_byte() {
 
     let request = server.await.expect("server ran");
     assert!(request.starts_with("POST /tts/bytes HTTP/1.1"), "{request}");
-    assert!(
-        request
-            .to_lowercase()
-            .contains("cartesia-version: 2025-04-16"),
-        "{request}"
-    );
+    let version = "cartesia-version: NEWEST";
+    assert!(request.to_lowercase().contains(version), "{request}");
     assert!(
         request.contains("\"output_format\":{\"container\":\"raw\""),
         "{request}"
@@ -210,8 +206,8 @@ async fn tts_sse_events_split_across_chunks_decode_with_audio() {
         "sonic-2",
         "Hello",
         TtsRequestVoiceSpecifier::new(TtsRequestVoiceSpecifierMode::Id, "a0e99841"),
-        cartesia_api::v2025_04_16::SseOutputFormat::new(
-            cartesia_api::v2025_04_16::SseOutputFormatContainer::Raw,
+        cartesia_api::v_NEWEST::SseOutputFormat::new(
+            cartesia_api::v_NEWEST::SseOutputFormatContainer::Raw,
             RawEncoding::PcmF32le,
             44100,
         ),

@@ -101,7 +101,7 @@ pub fn overlaid_document(root: &Path, version: &str) -> Result<serde_json::Value
 fn build(root: &Path) -> Result<(BTreeMap<PathBuf, String>, Vec<Summary>)> {
     let mut versions = Vec::new();
     let mut summaries = Vec::new();
-    let env = read_env(root)?;
+    let (env, version_header) = read_config(root)?;
     for version in spec_versions(root)? {
         let relative = format!("specs/{version}/api.yml");
         let path = root.join(&relative);
@@ -120,6 +120,7 @@ fn build(root: &Path) -> Result<(BTreeMap<PathBuf, String>, Vec<Summary>)> {
         let config = Config {
             api_version: Some(version.clone()),
             env: env.clone(),
+            version_header: version_header.clone(),
         };
         let lowered = generator::lower(&document, &config).map_err(named)?;
         let source = match &overlay {
@@ -151,17 +152,32 @@ fn build(root: &Path) -> Result<(BTreeMap<PathBuf, String>, Vec<Summary>)> {
     Ok((files, summaries))
 }
 
-/// The `[env]` table of `specs/config.toml`, when there is one.
-fn read_env(root: &Path) -> Result<Option<generator::ir::EnvVars>> {
+/// What `specs/config.toml` says: its `[env]` table and the `[version] header`, each when
+/// given.
+fn read_config(root: &Path) -> Result<(Option<generator::ir::EnvVars>, Option<String>)> {
     let path = root.join("specs/config.toml");
     if !path.is_file() {
-        return Ok(None);
+        return Ok((None, None));
     }
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read {}", path.display()))?;
     let doc: toml_edit::DocumentMut = text
         .parse()
         .context("specs/config.toml is not valid TOML")?;
+    let version_header = match doc.get("version").and_then(|v| v.get("header")) {
+        None => None,
+        Some(header) => Some(
+            header
+                .as_str()
+                .map(str::to_owned)
+                .context("specs/config.toml: `version.header` must be a string")?,
+        ),
+    };
+    Ok((read_env(&doc)?, version_header))
+}
+
+/// The `[env]` table of `specs/config.toml`, when there is one.
+fn read_env(doc: &toml_edit::DocumentMut) -> Result<Option<generator::ir::EnvVars>> {
     let Some(env) = doc.get("env") else {
         return Ok(None);
     };

@@ -121,6 +121,7 @@ pub fn generate(root: &Path, request: &Request) -> Result<Report, Failure> {
         &Config {
             api_version: None,
             env: None,
+            version_header: None,
         },
     )
     .map_err(at(Stage::Generate))?;

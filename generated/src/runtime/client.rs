@@ -12,7 +12,7 @@ use reqwest::header::{HeaderValue, USER_AGENT};
 use url::Url;
 
 use super::auth::{self, Credentials, SecurityScheme};
-use super::error::Error;
+use super::error::{Error, ErrorBodyDecoder};
 use super::request::Request;
 use super::retry::RetryPolicy;
 use super::token::TokenProvider;
@@ -31,6 +31,9 @@ pub trait ApiVersion: Send + Sync + 'static {
     const DEFAULT_BASE_URL: &'static str;
     /// The security schemes operations of this version may require.
     const SECURITY_SCHEMES: &'static [SecurityScheme];
+    /// Decodes the body of an error response into the type the version
+    /// declares for errors, when it declares one for every operation.
+    const ERROR_BODY: Option<ErrorBodyDecoder> = None;
 }
 
 /// Configures and builds a client for one API version.
@@ -240,6 +243,7 @@ impl<V: ApiVersion> ClientBuilder<V> {
                 user_agent,
                 credentials: self.credentials,
                 schemes: V::SECURITY_SCHEMES,
+                error_body: V::ERROR_BODY,
             }),
         })
     }
@@ -255,6 +259,7 @@ pub(super) struct Inner {
     pub(super) user_agent: HeaderValue,
     pub(super) credentials: Credentials,
     pub(super) schemes: &'static [SecurityScheme],
+    pub(super) error_body: Option<ErrorBodyDecoder>,
 }
 
 /// The configured client shared (cheaply cloned) by every operation.

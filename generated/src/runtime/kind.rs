@@ -115,11 +115,13 @@ fn status_kind(status: StatusCode) -> ErrorKind {
 impl ApiError {
     /// The server's id for the request, to quote when reporting a problem:
     /// the first of the `x-request-id`, `request-id`, `x-amzn-requestid`
-    /// and `cf-ray` headers that is present and visible ASCII.
+    /// and `cf-ray` headers that is present and visible ASCII, or else the
+    /// request id of the decoded error body ([`ApiError::detail`]).
     pub fn request_id(&self) -> Option<&str> {
         REQUEST_ID_HEADERS
             .iter()
             .find_map(|name| self.headers().get(*name)?.to_str().ok())
+            .or_else(|| self.body_request_id())
     }
 
     /// How long the server asked to wait before trying again, from its

@@ -612,18 +612,20 @@ impl<'a> VoicesList<'a> {
         self
     }
 
-    /// Every item of every page, in order. Pages are fetched lazily, each when the stream
-    /// reaches it, following the cursor from the previous page.
-    pub fn into_stream(
+    /// Every page, in order, as the API answers it. Pages are fetched lazily, each when the
+    /// stream reaches it, following the cursor from the previous page.
+    pub fn into_pages(
         self,
     ) -> ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::futures_core::Stream<
-                Item = ::std::result::Result<super::types::Voice, crate::Error>,
+                Item = ::std::result::Result<
+                    super::types::GetVoicesResponse,
+                    crate::Error,
+                >,
             > + ::std::marker::Send + 'a,
         >,
     > {
-        use ::futures_util::TryStreamExt as _;
         let pages = ::futures_util::stream::try_unfold(
             ::std::option::Option::Some(self),
             |next| async move {
@@ -639,19 +641,35 @@ impl<'a> VoicesList<'a> {
                     }
                     _ => ::std::option::Option::None,
                 };
-                let items = page
-                    .data
-                    .into_iter()
-                    .map(::std::result::Result::Ok::<_, crate::Error>);
-                ::std::result::Result::Ok(
-                    ::std::option::Option::Some((
-                        ::futures_util::stream::iter(items),
-                        next,
-                    )),
-                )
+                ::std::result::Result::Ok(::std::option::Option::Some((page, next)))
             },
         );
-        ::std::boxed::Box::pin(pages.try_flatten())
+        ::std::boxed::Box::pin(pages)
+    }
+
+    /// Every item of every page, in order. Pages are fetched lazily, each when the stream
+    /// reaches it, following the cursor from the previous page.
+    pub fn into_stream(
+        self,
+    ) -> ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::futures_core::Stream<
+                Item = ::std::result::Result<super::types::Voice, crate::Error>,
+            > + ::std::marker::Send + 'a,
+        >,
+    > {
+        use ::futures_util::TryStreamExt as _;
+        let items = self
+            .into_pages()
+            .map_ok(|page| {
+                ::futures_util::stream::iter(
+                    page
+                        .data
+                        .into_iter()
+                        .map(::std::result::Result::Ok::<_, crate::Error>),
+                )
+            });
+        ::std::boxed::Box::pin(items.try_flatten())
     }
 
     /// Sends the request and decodes the response.

@@ -352,18 +352,20 @@ impl<'a> AgentsListCalls<'a> {
         self
     }
 
-    /// Every item of every page, in order. Pages are fetched lazily, each when the stream
-    /// reaches it, following the cursor from the previous page.
-    pub fn into_stream(
+    /// Every page, in order, as the API answers it. Pages are fetched lazily, each when the
+    /// stream reaches it, following the cursor from the previous page.
+    pub fn into_pages(
         self,
     ) -> ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::futures_core::Stream<
-                Item = ::std::result::Result<super::types::AgentCall, crate::Error>,
+                Item = ::std::result::Result<
+                    super::types::GetCallsResponse,
+                    crate::Error,
+                >,
             > + ::std::marker::Send + 'a,
         >,
     > {
-        use ::futures_util::TryStreamExt as _;
         let pages = ::futures_util::stream::try_unfold(
             ::std::option::Option::Some(self),
             |next| async move {
@@ -379,19 +381,35 @@ impl<'a> AgentsListCalls<'a> {
                     }
                     _ => ::std::option::Option::None,
                 };
-                let items = page
-                    .data
-                    .into_iter()
-                    .map(::std::result::Result::Ok::<_, crate::Error>);
-                ::std::result::Result::Ok(
-                    ::std::option::Option::Some((
-                        ::futures_util::stream::iter(items),
-                        next,
-                    )),
-                )
+                ::std::result::Result::Ok(::std::option::Option::Some((page, next)))
             },
         );
-        ::std::boxed::Box::pin(pages.try_flatten())
+        ::std::boxed::Box::pin(pages)
+    }
+
+    /// Every item of every page, in order. Pages are fetched lazily, each when the stream
+    /// reaches it, following the cursor from the previous page.
+    pub fn into_stream(
+        self,
+    ) -> ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::futures_core::Stream<
+                Item = ::std::result::Result<super::types::AgentCall, crate::Error>,
+            > + ::std::marker::Send + 'a,
+        >,
+    > {
+        use ::futures_util::TryStreamExt as _;
+        let items = self
+            .into_pages()
+            .map_ok(|page| {
+                ::futures_util::stream::iter(
+                    page
+                        .data
+                        .into_iter()
+                        .map(::std::result::Result::Ok::<_, crate::Error>),
+                )
+            });
+        ::std::boxed::Box::pin(items.try_flatten())
     }
 
     /// Sends the request and decodes the response.
@@ -652,18 +670,20 @@ impl<'a> AgentsListMetrics<'a> {
         self
     }
 
-    /// Every item of every page, in order. Pages are fetched lazily, each when the stream
-    /// reaches it, following the cursor from the previous page.
-    pub fn into_stream(
+    /// Every page, in order, as the API answers it. Pages are fetched lazily, each when the
+    /// stream reaches it, following the cursor from the previous page.
+    pub fn into_pages(
         self,
     ) -> ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::futures_core::Stream<
-                Item = ::std::result::Result<super::types::Metric, crate::Error>,
+                Item = ::std::result::Result<
+                    super::types::ListMetricsResponse,
+                    crate::Error,
+                >,
             > + ::std::marker::Send + 'a,
         >,
     > {
-        use ::futures_util::TryStreamExt as _;
         let pages = ::futures_util::stream::try_unfold(
             ::std::option::Option::Some(self),
             |next| async move {
@@ -679,19 +699,35 @@ impl<'a> AgentsListMetrics<'a> {
                     }
                     _ => ::std::option::Option::None,
                 };
-                let items = page
-                    .data
-                    .into_iter()
-                    .map(::std::result::Result::Ok::<_, crate::Error>);
-                ::std::result::Result::Ok(
-                    ::std::option::Option::Some((
-                        ::futures_util::stream::iter(items),
-                        next,
-                    )),
-                )
+                ::std::result::Result::Ok(::std::option::Option::Some((page, next)))
             },
         );
-        ::std::boxed::Box::pin(pages.try_flatten())
+        ::std::boxed::Box::pin(pages)
+    }
+
+    /// Every item of every page, in order. Pages are fetched lazily, each when the stream
+    /// reaches it, following the cursor from the previous page.
+    pub fn into_stream(
+        self,
+    ) -> ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::futures_core::Stream<
+                Item = ::std::result::Result<super::types::Metric, crate::Error>,
+            > + ::std::marker::Send + 'a,
+        >,
+    > {
+        use ::futures_util::TryStreamExt as _;
+        let items = self
+            .into_pages()
+            .map_ok(|page| {
+                ::futures_util::stream::iter(
+                    page
+                        .data
+                        .into_iter()
+                        .map(::std::result::Result::Ok::<_, crate::Error>),
+                )
+            });
+        ::std::boxed::Box::pin(items.try_flatten())
     }
 
     /// Sends the request and decodes the response.
@@ -949,18 +985,20 @@ impl<'a> AgentsListMetricResults<'a> {
         self
     }
 
-    /// Every item of every page, in order. Pages are fetched lazily, each when the stream
-    /// reaches it, following the cursor from the previous page.
-    pub fn into_stream(
+    /// Every page, in order, as the API answers it. Pages are fetched lazily, each when the
+    /// stream reaches it, following the cursor from the previous page.
+    pub fn into_pages(
         self,
     ) -> ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::futures_core::Stream<
-                Item = ::std::result::Result<super::types::MetricResult, crate::Error>,
+                Item = ::std::result::Result<
+                    super::types::ListMetricResultsResponse,
+                    crate::Error,
+                >,
             > + ::std::marker::Send + 'a,
         >,
     > {
-        use ::futures_util::TryStreamExt as _;
         let pages = ::futures_util::stream::try_unfold(
             ::std::option::Option::Some(self),
             |next| async move {
@@ -976,19 +1014,35 @@ impl<'a> AgentsListMetricResults<'a> {
                     }
                     _ => ::std::option::Option::None,
                 };
-                let items = page
-                    .data
-                    .into_iter()
-                    .map(::std::result::Result::Ok::<_, crate::Error>);
-                ::std::result::Result::Ok(
-                    ::std::option::Option::Some((
-                        ::futures_util::stream::iter(items),
-                        next,
-                    )),
-                )
+                ::std::result::Result::Ok(::std::option::Option::Some((page, next)))
             },
         );
-        ::std::boxed::Box::pin(pages.try_flatten())
+        ::std::boxed::Box::pin(pages)
+    }
+
+    /// Every item of every page, in order. Pages are fetched lazily, each when the stream
+    /// reaches it, following the cursor from the previous page.
+    pub fn into_stream(
+        self,
+    ) -> ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::futures_core::Stream<
+                Item = ::std::result::Result<super::types::MetricResult, crate::Error>,
+            > + ::std::marker::Send + 'a,
+        >,
+    > {
+        use ::futures_util::TryStreamExt as _;
+        let items = self
+            .into_pages()
+            .map_ok(|page| {
+                ::futures_util::stream::iter(
+                    page
+                        .data
+                        .into_iter()
+                        .map(::std::result::Result::Ok::<_, crate::Error>),
+                )
+            });
+        ::std::boxed::Box::pin(items.try_flatten())
     }
 
     /// Sends the request and decodes the response.
@@ -1603,18 +1657,20 @@ impl<'a> DatasetsList<'a> {
         self
     }
 
-    /// Every item of every page, in order. Pages are fetched lazily, each when the stream
-    /// reaches it, following the cursor from the previous page.
-    pub fn into_stream(
+    /// Every page, in order, as the API answers it. Pages are fetched lazily, each when the
+    /// stream reaches it, following the cursor from the previous page.
+    pub fn into_pages(
         self,
     ) -> ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::futures_core::Stream<
-                Item = ::std::result::Result<super::types::Dataset, crate::Error>,
+                Item = ::std::result::Result<
+                    super::types::PaginatedDatasets,
+                    crate::Error,
+                >,
             > + ::std::marker::Send + 'a,
         >,
     > {
-        use ::futures_util::TryStreamExt as _;
         let pages = ::futures_util::stream::try_unfold(
             ::std::option::Option::Some(self),
             |next| async move {
@@ -1630,19 +1686,35 @@ impl<'a> DatasetsList<'a> {
                     }
                     _ => ::std::option::Option::None,
                 };
-                let items = page
-                    .data
-                    .into_iter()
-                    .map(::std::result::Result::Ok::<_, crate::Error>);
-                ::std::result::Result::Ok(
-                    ::std::option::Option::Some((
-                        ::futures_util::stream::iter(items),
-                        next,
-                    )),
-                )
+                ::std::result::Result::Ok(::std::option::Option::Some((page, next)))
             },
         );
-        ::std::boxed::Box::pin(pages.try_flatten())
+        ::std::boxed::Box::pin(pages)
+    }
+
+    /// Every item of every page, in order. Pages are fetched lazily, each when the stream
+    /// reaches it, following the cursor from the previous page.
+    pub fn into_stream(
+        self,
+    ) -> ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::futures_core::Stream<
+                Item = ::std::result::Result<super::types::Dataset, crate::Error>,
+            > + ::std::marker::Send + 'a,
+        >,
+    > {
+        use ::futures_util::TryStreamExt as _;
+        let items = self
+            .into_pages()
+            .map_ok(|page| {
+                ::futures_util::stream::iter(
+                    page
+                        .data
+                        .into_iter()
+                        .map(::std::result::Result::Ok::<_, crate::Error>),
+                )
+            });
+        ::std::boxed::Box::pin(items.try_flatten())
     }
 
     /// Sends the request and decodes the response.
@@ -1976,18 +2048,20 @@ impl<'a> DatasetsListFiles<'a> {
         self
     }
 
-    /// Every item of every page, in order. Pages are fetched lazily, each when the stream
-    /// reaches it, following the cursor from the previous page.
-    pub fn into_stream(
+    /// Every page, in order, as the API answers it. Pages are fetched lazily, each when the
+    /// stream reaches it, following the cursor from the previous page.
+    pub fn into_pages(
         self,
     ) -> ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::futures_core::Stream<
-                Item = ::std::result::Result<super::types::DatasetFile, crate::Error>,
+                Item = ::std::result::Result<
+                    super::types::PaginatedDatasetFiles,
+                    crate::Error,
+                >,
             > + ::std::marker::Send + 'a,
         >,
     > {
-        use ::futures_util::TryStreamExt as _;
         let pages = ::futures_util::stream::try_unfold(
             ::std::option::Option::Some(self),
             |next| async move {
@@ -2003,19 +2077,35 @@ impl<'a> DatasetsListFiles<'a> {
                     }
                     _ => ::std::option::Option::None,
                 };
-                let items = page
-                    .data
-                    .into_iter()
-                    .map(::std::result::Result::Ok::<_, crate::Error>);
-                ::std::result::Result::Ok(
-                    ::std::option::Option::Some((
-                        ::futures_util::stream::iter(items),
-                        next,
-                    )),
-                )
+                ::std::result::Result::Ok(::std::option::Option::Some((page, next)))
             },
         );
-        ::std::boxed::Box::pin(pages.try_flatten())
+        ::std::boxed::Box::pin(pages)
+    }
+
+    /// Every item of every page, in order. Pages are fetched lazily, each when the stream
+    /// reaches it, following the cursor from the previous page.
+    pub fn into_stream(
+        self,
+    ) -> ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::futures_core::Stream<
+                Item = ::std::result::Result<super::types::DatasetFile, crate::Error>,
+            > + ::std::marker::Send + 'a,
+        >,
+    > {
+        use ::futures_util::TryStreamExt as _;
+        let items = self
+            .into_pages()
+            .map_ok(|page| {
+                ::futures_util::stream::iter(
+                    page
+                        .data
+                        .into_iter()
+                        .map(::std::result::Result::Ok::<_, crate::Error>),
+                )
+            });
+        ::std::boxed::Box::pin(items.try_flatten())
     }
 
     /// Sends the request and decodes the response.
@@ -2240,18 +2330,20 @@ impl<'a> FineTunesList<'a> {
         self
     }
 
-    /// Every item of every page, in order. Pages are fetched lazily, each when the stream
-    /// reaches it, following the cursor from the previous page.
-    pub fn into_stream(
+    /// Every page, in order, as the API answers it. Pages are fetched lazily, each when the
+    /// stream reaches it, following the cursor from the previous page.
+    pub fn into_pages(
         self,
     ) -> ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::futures_core::Stream<
-                Item = ::std::result::Result<super::types::FineTune, crate::Error>,
+                Item = ::std::result::Result<
+                    super::types::PaginatedFineTunes,
+                    crate::Error,
+                >,
             > + ::std::marker::Send + 'a,
         >,
     > {
-        use ::futures_util::TryStreamExt as _;
         let pages = ::futures_util::stream::try_unfold(
             ::std::option::Option::Some(self),
             |next| async move {
@@ -2267,19 +2359,35 @@ impl<'a> FineTunesList<'a> {
                     }
                     _ => ::std::option::Option::None,
                 };
-                let items = page
-                    .data
-                    .into_iter()
-                    .map(::std::result::Result::Ok::<_, crate::Error>);
-                ::std::result::Result::Ok(
-                    ::std::option::Option::Some((
-                        ::futures_util::stream::iter(items),
-                        next,
-                    )),
-                )
+                ::std::result::Result::Ok(::std::option::Option::Some((page, next)))
             },
         );
-        ::std::boxed::Box::pin(pages.try_flatten())
+        ::std::boxed::Box::pin(pages)
+    }
+
+    /// Every item of every page, in order. Pages are fetched lazily, each when the stream
+    /// reaches it, following the cursor from the previous page.
+    pub fn into_stream(
+        self,
+    ) -> ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::futures_core::Stream<
+                Item = ::std::result::Result<super::types::FineTune, crate::Error>,
+            > + ::std::marker::Send + 'a,
+        >,
+    > {
+        use ::futures_util::TryStreamExt as _;
+        let items = self
+            .into_pages()
+            .map_ok(|page| {
+                ::futures_util::stream::iter(
+                    page
+                        .data
+                        .into_iter()
+                        .map(::std::result::Result::Ok::<_, crate::Error>),
+                )
+            });
+        ::std::boxed::Box::pin(items.try_flatten())
     }
 
     /// Sends the request and decodes the response.
@@ -2552,18 +2660,17 @@ impl<'a> FineTunesListVoices<'a> {
         self
     }
 
-    /// Every item of every page, in order. Pages are fetched lazily, each when the stream
-    /// reaches it, following the cursor from the previous page.
-    pub fn into_stream(
+    /// Every page, in order, as the API answers it. Pages are fetched lazily, each when the
+    /// stream reaches it, following the cursor from the previous page.
+    pub fn into_pages(
         self,
     ) -> ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::futures_core::Stream<
-                Item = ::std::result::Result<super::types::Voice, crate::Error>,
+                Item = ::std::result::Result<super::types::PaginatedVoices, crate::Error>,
             > + ::std::marker::Send + 'a,
         >,
     > {
-        use ::futures_util::TryStreamExt as _;
         let pages = ::futures_util::stream::try_unfold(
             ::std::option::Option::Some(self),
             |next| async move {
@@ -2579,19 +2686,35 @@ impl<'a> FineTunesListVoices<'a> {
                     }
                     _ => ::std::option::Option::None,
                 };
-                let items = page
-                    .data
-                    .into_iter()
-                    .map(::std::result::Result::Ok::<_, crate::Error>);
-                ::std::result::Result::Ok(
-                    ::std::option::Option::Some((
-                        ::futures_util::stream::iter(items),
-                        next,
-                    )),
-                )
+                ::std::result::Result::Ok(::std::option::Option::Some((page, next)))
             },
         );
-        ::std::boxed::Box::pin(pages.try_flatten())
+        ::std::boxed::Box::pin(pages)
+    }
+
+    /// Every item of every page, in order. Pages are fetched lazily, each when the stream
+    /// reaches it, following the cursor from the previous page.
+    pub fn into_stream(
+        self,
+    ) -> ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::futures_core::Stream<
+                Item = ::std::result::Result<super::types::Voice, crate::Error>,
+            > + ::std::marker::Send + 'a,
+        >,
+    > {
+        use ::futures_util::TryStreamExt as _;
+        let items = self
+            .into_pages()
+            .map_ok(|page| {
+                ::futures_util::stream::iter(
+                    page
+                        .data
+                        .into_iter()
+                        .map(::std::result::Result::Ok::<_, crate::Error>),
+                )
+            });
+        ::std::boxed::Box::pin(items.try_flatten())
     }
 
     /// Sends the request and decodes the response.
@@ -2753,21 +2876,20 @@ impl<'a> PronunciationDictsList<'a> {
         self
     }
 
-    /// Every item of every page, in order. Pages are fetched lazily, each when the stream
-    /// reaches it, following the cursor from the previous page.
-    pub fn into_stream(
+    /// Every page, in order, as the API answers it. Pages are fetched lazily, each when the
+    /// stream reaches it, following the cursor from the previous page.
+    pub fn into_pages(
         self,
     ) -> ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::futures_core::Stream<
                 Item = ::std::result::Result<
-                    super::types::PronunciationDict,
+                    super::types::PaginatedPronunciationDicts,
                     crate::Error,
                 >,
             > + ::std::marker::Send + 'a,
         >,
     > {
-        use ::futures_util::TryStreamExt as _;
         let pages = ::futures_util::stream::try_unfold(
             ::std::option::Option::Some(self),
             |next| async move {
@@ -2783,19 +2905,38 @@ impl<'a> PronunciationDictsList<'a> {
                     }
                     _ => ::std::option::Option::None,
                 };
-                let items = page
-                    .data
-                    .into_iter()
-                    .map(::std::result::Result::Ok::<_, crate::Error>);
-                ::std::result::Result::Ok(
-                    ::std::option::Option::Some((
-                        ::futures_util::stream::iter(items),
-                        next,
-                    )),
-                )
+                ::std::result::Result::Ok(::std::option::Option::Some((page, next)))
             },
         );
-        ::std::boxed::Box::pin(pages.try_flatten())
+        ::std::boxed::Box::pin(pages)
+    }
+
+    /// Every item of every page, in order. Pages are fetched lazily, each when the stream
+    /// reaches it, following the cursor from the previous page.
+    pub fn into_stream(
+        self,
+    ) -> ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::futures_core::Stream<
+                Item = ::std::result::Result<
+                    super::types::PronunciationDict,
+                    crate::Error,
+                >,
+            > + ::std::marker::Send + 'a,
+        >,
+    > {
+        use ::futures_util::TryStreamExt as _;
+        let items = self
+            .into_pages()
+            .map_ok(|page| {
+                ::futures_util::stream::iter(
+                    page
+                        .data
+                        .into_iter()
+                        .map(::std::result::Result::Ok::<_, crate::Error>),
+                )
+            });
+        ::std::boxed::Box::pin(items.try_flatten())
     }
 
     /// Sends the request and decodes the response.
@@ -3629,18 +3770,20 @@ impl<'a> VoicesList<'a> {
         self
     }
 
-    /// Every item of every page, in order. Pages are fetched lazily, each when the stream
-    /// reaches it, following the cursor from the previous page.
-    pub fn into_stream(
+    /// Every page, in order, as the API answers it. Pages are fetched lazily, each when the
+    /// stream reaches it, following the cursor from the previous page.
+    pub fn into_pages(
         self,
     ) -> ::std::pin::Pin<
         ::std::boxed::Box<
             dyn ::futures_core::Stream<
-                Item = ::std::result::Result<super::types::Voice, crate::Error>,
+                Item = ::std::result::Result<
+                    super::types::GetVoicesResponse,
+                    crate::Error,
+                >,
             > + ::std::marker::Send + 'a,
         >,
     > {
-        use ::futures_util::TryStreamExt as _;
         let pages = ::futures_util::stream::try_unfold(
             ::std::option::Option::Some(self),
             |next| async move {
@@ -3656,19 +3799,35 @@ impl<'a> VoicesList<'a> {
                     }
                     _ => ::std::option::Option::None,
                 };
-                let items = page
-                    .data
-                    .into_iter()
-                    .map(::std::result::Result::Ok::<_, crate::Error>);
-                ::std::result::Result::Ok(
-                    ::std::option::Option::Some((
-                        ::futures_util::stream::iter(items),
-                        next,
-                    )),
-                )
+                ::std::result::Result::Ok(::std::option::Option::Some((page, next)))
             },
         );
-        ::std::boxed::Box::pin(pages.try_flatten())
+        ::std::boxed::Box::pin(pages)
+    }
+
+    /// Every item of every page, in order. Pages are fetched lazily, each when the stream
+    /// reaches it, following the cursor from the previous page.
+    pub fn into_stream(
+        self,
+    ) -> ::std::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::futures_core::Stream<
+                Item = ::std::result::Result<super::types::Voice, crate::Error>,
+            > + ::std::marker::Send + 'a,
+        >,
+    > {
+        use ::futures_util::TryStreamExt as _;
+        let items = self
+            .into_pages()
+            .map_ok(|page| {
+                ::futures_util::stream::iter(
+                    page
+                        .data
+                        .into_iter()
+                        .map(::std::result::Result::Ok::<_, crate::Error>),
+                )
+            });
+        ::std::boxed::Box::pin(items.try_flatten())
     }
 
     /// Sends the request and decodes the response.

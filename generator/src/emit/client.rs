@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{Context, argument, docs, ident};
-use crate::ir::{Group, Operation, SchemeLocation};
+use crate::ir::{ErrorBody, Group, Operation, SchemeLocation, TextField};
 
 pub(super) fn module_root(ctx: &Context<'_>) -> TokenStream {
     let api = ctx.api;
@@ -17,7 +17,7 @@ pub(super) fn module_root(ctx: &Context<'_>) -> TokenStream {
         ),
         None => "operations are methods of the client".to_owned(),
     };
-    let doc = docs::lines(&format!(
+    let doc = docs::inner_lines(&format!(
         "{}, version {version}.\n\nStart with [`Client::builder`]; {grouping}.",
         docs::capitalized(&docs::api_name(&api.title)),
     ));
@@ -36,6 +36,16 @@ pub(super) fn module_root(ctx: &Context<'_>) -> TokenStream {
         };
         quote!(crate::runtime::SecurityScheme { name: #name, location: #location })
     });
+    let (error_body_const, error_body_fn) = match &api.error_body {
+        Some(body) => (
+            quote!(
+                const ERROR_BODY: ::std::option::Option<crate::runtime::ErrorBodyDecoder> =
+                    ::std::option::Option::Some(decode_error_body);
+            ),
+            error_body_decoder(body),
+        ),
+        None => (TokenStream::new(), TokenStream::new()),
+    };
     let reexport_types = (!api.types.is_empty()).then(|| {
         quote!(
             pub use types::*;
@@ -64,6 +74,43 @@ pub(super) fn module_root(ctx: &Context<'_>) -> TokenStream {
         impl crate::runtime::ApiVersion for Api {
             const DEFAULT_BASE_URL: &'static str = DEFAULT_BASE_URL;
             const SECURITY_SCHEMES: &'static [crate::runtime::SecurityScheme] = &[#(#schemes),*];
+            #error_body_const
+        }
+
+        #error_body_fn
+    }
+}
+
+/// The function that decodes an error body into the API's error type, with the summary its
+/// `Display` shows and the request id it carries.
+fn error_body_decoder(body: &ErrorBody) -> TokenStream {
+    let ty = super::rust_type(&body.ty, &quote!(types::));
+    let text = |field: &TextField| {
+        let name = ident(&field.name);
+        if field.optional {
+            quote!(value.#name.as_ref().map(::std::string::ToString::to_string))
+        } else {
+            quote!(::std::option::Option::Some(::std::string::ToString::to_string(&value.#name)))
+        }
+    };
+    let parts = body.summary.iter().map(text);
+    let request_id = match &body.request_id {
+        Some(field) => text(field),
+        None => quote!(::std::option::Option::None),
+    };
+    quote! {
+        /// Reads an error response body as the error type every operation declares, for
+        /// [`ApiError::detail`](crate::ApiError::detail).
+        fn decode_error_body(body: &[u8]) -> ::std::option::Option<crate::runtime::ErrorDetail> {
+            let value: #ty = ::serde_json::from_slice(body).ok()?;
+            let parts: ::std::vec::Vec<::std::string::String> = [#(#parts),*]
+                .into_iter()
+                .flatten()
+                .filter(|part| !part.trim().is_empty())
+                .collect();
+            let summary = (!parts.is_empty()).then(|| parts.join(": "));
+            let request_id = #request_id;
+            ::std::option::Option::Some(crate::runtime::ErrorDetail::new(value, summary, request_id))
         }
     }
 }

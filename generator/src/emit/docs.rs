@@ -14,14 +14,25 @@ pub(crate) fn attrs(text: Option<&str>) -> TokenStream {
 
 /// `#[doc = "..."]` attributes for text the generator wrote itself (already safe).
 pub(crate) fn lines(text: &str) -> TokenStream {
-    let lines = text.lines().map(|line| {
+    let lines = doc_lines(text);
+    quote! { #( #[doc = #lines] )* }
+}
+
+/// `#![doc = "..."]` attributes, the documentation of the enclosing module, for text the
+/// generator wrote itself (already safe).
+pub(crate) fn inner_lines(text: &str) -> TokenStream {
+    let lines = doc_lines(text);
+    quote! { #( #![doc = #lines] )* }
+}
+
+fn doc_lines(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.lines().map(|line| {
         if line.is_empty() {
             String::new()
         } else {
             format!(" {line}")
         }
-    });
-    quote! { #( #[doc = #lines] )* }
+    })
 }
 
 fn is_list_item(line: &str) -> bool {

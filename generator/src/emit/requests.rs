@@ -109,7 +109,10 @@ fn builder(ctx: &Context<'_>, op: &Operation) -> TokenStream {
         .as_ref()
         .is_none_or(|b| b.encoding != BodyEncoding::Multipart);
     let clone = cloneable.then(|| quote!(::std::clone::Clone,));
-    let stream = op.pagination.as_ref().map(|p| pagination(p, &prefix));
+    let stream = op.pagination.as_ref().and_then(|p| match &op.response {
+        Response::Single(Payload::Json(page)) => Some(pagination(p, page, &prefix)),
+        _ => None,
+    });
     quote! {
         #doc
         #[derive(::std::fmt::Debug, #clone)]
@@ -530,10 +533,12 @@ fn multi_dispatch(multi: &MultiResponse) -> TokenStream {
     }
 }
 
-/// `into_stream`: every item of every page, each page fetched when the stream reaches it.
-fn pagination(p: &crate::ir::Pagination, prefix: &TokenStream) -> TokenStream {
+/// `into_pages` and `into_stream`: every page, or every item of every page, each page fetched
+/// when the stream reaches it.
+fn pagination(p: &crate::ir::Pagination, page: &Type, prefix: &TokenStream) -> TokenStream {
     use crate::ir::CursorSource;
     let item = rust_type(&p.item, prefix);
+    let page_type = rust_type(page, prefix);
     let items = ident(&p.items);
     let cursor_param = ident(&p.cursor_param);
     let more = match &p.has_more {
@@ -566,10 +571,9 @@ fn pagination(p: &crate::ir::Pagination, prefix: &TokenStream) -> TokenStream {
         }
     };
     quote! {
-        /// Every item of every page, in order. Pages are fetched lazily, each when the stream
-        /// reaches it, following the cursor from the previous page.
-        pub fn into_stream(self) -> ::std::pin::Pin<::std::boxed::Box<dyn ::futures_core::Stream<Item = ::std::result::Result<#item, crate::Error>> + ::std::marker::Send + 'a>> {
-            use ::futures_util::TryStreamExt as _;
+        /// Every page, in order, as the API answers it. Pages are fetched lazily, each when the
+        /// stream reaches it, following the cursor from the previous page.
+        pub fn into_pages(self) -> ::std::pin::Pin<::std::boxed::Box<dyn ::futures_core::Stream<Item = ::std::result::Result<#page_type, crate::Error>> + ::std::marker::Send + 'a>> {
             let pages = ::futures_util::stream::try_unfold(::std::option::Option::Some(self), |next| async move {
                 let ::std::option::Option::Some(request) = next else {
                     return ::std::result::Result::Ok(::std::option::Option::None);
@@ -581,10 +585,19 @@ fn pagination(p: &crate::ir::Pagination, prefix: &TokenStream) -> TokenStream {
                     ::std::option::Option::Some(cursor) if more => ::std::option::Option::Some(request.#cursor_param(cursor)),
                     _ => ::std::option::Option::None,
                 };
-                let items = page.#items.into_iter().map(::std::result::Result::Ok::<_, crate::Error>);
-                ::std::result::Result::Ok(::std::option::Option::Some((::futures_util::stream::iter(items), next)))
+                ::std::result::Result::Ok(::std::option::Option::Some((page, next)))
             });
-            ::std::boxed::Box::pin(pages.try_flatten())
+            ::std::boxed::Box::pin(pages)
+        }
+
+        /// Every item of every page, in order. Pages are fetched lazily, each when the stream
+        /// reaches it, following the cursor from the previous page.
+        pub fn into_stream(self) -> ::std::pin::Pin<::std::boxed::Box<dyn ::futures_core::Stream<Item = ::std::result::Result<#item, crate::Error>> + ::std::marker::Send + 'a>> {
+            use ::futures_util::TryStreamExt as _;
+            let items = self.into_pages().map_ok(|page| {
+                ::futures_util::stream::iter(page.#items.into_iter().map(::std::result::Result::Ok::<_, crate::Error>))
+            });
+            ::std::boxed::Box::pin(items.try_flatten())
         }
     }
 }

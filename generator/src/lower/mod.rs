@@ -4,6 +4,7 @@
 //! a [`Diagnostic`] naming its JSON pointer. Errors stop generation after this phase; warnings are
 //! returned beside the result.
 
+mod error_body;
 mod operation;
 mod recursion;
 mod schema;
@@ -27,6 +28,10 @@ pub struct Config {
     pub api_version: Option<String>,
     /// Environment variables for `Client::from_env`.
     pub env: Option<crate::ir::EnvVars>,
+    /// The header that carries the API version on every request (`Cartesia-Version`): filled
+    /// with `api_version` by the client whatever values its schema lists, with a warning when
+    /// they do not include it.
+    pub version_header: Option<String>,
 }
 
 /// The lowered API and the warnings found on the way.
@@ -44,6 +49,7 @@ const RESERVED_TYPES: &[&str] = &["Client", "ClientBuilder", "Api", "Error", "Re
 /// Lowers a document.
 pub fn lower(document: &Document, config: &Config) -> Result<Lowered, Error> {
     let mut lowerer = Lowerer::new(&document.openapi);
+    lowerer.version_header.clone_from(&config.version_header);
     lowerer.warnings.extend(document.warnings.iter().cloned());
     let api = lowerer.api(config);
     if lowerer.errors.is_empty() {
@@ -95,6 +101,10 @@ struct Lowerer<'a> {
     types: Vec<TypeDef>,
     /// Depth of nested schema lowering, to report rather than overflow on pathological nesting.
     depth: usize,
+    /// The header filled with the API version ([`Config::version_header`]).
+    version_header: Option<String>,
+    /// Whether the version header's schema was reported for not listing the version (once).
+    version_header_warned: bool,
 }
 
 impl<'a> Lowerer<'a> {
@@ -115,6 +125,8 @@ impl<'a> Lowerer<'a> {
             type_scope,
             types: Vec::new(),
             depth: 0,
+            version_header: None,
+            version_header_warned: false,
         }
     }
 
@@ -153,8 +165,10 @@ impl<'a> Lowerer<'a> {
                 self.named_type(rust, SchemaRef::of(schema), &pointer);
             }
         }
-        let (groups, skipped) = self.operations(&security_schemes, config.api_version.as_deref());
+        let (mut groups, skipped) =
+            self.operations(&security_schemes, config.api_version.as_deref());
         let mut types = std::mem::take(&mut self.types);
+        let error_body = error_body::shared(&mut groups, &types);
         recursion::box_cycles(&mut types);
         Api {
             title: spec.info.title.clone(),
@@ -166,6 +180,7 @@ impl<'a> Lowerer<'a> {
             skipped,
             env: config.env.clone(),
             examples,
+            error_body,
         }
     }
 

@@ -390,6 +390,28 @@ impl<'a> Lowerer<'a> {
                 ParamLocation::Query => Some(&mut fixed_query),
                 ParamLocation::Path => None,
             };
+            if location == ParamLocation::Header
+                && let (Some(header), Some(version)) = (&self.version_header, api_version)
+                && data.name.eq_ignore_ascii_case(header)
+            {
+                let listed = schema.and_then(|s| self.pinned_value(SchemaRef::of(s), api_version));
+                if listed.as_deref() != Some(version) && !self.version_header_warned {
+                    self.version_header_warned = true;
+                    self.warn(
+                        at.as_str(),
+                        format!(
+                            "the version header `{}` does not list {version}; the client sends {version}",
+                            data.name
+                        ),
+                    );
+                }
+                fixed.push(FixedHeader {
+                    wire: data.name.clone(),
+                    value: version.to_owned(),
+                    is_api_version: true,
+                });
+                continue;
+            }
             if let Some(pinned) = pinned
                 && data.required
                 && let Some(value) =

@@ -1,5 +1,6 @@
 //! The crate's error type and the non-2xx response it wraps.
 
+use std::any::Any;
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
@@ -178,7 +179,9 @@ impl Error {
 
 /// A response whose status was not a success (`2xx`).
 ///
-/// Its `Display` form is `http <status>: <start of the body>`.
+/// Its `Display` form is `http <status>: <summary>`: the title and message
+/// of the body when the API version declares a structured error body (see
+/// [`ApiError::detail`]), otherwise the start of the body.
 #[derive(Clone)]
 pub struct ApiError(Box<Response>);
 
@@ -188,6 +191,45 @@ struct Response {
     status: StatusCode,
     headers: HeaderMap,
     body: Bytes,
+    detail: Option<ErrorDetail>,
+}
+
+/// Decodes an error response body into the API version's error type; `None`
+/// when the body does not match it (a proxy's HTML page, say).
+pub(crate) type ErrorBodyDecoder = fn(&[u8]) -> Option<ErrorDetail>;
+
+/// An error response body decoded into the type the API version declares for
+/// errors, with what `Display` and [`ApiError::request_id`] show of it.
+#[derive(Clone)]
+pub struct ErrorDetail {
+    value: Arc<dyn Any + Send + Sync>,
+    summary: Option<String>,
+    request_id: Option<String>,
+}
+
+impl ErrorDetail {
+    /// The decoded body, a one-line summary (title and message) and the
+    /// request id it carries.
+    pub fn new(
+        value: impl Any + Send + Sync,
+        summary: Option<String>,
+        request_id: Option<String>,
+    ) -> Self {
+        Self {
+            value: Arc::new(value),
+            summary: summary.filter(|s| !s.trim().is_empty()),
+            request_id: request_id.filter(|s| !s.trim().is_empty()),
+        }
+    }
+}
+
+impl fmt::Debug for ErrorDetail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ErrorDetail")
+            .field("summary", &self.summary)
+            .field("request_id", &self.request_id)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ApiError {
@@ -196,7 +238,29 @@ impl ApiError {
             status,
             headers,
             body,
+            detail: None,
         }))
+    }
+
+    pub(crate) fn with_detail(mut self, detail: Option<ErrorDetail>) -> Self {
+        self.0.detail = detail;
+        self
+    }
+
+    /// The body decoded into the error type the API version declares for
+    /// every operation (for Cartesia from 2026-03-01, `ErrorResponse` with
+    /// `error_code`, `title`, `message`, `request_id` and `doc_url`).
+    ///
+    /// `None` when `T` is not that type, when the version declares no such
+    /// type (earlier Cartesia versions answer errors in plain text: read
+    /// [`ApiError::text`]) or when this body does not match it.
+    pub fn detail<T: Any>(&self) -> Option<&T> {
+        self.0.detail.as_ref()?.value.downcast_ref()
+    }
+
+    /// The request id carried in the decoded error body, if any.
+    pub(crate) fn body_request_id(&self) -> Option<&str> {
+        self.0.detail.as_ref()?.request_id.as_deref()
     }
 
     /// The response status, e.g. `401 Unauthorized`.
@@ -232,6 +296,9 @@ impl fmt::Debug for ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(summary) = self.0.detail.as_ref().and_then(|d| d.summary.as_deref()) {
+            return write!(f, "http {}: {summary}", self.0.status);
+        }
         let text = self.text();
         let text = text.trim();
         write!(f, "http {}", self.0.status)?;
@@ -266,6 +333,48 @@ mod tests {
             Error::Api(e).to_string(),
             "http 401 Unauthorized: {\"error\":\"bad key\"}"
         );
+    }
+
+    #[derive(Debug, PartialEq)]
+    struct Problem {
+        title: String,
+    }
+
+    #[test]
+    fn api_error_detail_is_typed_and_summarised() {
+        let body = r#"{"title":"Voice not found","message":"no voice `v1`","request_id":"r-9"}"#;
+        let plain = api_error(404, body);
+        assert_eq!(plain.detail::<Problem>(), None);
+        let detailed = plain.clone().with_detail(Some(ErrorDetail::new(
+            Problem {
+                title: "Voice not found".into(),
+            },
+            Some("Voice not found: no voice `v1`".into()),
+            Some("r-9".into()),
+        )));
+        assert_eq!(
+            detailed.detail::<Problem>().map(|p| p.title.as_str()),
+            Some("Voice not found")
+        );
+        assert_eq!(detailed.detail::<String>(), None);
+        assert_eq!(
+            detailed.to_string(),
+            "http 404 Not Found: Voice not found: no voice `v1`"
+        );
+        assert_eq!(detailed.request_id(), Some("r-9"));
+        assert_eq!(detailed.body(), body.as_bytes());
+        // Without a summary, the body is shown as before.
+        let unsummarised = plain.with_detail(Some(ErrorDetail::new(
+            Problem { title: "".into() },
+            Some("  ".into()),
+            None,
+        )));
+        assert!(
+            unsummarised
+                .to_string()
+                .starts_with("http 404 Not Found: {")
+        );
+        assert_eq!(unsummarised.request_id(), None);
     }
 
     #[test]

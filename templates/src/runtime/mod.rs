@@ -57,6 +57,10 @@ pub use token::{AccessToken, TokenProvider};
 pub use auth::{SchemeLocation, SecurityScheme};
 #[allow(unreachable_pub, unused_imports)]
 pub use client::ApiVersion;
+#[allow(unused_imports)]
+pub(crate) use error::ErrorBodyDecoder;
+#[allow(unreachable_pub, unused_imports)]
+pub use error::ErrorDetail;
 
 #[allow(unused_imports)]
 pub(crate) use client::ApiClient;

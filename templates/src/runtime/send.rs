@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::auth::{self, Applied, SchemeLocation, Secret};
-use super::error::{ApiError, Error};
+use super::error::{ApiError, Error, ErrorBodyDecoder};
 use super::request::{Body, Request};
 use super::response::BinaryResponse;
 use super::token::{Credential, TokenProvider};
@@ -117,6 +117,7 @@ impl Request<'_> {
             headers,
             credentials,
             timeout: timeout.or(inner.timeout),
+            error_body: inner.error_body,
         };
         let policy = retry.unwrap_or(inner.retry);
         let mut retries = 0;
@@ -161,6 +162,8 @@ struct Attempt<'c> {
     headers: HeaderMap,
     credentials: Vec<(SchemeLocation, &'c Credential)>,
     timeout: Option<Duration>,
+    /// Decodes an error body into the API's declared error type.
+    error_body: Option<ErrorBodyDecoder>,
 }
 
 impl<'c> Attempt<'c> {
@@ -217,7 +220,10 @@ impl<'c> Attempt<'c> {
             if !status.is_success() {
                 let headers = response.headers().clone();
                 let body = response.bytes().await.map_err(Error::http)?;
-                return Err(Error::Api(ApiError::new(status, headers, body)));
+                let detail = self.error_body.and_then(|decode| decode(&body));
+                return Err(Error::Api(
+                    ApiError::new(status, headers, body).with_detail(detail),
+                ));
             }
             read(response).await
         };
