@@ -8,9 +8,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use cartesia_api::v2025_04_16::{
+use cartesia_api::v2026_03_01::{
     Client, OutputFormat, RawEncoding, RawOutputFormat, TokenGrant, TokenRequest, TtsRequest,
-    TtsRequestVoiceSpecifier, TtsRequestVoiceSpecifierMode,
+    TtsRequestVoiceSpecifier,
 };
 use cartesia_api::{AccessToken, TokenProvider};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -76,10 +76,7 @@ pub(crate) async fn speak(client: &Client, text: &str) -> Result<Vec<u8>, cartes
     let request = TtsRequest::new(
         "sonic-2",
         text,
-        TtsRequestVoiceSpecifier::new(
-            TtsRequestVoiceSpecifierMode::Id,
-            "a0e99841-438c-4a64-b679-ae501e7d6091",
-        ),
+        TtsRequestVoiceSpecifier::new("a0e99841-438c-4a64-b679-ae501e7d6091"),
         OutputFormat::Raw(RawOutputFormat::new(RawEncoding::PcmS16le, 16000)),
     );
     Ok(client.tts().bytes(&request).await?.bytes().await?.to_vec())
@@ -96,7 +93,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let tokens = listener.local_addr()?;
     tokio::spawn(serve_tokens(listener, server));
     let base_url = std::env::var("CARTESIA_BASE_URL")
-        .unwrap_or_else(|_| cartesia_api::v2025_04_16::DEFAULT_BASE_URL.to_owned());
+        .unwrap_or_else(|_| cartesia_api::v2026_03_01::DEFAULT_BASE_URL.to_owned());
     let client = untrusted_client(&base_url, tokens)?;
     let audio = speak(&client, "Spoken with a short-lived token.").await?;
     eprintln!("received {} bytes of audio", audio.len());

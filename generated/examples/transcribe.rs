@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use cartesia_api::v2025_04_16::{
+use cartesia_api::v2026_03_01::{
     Client, SttTranscribeBody, TimestampGranularity, TranscriptionResponse,
 };
 use cartesia_api::{Error, FilePart};

@@ -1,7 +1,7 @@
 // Copied by `cargo xtask generate` from templates/tests/examples.rs; edit the template, not this file.
 //! The examples, run against local mock servers: each example's functions are compiled into this
 //! test from its source file and called with a client pointed at the mock.
-#![cfg(feature = "v2025-04-16")]
+#![cfg(feature = "v2026-03-01")]
 
 #[path = "../examples/access_token_flow.rs"]
 mod access_token_flow;
@@ -10,7 +10,7 @@ mod transcribe;
 #[path = "../examples/tts_to_wav.rs"]
 mod tts_to_wav;
 
-use cartesia_api::v2025_04_16::Client;
+use cartesia_api::v2026_03_01::Client;
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

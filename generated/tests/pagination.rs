@@ -1,9 +1,9 @@
 // Copied by `cargo xtask generate` from templates/tests/pagination.rs; edit the template, not this file.
 //! Cursor pagination through the client of the newest API version: every item of every page, pages fetched only
 //! as the stream reaches them, the cursor taken from the last item of the previous page.
-#![cfg(feature = "v2025-04-16")]
+#![cfg(feature = "v2026-03-01")]
 
-use cartesia_api::v2025_04_16::Client;
+use cartesia_api::v2026_03_01::Client;
 use futures_util::{StreamExt, TryStreamExt};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};

@@ -9,8 +9,8 @@ mod common;
 use cartesia_api::Error;
 use cartesia_api::v2025_04_16::{
     self as api, Client, GenderPresentation, OutputFormat, RawEncoding, SseOutputFormat,
-    SseOutputFormatContainer, SupportedLanguage, TokenGrant, TokenRequest,
-    TtsRequestVoiceSpecifier, TtsRequestVoiceSpecifierMode, TtssseRequest, VoiceExpandOptions,
+    SupportedLanguage, TokenGrant, TokenRequest, TtsRequestVoiceSpecifier, TtsSseRequest,
+    VoiceExpandOptions,
 };
 use common::{header_values, only_request};
 use serde_json::{Value, json};
@@ -386,19 +386,32 @@ fn tts_request_serializes_voice_and_tagged_output_format() {
         "language": "en",
         "output_format": {"container": "raw", "encoding": "pcm_f32le", "sample_rate": 44100},
     });
-    let request = TtssseRequest::new(
+    let request = TtsSseRequest::new(
         "sonic-2",
         "Hello, world!",
-        TtsRequestVoiceSpecifier::new(
-            TtsRequestVoiceSpecifierMode::Id,
-            "f786b574-daa5-4673-aa0c-cbe3e8534c02".to_owned(),
-        ),
-        SseOutputFormat::new(SseOutputFormatContainer::Raw, RawEncoding::PcmF32le, 44100),
+        TtsRequestVoiceSpecifier::new("f786b574-daa5-4673-aa0c-cbe3e8534c02".to_owned()),
+        SseOutputFormat::new(RawEncoding::PcmF32le, 44100),
     )
     .language(SupportedLanguage::En);
     assert_eq!(
         serde_json::to_value(&request).expect("serializes"),
         expected
+    );
+}
+
+#[test]
+fn fixed_values_are_written_once_and_other_values_still_read() {
+    // The tag of a tagged variant and a fixed property of its struct are one property.
+    let format = OutputFormat::Raw(api::RawOutputFormat::new(RawEncoding::PcmS16le, 16000));
+    let written = serde_json::to_string(&format).expect("serializes");
+    assert_eq!(written.matches("\"container\"").count(), 1, "{written}");
+    // A response carrying a value the schema did not fix is kept, not rejected.
+    let voice: TtsRequestVoiceSpecifier =
+        serde_json::from_value(json!({"mode": "embedding", "id": "a"})).expect("reads");
+    assert_eq!(voice.mode.as_str(), "embedding");
+    assert_eq!(
+        serde_json::to_value(TtsRequestVoiceSpecifier::new("a")).expect("serializes"),
+        json!({"mode": "id", "id": "a"})
     );
 }
 

@@ -24,6 +24,10 @@ pub struct Api {
     pub skipped: Vec<Skipped>,
     /// Where `Client::from_env` reads its configuration, when configured.
     pub env: Option<EnvVars>,
+    /// The vendor's documentation site, against which relative links in spec text resolve;
+    /// without it they are written as plain text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub docs_base_url: Option<String>,
     /// The examples the document gives for component schemas: the named type and the value, in
     /// document order. A standalone crate can be given a test that decodes each into its type.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -113,6 +117,8 @@ pub enum TypeKind {
     Struct(Struct),
     /// A string enumeration, open to values unknown when the crate was generated.
     StringEnum(StringEnum),
+    /// An integer or number enumeration, open to values unknown when the crate was generated.
+    NumberEnum(NumberEnum),
     /// A union told apart by a property's value.
     Tagged(Tagged),
     /// A union told apart by trying each variant in order.
@@ -151,9 +157,16 @@ pub struct Field {
     /// Bounds the schema declares, checked before a request is sent.
     #[serde(skip_serializing_if = "Bounds::is_empty")]
     pub bounds: Bounds,
+    /// The one value the schema allows (a single-value `enum`, or `const`), as on the wire. The
+    /// constructor writes it, required or not, so callers never pass it; the field keeps its
+    /// type, so a response carrying another value still reads.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fixed: Option<serde_json::Value>,
 }
 
-/// Numeric, length and size bounds of a schema (`minimum`, `maxLength`, `maxItems`, ...).
+/// Numeric, length and size bounds of a schema (`minimum`, `maxLength`, `maxItems`, ...), and the
+/// other constraints its type does not carry (`multipleOf`, `pattern`, a string `format` without a
+/// type of its own, the `enum` values of a number or boolean).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Bounds {
     /// `minimum`.
@@ -180,6 +193,18 @@ pub struct Bounds {
     /// `maxItems`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_items: Option<u64>,
+    /// `multipleOf`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multiple_of: Option<f64>,
+    /// `pattern`, an ECMA-262 regular expression a string matches.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    /// The `format` of a string that has no Rust type of its own (`email`, `uri`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// The `enum` values of a number or boolean (string enums are types of their own).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<serde_json::Value>,
 }
 
 impl Bounds {
@@ -212,6 +237,26 @@ pub struct EnumVariant {
     pub name: String,
     /// The value on the wire.
     pub wire: String,
+}
+
+/// An enumeration of integers or numbers, read and written as the number.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NumberEnum {
+    /// The type of the values (an integer scalar, or `F64`), which the fallback variant holds.
+    pub scalar: Scalar,
+    /// The known values.
+    pub variants: Vec<NumberVariant>,
+    /// The name of the variant that holds any other value.
+    pub fallback: String,
+}
+
+/// A known value of a number enumeration.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NumberVariant {
+    /// The Rust variant name.
+    pub name: String,
+    /// The value on the wire (an integer for integer scalars).
+    pub value: serde_json::Number,
 }
 
 /// A union discriminated by a property.
@@ -575,4 +620,68 @@ pub struct Skipped {
     pub pointer: String,
     /// Why it was left out.
     pub reason: String,
+}
+
+/// A fixed value as a Rust expression of its field's type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FixedLiteral<'a> {
+    /// A variant of a string enum type: the type and the variant.
+    Variant(&'a str, &'a str),
+    /// A `String`.
+    Text(&'a str),
+    /// A `bool`.
+    Bool(bool),
+    /// A signed integer of the field's integer type.
+    Signed(i64),
+    /// An unsigned integer of the field's integer type.
+    Unsigned(u64),
+    /// A floating-point number.
+    Float(f64),
+}
+
+/// How a field's fixed value is written, when its type can hold it: `kind` looks a named type up.
+/// `None` for a type that cannot (a JSON value, a secret, an enum without the value, an integer
+/// out of range), whose field is then passed by the caller as any other.
+pub fn fixed_literal<'a>(
+    kind: impl Fn(&str) -> Option<&'a TypeKind>,
+    ty: &'a Type,
+    value: &'a serde_json::Value,
+) -> Option<FixedLiteral<'a>> {
+    let mut ty = ty;
+    for _ in 0..16 {
+        let Type::Named(name) = ty else { break };
+        match kind(name)? {
+            TypeKind::Alias(inner) => ty = inner,
+            TypeKind::StringEnum(e) => {
+                let wire = value.as_str()?;
+                let variant = e.variants.iter().find(|v| v.wire == wire)?;
+                return Some(FixedLiteral::Variant(name, &variant.name));
+            }
+            _ => return None,
+        }
+    }
+    let Type::Scalar(scalar) = ty else {
+        return None;
+    };
+    let fits = |low: i128, high: i128| {
+        value
+            .as_i64()
+            .map(i128::from)
+            .or_else(|| value.as_u64().map(i128::from))
+            .is_some_and(|n| (low..=high).contains(&n))
+    };
+    let integer = || match value.as_i64() {
+        Some(n) => FixedLiteral::Signed(n),
+        None => FixedLiteral::Unsigned(value.as_u64().unwrap_or_default()),
+    };
+    match scalar {
+        Scalar::String => value.as_str().map(FixedLiteral::Text),
+        Scalar::Bool => value.as_bool().map(FixedLiteral::Bool),
+        Scalar::I32 if fits(i32::MIN.into(), i32::MAX.into()) => Some(integer()),
+        Scalar::I64 if fits(i64::MIN.into(), i64::MAX.into()) => Some(integer()),
+        Scalar::U32 if fits(0, u32::MAX.into()) => Some(integer()),
+        Scalar::U64 if fits(0, u64::MAX.into()) => Some(integer()),
+        Scalar::F32 | Scalar::F64 => value.as_f64().map(FixedLiteral::Float),
+        _ => None,
+    }
 }

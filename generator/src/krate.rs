@@ -391,7 +391,7 @@ fn standalone_readme(api: &Api, options: &Standalone<'_>) -> String {
         "# {}\n\nA typed, async Rust client for {} (API version {}), generated from {}.\n\n",
         options.package,
         emit::docs::api_name(&api.title),
-        emit::docs::sanitize(&api.version),
+        emit::docs::sanitize(&api.version, None),
         options.source
     );
     out.push_str(&format!(
@@ -421,8 +421,11 @@ fn standalone_readme(api: &Api, options: &Standalone<'_>) -> String {
             None => "client".to_owned(),
         };
         for operation in &group.operations {
+            let credentials = emit::docs::credentials(&api.security_schemes, &operation.security)
+                .map(|credentials| format!("; {credentials}"))
+                .unwrap_or_default();
             out.push_str(&format!(
-                "- `{on}.{}(..)`: `{} {}` (`{}`)\n",
+                "- `{on}.{}(..)`: `{} {}` (`{}`){credentials}\n",
                 operation.method,
                 operation.http_method.to_uppercase(),
                 operation.path,
@@ -437,7 +440,7 @@ fn standalone_readme(api: &Api, options: &Standalone<'_>) -> String {
                 "- `{}` (`{}`): {}\n",
                 skipped.id,
                 skipped.route,
-                emit::docs::sanitize(&skipped.reason)
+                emit::docs::sanitize(&skipped.reason, None)
             ));
         }
     }

@@ -11,6 +11,7 @@ pub mod lower;
 pub mod names;
 pub mod openapi31;
 pub mod overlay;
+pub mod sample;
 pub mod surface;
 
 pub use diagnostics::{Diagnostic, Error};

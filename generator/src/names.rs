@@ -19,9 +19,123 @@ const KEYWORDS: &[&str] = &[
 /// Keywords that cannot even be raw identifiers; they get a trailing underscore instead.
 const NOT_RAW: &[&str] = &["crate", "self", "Self", "super"];
 
+/// Acronyms a document writes as words of their own (`TTS` in `TTSRequest`, `SSE` in
+/// `SSEOutputFormat`), which tell where a run of capitals that glues several together
+/// (`TTSSSERequest`) splits into words: `TtsSseRequest` rather than `TtssseRequest`.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Acronyms {
+    known: BTreeSet<String>,
+}
+
+thread_local! {
+    static ACRONYMS: std::cell::RefCell<Acronyms> = std::cell::RefCell::default();
+}
+
+impl Acronyms {
+    /// The acronyms the given names (schema names, operation ids, tags) use: every run of two or
+    /// more capitals that stands as a word (at the start or end, or between other characters
+    /// than capitals; a capital followed by a small letter starts the next word).
+    pub fn collect<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut known = BTreeSet::new();
+        for name in names {
+            for (start, end) in capital_runs(name) {
+                if end - start >= 2 {
+                    known.insert(name[start..end].to_owned());
+                }
+            }
+        }
+        Self { known }
+    }
+
+    /// Runs `f` with these acronyms in force for the name conversions it makes (on this thread).
+    pub fn scope<T>(self, f: impl FnOnce() -> T) -> T {
+        let previous = ACRONYMS.with(|cell| cell.replace(self));
+        let out = f();
+        ACRONYMS.with(|cell| cell.replace(previous));
+        out
+    }
+
+    /// `wire` with a space between the acronyms glued into one run of capitals, where the run
+    /// splits wholly into known acronyms (two or more, the fewest; of equally few, the one whose
+    /// first acronym is longest); other runs stay whole.
+    fn split(&self, wire: &str) -> String {
+        if self.known.is_empty() {
+            return wire.to_owned();
+        }
+        let mut out = String::with_capacity(wire.len() + 4);
+        let mut last = 0;
+        for (start, end) in capital_runs(wire) {
+            let run = &wire[start..end];
+            if let Some(pieces) = self.pieces(run).filter(|pieces| pieces.len() > 1) {
+                out.push_str(&wire[last..start]);
+                out.push_str(&pieces.join(" "));
+                out.push(' ');
+                last = end;
+            }
+        }
+        out.push_str(&wire[last..]);
+        out
+    }
+
+    /// The fewest known acronyms other than `run` itself that make up `run`.
+    fn pieces<'r>(&self, run: &'r str) -> Option<Vec<&'r str>> {
+        // best[i]: the fewest pieces that make up run[i..].
+        let mut best: Vec<Option<Vec<&'r str>>> = vec![None; run.len() + 1];
+        best[run.len()] = Some(Vec::new());
+        for start in (0..run.len()).rev() {
+            for end in (start + 2..=run.len()).rev() {
+                let piece = &run[start..end];
+                if piece == run || !self.known.contains(piece) {
+                    continue;
+                }
+                let Some(rest) = &best[end] else {
+                    continue;
+                };
+                if best[start]
+                    .as_ref()
+                    .is_none_or(|found| rest.len() + 1 < found.len())
+                {
+                    let mut pieces = vec![piece];
+                    pieces.extend(rest.iter().copied());
+                    best[start] = Some(pieces);
+                }
+            }
+        }
+        best.swap_remove(0)
+    }
+}
+
+/// The byte ranges of the runs of ASCII capitals in `name` that form a word: a capital followed
+/// by a small letter is left to the word it starts (`TTSR|equest` -> `TTS`).
+fn capital_runs(name: &str) -> Vec<(usize, usize)> {
+    let bytes = name.as_bytes();
+    let mut runs = Vec::new();
+    let mut index = 0;
+    while index < bytes.len() {
+        if !bytes[index].is_ascii_uppercase() {
+            index += 1;
+            continue;
+        }
+        let start = index;
+        while index < bytes.len() && bytes[index].is_ascii_uppercase() {
+            index += 1;
+        }
+        let end = if bytes.get(index).is_some_and(u8::is_ascii_lowercase) {
+            index - 1
+        } else {
+            index
+        };
+        if end > start {
+            runs.push((start, end));
+        }
+    }
+    runs
+}
+
 /// Splits a wire name into words, turning every character that cannot appear in an identifier
 /// into a word boundary and spelling out a few symbols that carry meaning on their own.
 fn words(wire: &str) -> String {
+    let wire = ACRONYMS.with(|cell| cell.borrow().split(wire));
     let mut out = String::with_capacity(wire.len());
     for ch in wire.chars() {
         match ch {
@@ -58,6 +172,63 @@ pub fn snake(wire: &str) -> String {
 pub fn pascal(wire: &str) -> String {
     let pascal = words(wire).to_pascal_case();
     escape_keyword(fix_start(pascal, "N"))
+}
+
+/// The variant name for a value of an integer or number enum: the value in plain decimal (never
+/// an exponent: `1e3` is `1000`), after `N` (`8000` -> `N8000`), or after `Minus` for a negative
+/// value (`-1` -> `Minus1`), with `_` for the decimal point (`0.5` -> `N0_5`, `-2.25` ->
+/// `Minus2_25`).
+pub fn number_variant(value: &serde_json::Number) -> String {
+    let text = if let Some(int) = value.as_i64() {
+        int.to_string()
+    } else if let Some(int) = value.as_u64() {
+        int.to_string()
+    } else {
+        // `Display` of `f64` writes the shortest decimal that reads back as the same value,
+        // without an exponent.
+        value.as_f64().unwrap_or_default().to_string()
+    };
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(digits) => ("Minus", digits),
+        None => ("N", text.as_str()),
+    };
+    format!("{sign}{}", digits.replace('.', "_"))
+}
+
+/// The extension a maintainer sets (by overlay) to choose the Rust name of a component schema's
+/// type, an operation's method, a parameter or a property's field; the wire name stays.
+pub const RENAME: &str = "x-rust-name";
+
+/// The extension that chooses the name of the type generated for a schema written in place (a
+/// property's object or enum, a parameter's enum, array items).
+pub const RENAME_TYPE: &str = "x-rust-type-name";
+
+/// The case a chosen name must be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Case {
+    /// A type: `PascalCase`.
+    Pascal,
+    /// A method, parameter or field: `snake_case`.
+    Snake,
+}
+
+/// A name chosen by a maintainer, if it is an identifier in the case its place needs, which this
+/// module would print unchanged (not a keyword, no leading digit); otherwise why not.
+pub fn chosen(name: &str, case: Case) -> Result<String, String> {
+    let valid = !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    let (converted, what) = match case {
+        Case::Pascal => (pascal(name), "a PascalCase type name"),
+        Case::Snake => (snake(name), "a snake_case name"),
+    };
+    if valid && converted == name {
+        Ok(converted)
+    } else if KEYWORDS.contains(&name) {
+        Err(format!("`{name}` is a Rust keyword"))
+    } else {
+        Err(format!("`{name}` is not {what} (`{converted}` would be)"))
+    }
 }
 
 /// A `SCREAMING_SNAKE_CASE` identifier for a constant.
@@ -178,6 +349,106 @@ mod tests {
         ];
         for (wire, expected) in table {
             assert_eq!(pascal(wire), expected, "pascal({wire:?})");
+        }
+    }
+
+    #[test]
+    fn acronyms_table() {
+        let document = [
+            "TTSRequest",
+            "SSEOutputFormat",
+            "STTEncoding",
+            "WAVOutputFormat",
+            "MP3OutputFormat",
+            "TTSSSERequest",
+            "TTSSSEChunkEvent",
+            "APIInfo",
+            "getHTTPResponse",
+            "ID",
+            "voice_id",
+        ];
+        let acronyms = Acronyms::collect(document);
+        let words: Vec<&str> = acronyms.known.iter().map(String::as_str).collect();
+        assert_eq!(
+            words,
+            [
+                "API", "HTTP", "ID", "MP", "SSE", "STT", "TTS", "TTSSSE", "WAV"
+            ]
+        );
+        let table = [
+            ("TTSSSERequest", "TtsSseRequest", "tts_sse_request"),
+            (
+                "TTSSSEChunkEvent",
+                "TtsSseChunkEvent",
+                "tts_sse_chunk_event",
+            ),
+            ("APIInfo", "ApiInfo", "api_info"),
+            ("MP3OutputFormat", "Mp3OutputFormat", "mp3_output_format"),
+            ("WAVOutputFormat", "WavOutputFormat", "wav_output_format"),
+            ("STTEncoding", "SttEncoding", "stt_encoding"),
+            ("getHTTPResponse", "GetHttpResponse", "get_http_response"),
+            ("ID", "Id", "id"),
+            ("STTWAV", "SttWav", "stt_wav"),
+            // A run that does not split wholly into known acronyms stays one word.
+            ("TTSXYZ", "Ttsxyz", "ttsxyz"),
+            ("auth_access-token", "AuthAccessToken", "auth_access_token"),
+            ("voice[id]", "VoiceId", "voice_id"),
+        ];
+        acronyms.scope(|| {
+            for (wire, pascal_case, snake_case) in table {
+                assert_eq!(pascal(wire), pascal_case, "pascal({wire:?})");
+                assert_eq!(snake(wire), snake_case, "snake({wire:?})");
+            }
+        });
+        // Without the document's acronyms, a glued run stays one word.
+        assert_eq!(pascal("TTSSSERequest"), "TtssseRequest");
+    }
+
+    #[test]
+    fn chosen_names() {
+        assert_eq!(
+            chosen("SampleRate", Case::Pascal),
+            Ok("SampleRate".to_owned())
+        );
+        assert_eq!(chosen("speak", Case::Snake), Ok("speak".to_owned()));
+        assert_eq!(
+            chosen("speak_now2", Case::Snake),
+            Ok("speak_now2".to_owned())
+        );
+        for (name, case) in [
+            ("sampleRate", Case::Pascal),
+            ("Sample-Rate", Case::Pascal),
+            ("TTSRequest", Case::Pascal),
+            ("2fa", Case::Snake),
+            ("type", Case::Snake),
+            ("Self", Case::Pascal),
+            ("speakNow", Case::Snake),
+            ("", Case::Snake),
+            ("café", Case::Snake),
+        ] {
+            assert!(chosen(name, case).is_err(), "{name:?} is refused");
+        }
+        assert_eq!(
+            chosen("type", Case::Snake),
+            Err("`type` is a Rust keyword".to_owned())
+        );
+    }
+
+    #[test]
+    fn number_variant_table() {
+        let table = [
+            ("8000", "N8000"),
+            ("0", "N0"),
+            ("-1", "Minus1"),
+            ("0.5", "N0_5"),
+            ("-2.25", "Minus2_25"),
+            ("1e3", "N1000"),
+            ("1.5e-3", "N0_0015"),
+            ("18446744073709551615", "N18446744073709551615"),
+        ];
+        for (wire, expected) in table {
+            let value: serde_json::Number = serde_json::from_str(wire).expect("a JSON number");
+            assert_eq!(number_variant(&value), expected, "number_variant({wire})");
         }
     }
 

@@ -97,9 +97,14 @@ pub fn render(api: &Api) -> String {
                     } else {
                         format!(" (\"{}\")", field.wire)
                     };
+                    let fixed = field
+                        .fixed
+                        .as_ref()
+                        .map(|value| format!(" = {value}"))
+                        .unwrap_or_default();
                     let _ = writeln!(
                         out,
-                        "    {}{marker}{wire}: {}{null}",
+                        "    {}{marker}{wire}: {}{null}{fixed}",
                         field.name,
                         type_name(&field.ty)
                     );
@@ -110,6 +115,16 @@ pub fn render(api: &Api) -> String {
             }
             TypeKind::StringEnum(e) => {
                 let values: Vec<&str> = e.variants.iter().map(|v| v.wire.as_str()).collect();
+                let _ = writeln!(
+                    out,
+                    "  enum {} = {} | {}(..)",
+                    def.name,
+                    values.join(" | "),
+                    e.fallback
+                );
+            }
+            TypeKind::NumberEnum(e) => {
+                let values: Vec<String> = e.variants.iter().map(|v| v.value.to_string()).collect();
                 let _ = writeln!(
                     out,
                     "  enum {} = {} | {}(..)",

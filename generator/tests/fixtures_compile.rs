@@ -1,5 +1,6 @@
 //! Every fixture's emitted code compiles and passes clippy with `-D warnings`: the fixtures are
-//! assembled into one crate with the real runtime templates, one module each, and checked.
+//! assembled into one crate with the real runtime templates, one module each, and checked; the
+//! tests in `fixture_crate/` then run against it.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -32,6 +33,11 @@ fn fixture_versions(root: &Path) -> Vec<Version> {
                     credential: "api_key".to_owned(),
                 }),
                 version_header: Some("Api-Version".to_owned()),
+                // Only the fixture about documentation text has a docs site: relative links resolve
+                // there, and are plain text in the others.
+                docs_base_url: path
+                    .ends_with("docs_text.yml")
+                    .then(|| "https://docs.example.com".to_owned()),
             };
             let api = lower(&document, &config).expect("fixture lowers").api;
             Version {
@@ -85,27 +91,45 @@ fn fixture_crate_passes_clippy() {
         std::fs::create_dir_all(path.parent().expect("parent")).expect("directory");
         std::fs::write(&path, text).expect("file written");
     }
+    // Tests of the fixtures' generated code, used as a caller would use it.
+    let tests = root.join("generator/tests/fixture_crate");
+    std::fs::create_dir_all(scratch.join("tests")).expect("directory");
+    for entry in std::fs::read_dir(&tests).expect("fixture crate tests exist") {
+        let path = entry.expect("readable entry").path();
+        let name = path.file_name().expect("file name");
+        std::fs::copy(&path, scratch.join("tests").join(name)).expect("test copied");
+    }
     std::fs::copy(root.join("Cargo.lock"), scratch.join("Cargo.lock")).expect("lock file copied");
-    let output = Command::new(env!("CARGO"))
-        .args([
-            "clippy",
-            "--all-features",
-            "--all-targets",
-            "--quiet",
-            "--",
-            "-D",
-            "warnings",
-        ])
-        .current_dir(&scratch)
-        .env(
-            "CARGO_TARGET_DIR",
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-target"),
-        )
-        .output()
-        .expect("cargo runs");
+    let cargo = |args: &[&str]| {
+        Command::new(env!("CARGO"))
+            .args(args)
+            .current_dir(&scratch)
+            .env(
+                "CARGO_TARGET_DIR",
+                Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-target"),
+            )
+            .output()
+            .expect("cargo runs")
+    };
+    let output = cargo(&[
+        "clippy",
+        "--all-features",
+        "--all-targets",
+        "--quiet",
+        "--",
+        "-D",
+        "warnings",
+    ]);
     assert!(
         output.status.success(),
         "the fixture crate does not pass clippy:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let output = cargo(&["test", "--all-features", "--quiet", "--tests"]);
+    assert!(
+        output.status.success(),
+        "the fixture crate's tests fail:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
 }

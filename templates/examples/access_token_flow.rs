@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use cartesia_api::v_NEWEST::{
     Client, OutputFormat, RawEncoding, RawOutputFormat, TokenGrant, TokenRequest, TtsRequest,
-    TtsRequestVoiceSpecifier, TtsRequestVoiceSpecifierMode,
+    TtsRequestVoiceSpecifier,
 };
 use cartesia_api::{AccessToken, TokenProvider};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -75,10 +75,7 @@ pub(crate) async fn speak(client: &Client, text: &str) -> Result<Vec<u8>, cartes
     let request = TtsRequest::new(
         "sonic-2",
         text,
-        TtsRequestVoiceSpecifier::new(
-            TtsRequestVoiceSpecifierMode::Id,
-            "a0e99841-438c-4a64-b679-ae501e7d6091",
-        ),
+        TtsRequestVoiceSpecifier::new("a0e99841-438c-4a64-b679-ae501e7d6091"),
         OutputFormat::Raw(RawOutputFormat::new(RawEncoding::PcmS16le, 16000)),
     );
     Ok(client.tts().bytes(&request).await?.bytes().await?.to_vec())

@@ -7,8 +7,8 @@ use std::path::Path;
 
 use cartesia_api::Error;
 use cartesia_api::v_NEWEST::{
-    Client, OutputFormat, RawEncoding, RawOutputFormat, SupportedLanguage, TtsRequest,
-    TtsRequestVoiceSpecifier, TtsRequestVoiceSpecifierMode,
+    Client, OutputFormat, RawEncoding, SupportedLanguage, TtsRequest, TtsRequestVoiceSpecifier,
+    WavOutputFormat,
 };
 
 /// A voice from Cartesia's library.
@@ -19,8 +19,8 @@ pub(crate) async fn run(client: &Client, text: &str, path: &Path) -> Result<u64,
     let request = TtsRequest::new(
         "sonic-2",
         text,
-        TtsRequestVoiceSpecifier::new(TtsRequestVoiceSpecifierMode::Id, VOICE),
-        OutputFormat::Wav(RawOutputFormat::new(RawEncoding::PcmS16le, 44100)),
+        TtsRequestVoiceSpecifier::new(VOICE),
+        OutputFormat::Wav(WavOutputFormat::new(RawEncoding::PcmS16le, 44100)),
     )
     .language(SupportedLanguage::En);
     client.tts().bytes(&request).await?.save(path).await

@@ -7,9 +7,9 @@ mod common;
 use std::time::Duration;
 
 use cartesia_api::v_NEWEST::{
-    Client, OutputFormat, RawEncoding, RawOutputFormat, StreamingResponse, SttTranscribeBody,
-    SupportedLanguage, TimestampGranularity, TtsRequest, TtsRequestVoiceSpecifier,
-    TtsRequestVoiceSpecifierMode, TtssseRequest, VoicesCloneBody,
+    Client, OutputFormat, RawEncoding, RawOutputFormat, SttTranscribeBody, SupportedLanguage,
+    TimestampGranularity, TtsRequest, TtsRequestVoiceSpecifier, TtsSseEvent, TtsSseRequest,
+    VoicesCloneBody,
 };
 use cartesia_api::{Error, FilePart};
 use common::only_request;
@@ -85,7 +85,7 @@ fn tts_request() -> TtsRequest {
     TtsRequest::new(
         "sonic-2",
         "Hello, world!",
-        TtsRequestVoiceSpecifier::new(TtsRequestVoiceSpecifierMode::Id, "a0e99841"),
+        TtsRequestVoiceSpecifier::new("a0e99841"),
         OutputFormat::Raw(RawOutputFormat::new(RawEncoding::PcmS16le, 44100)),
     )
     .language(SupportedLanguage::En)
@@ -186,7 +186,7 @@ async fn tts_sse_events_split_across_chunks_decode_with_audio() {
     let first = json!({"type": "chunk", "data": "AAECAw==", "done": false, "status_code": 206, "step_time": 1.5, "context_id": "ctx"});
     let second = json!({"type": "chunk", "data": "BAUG", "done": false, "status_code": 206, "step_time": 0.5});
     let done = json!({"type": "done", "done": true, "status_code": 200, "context_id": "ctx"});
-    let failed = json!({"type": "error", "done": true, "status_code": 500, "error": "boom"});
+    let failed = json!({"type": "error", "done": true, "status_code": 500, "title": "Failed", "message": "boom", "request_id": "r-1"});
     let body = format!(
         ": keep-alive\n\nevent: chunk\ndata: {first}\n\ndata: {second}\r\n\r\ndata: {done}\n\ndata: {failed}\n\n"
     );
@@ -202,15 +202,11 @@ async fn tts_sse_events_split_across_chunks_decode_with_audio() {
     chunks.push(bytes[start..].to_vec());
     let (base, server) = chunked_server("text/event-stream", "", chunks).await;
 
-    let request = TtssseRequest::new(
+    let request = TtsSseRequest::new(
         "sonic-2",
         "Hello",
-        TtsRequestVoiceSpecifier::new(TtsRequestVoiceSpecifierMode::Id, "a0e99841"),
-        cartesia_api::v_NEWEST::SseOutputFormat::new(
-            cartesia_api::v_NEWEST::SseOutputFormatContainer::Raw,
-            RawEncoding::PcmF32le,
-            44100,
-        ),
+        TtsRequestVoiceSpecifier::new("a0e99841"),
+        cartesia_api::v_NEWEST::SseOutputFormat::new(RawEncoding::PcmF32le, 44100),
     );
     let mut events = client(&base)
         .tts()
@@ -221,13 +217,13 @@ async fn tts_sse_events_split_across_chunks_decode_with_audio() {
     let mut kinds = Vec::new();
     while let Some(event) = events.next().await {
         match event.expect("event decodes") {
-            StreamingResponse::Chunk(chunk) => {
+            TtsSseEvent::Chunk(chunk) => {
                 audio.extend_from_slice(&chunk.data);
                 kinds.push("chunk");
             }
-            StreamingResponse::Done(_) => kinds.push("done"),
-            StreamingResponse::Error(error) => {
-                assert_eq!(error.error, "boom");
+            TtsSseEvent::Done(_) => kinds.push("done"),
+            TtsSseEvent::Error(error) => {
+                assert_eq!(error.message, "boom");
                 kinds.push("error");
             }
             other => panic!("unexpected event {other:?}"),

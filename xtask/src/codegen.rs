@@ -101,7 +101,7 @@ pub fn overlaid_document(root: &Path, version: &str) -> Result<serde_json::Value
 fn build(root: &Path) -> Result<(BTreeMap<PathBuf, String>, Vec<Summary>)> {
     let mut versions = Vec::new();
     let mut summaries = Vec::new();
-    let (env, version_header) = read_config(root)?;
+    let settings = read_config(root)?;
     for version in spec_versions(root)? {
         let relative = format!("specs/{version}/api.yml");
         let path = root.join(&relative);
@@ -119,8 +119,9 @@ fn build(root: &Path) -> Result<(BTreeMap<PathBuf, String>, Vec<Summary>)> {
         let document = load::load_with_overlay(&path, overlay.as_deref()).map_err(named)?;
         let config = Config {
             api_version: Some(version.clone()),
-            env: env.clone(),
-            version_header: version_header.clone(),
+            env: settings.env.clone(),
+            version_header: settings.version_header.clone(),
+            docs_base_url: settings.docs_base_url.clone(),
         };
         let lowered = generator::lower(&document, &config).map_err(named)?;
         let source = match &overlay {
@@ -152,28 +153,48 @@ fn build(root: &Path) -> Result<(BTreeMap<PathBuf, String>, Vec<Summary>)> {
     Ok((files, summaries))
 }
 
-/// What `specs/config.toml` says: its `[env]` table and the `[version] header`, each when
-/// given.
-fn read_config(root: &Path) -> Result<(Option<generator::ir::EnvVars>, Option<String>)> {
+/// What `specs/config.toml` says beyond the specs.
+#[derive(Debug, Default)]
+struct Settings {
+    /// The `[env]` table: where `Client::from_env` reads its configuration.
+    env: Option<generator::ir::EnvVars>,
+    /// `[version] header`: the header that carries the API version.
+    version_header: Option<String>,
+    /// `[docs] base_url`: the vendor's documentation site, for relative links in descriptions.
+    docs_base_url: Option<String>,
+}
+
+/// Reads `specs/config.toml`; every part is optional.
+fn read_config(root: &Path) -> Result<Settings> {
     let path = root.join("specs/config.toml");
     if !path.is_file() {
-        return Ok((None, None));
+        return Ok(Settings::default());
     }
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read {}", path.display()))?;
     let doc: toml_edit::DocumentMut = text
         .parse()
         .context("specs/config.toml is not valid TOML")?;
-    let version_header = match doc.get("version").and_then(|v| v.get("header")) {
-        None => None,
-        Some(header) => Some(
-            header
+    let text_at = |table: &str, key: &str| -> Result<Option<String>> {
+        match doc.get(table).and_then(|t| t.get(key)) {
+            None => Ok(None),
+            Some(value) => value
                 .as_str()
-                .map(str::to_owned)
-                .context("specs/config.toml: `version.header` must be a string")?,
-        ),
+                .map(|v| Some(v.to_owned()))
+                .with_context(|| format!("specs/config.toml: `{table}.{key}` must be a string")),
+        }
     };
-    Ok((read_env(&doc)?, version_header))
+    let docs_base_url = text_at("docs", "base_url")?;
+    if let Some(url) = &docs_base_url
+        && !(url.starts_with("https://") || url.starts_with("http://"))
+    {
+        bail!("specs/config.toml: `docs.base_url` must be an http(s) URL");
+    }
+    Ok(Settings {
+        env: read_env(&doc)?,
+        version_header: text_at("version", "header")?,
+        docs_base_url,
+    })
 }
 
 /// The `[env]` table of `specs/config.toml`, when there is one.

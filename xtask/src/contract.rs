@@ -3,8 +3,10 @@
 //!
 //! For each spec version the overlaid document is written out, Prism (pinned, installed into the
 //! target directory when missing) serves it on loopback, and the crate's `contract` example calls
-//! every operation. The run fails when Prism rejects a request or the client cannot decode what
-//! Prism answers.
+//! every operation. Prism reports in its log what it found wrong in each request and in each of
+//! its own answers (an example that contradicts its schema); the run fails when Prism rejects a
+//! request, flags a response, or the client cannot decode what Prism answers. Event streams are
+//! given events built from their schemas, so the client decodes real events.
 
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -14,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use crate::codegen;
+use crate::{codegen, json_sample, prism_log};
 
 /// The Prism release the contract is checked against.
 pub const PRISM_VERSION: &str = "5.16.0";
@@ -24,14 +26,30 @@ pub const PRISM_VERSION: &str = "5.16.0";
 pub struct VersionResult {
     /// The API version.
     pub version: String,
+    /// Operations of the version, called or not.
+    pub operations: usize,
     /// Operations called.
     pub called: usize,
     /// Calls whose request Prism rejected: operation and reason.
     pub rejected: Vec<(String, String)>,
+    /// Calls whose response Prism flagged as violating the document: operation and reason.
+    pub flagged: Vec<(String, String)>,
     /// Calls whose response the client could not decode.
     pub undecodable: Vec<(String, String)>,
-    /// Calls that failed otherwise.
+    /// Calls that failed otherwise, and operations not generated.
     pub failed: Vec<(String, String)>,
+    /// Messages (JSON bodies, events) the client decoded.
+    pub messages: usize,
+}
+
+impl VersionResult {
+    /// Whether every call kept the contract.
+    pub fn passed(&self) -> bool {
+        self.rejected.is_empty()
+            && self.flagged.is_empty()
+            && self.undecodable.is_empty()
+            && self.failed.is_empty()
+    }
 }
 
 /// Runs the contract check for every spec version and prints a table.
@@ -69,25 +87,29 @@ pub fn run(root: &Path) -> Result<Vec<VersionResult>> {
     Ok(results)
 }
 
-/// The table printed after a run.
+/// The table printed after a run, followed by each failure with its reason.
 pub fn table(results: &[VersionResult]) -> String {
     let mut out = String::from(
-        "| version | operations called | requests rejected | responses not decoded | other failures |\n|---|---|---|---|---|\n",
+        "| version | operations | called | requests rejected | responses flagged | not decoded | other failures | messages validated |\n|---|---|---|---|---|---|---|---|\n",
     );
     for r in results {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
             r.version,
+            r.operations,
             r.called,
             r.rejected.len(),
+            r.flagged.len(),
             r.undecodable.len(),
-            r.failed.len()
+            r.failed.len(),
+            r.messages,
         );
     }
     for r in results {
         for (kind, list) in [
             ("rejected", &r.rejected),
+            ("flagged", &r.flagged),
             ("not decoded", &r.undecodable),
             ("failed", &r.failed),
         ] {
@@ -100,9 +122,12 @@ pub fn table(results: &[VersionResult]) -> String {
 }
 
 /// A mock server needs the body of an event stream as text, while the document describes its
-/// events: each `text/event-stream` response becomes a string whose example is its event example
-/// framed as server-sent events, so that the client decodes real events from the mock.
-fn frame_event_streams(document: &mut serde_json::Value) {
+/// events: each `text/event-stream` response becomes a string whose example is its events framed
+/// as server-sent events (`data: <json>`), so that the client decodes real events from the mock.
+/// The events are the response's example, or else built from the event schema: one per member
+/// of a union.
+pub fn frame_event_streams(document: &mut serde_json::Value) {
+    let source = document.clone();
     let Some(paths) = document
         .get_mut("paths")
         .and_then(serde_json::Value::as_object_mut)
@@ -127,10 +152,15 @@ fn frame_event_streams(document: &mut serde_json::Value) {
                 let Some(media) = response.pointer_mut("/content/text~1event-stream") else {
                     continue;
                 };
-                let frame = match media.get("example") {
-                    Some(example) => format!("data: {example}\n\n"),
-                    None => String::new(),
+                let events = match (media.get("example"), media.get("schema")) {
+                    (Some(example), _) => vec![example.clone()],
+                    (None, Some(schema)) => json_sample::events(&source, schema),
+                    (None, None) => Vec::new(),
                 };
+                let frame: String = events
+                    .iter()
+                    .map(|event| format!("data: {event}\n\n"))
+                    .collect();
                 *media = serde_json::json!({"schema": {"type": "string"}, "example": frame});
             }
         }
@@ -199,14 +229,7 @@ fn check_version(
     let log = std::fs::File::create(&log_path)
         .with_context(|| format!("cannot create {}", log_path.display()))?;
     let child = Command::new(prism)
-        .args([
-            "mock",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-            "--errors",
-        ])
+        .args(["mock", "--host", "127.0.0.1", "--port", &port.to_string()])
         .arg(spec)
         .stdout(log.try_clone()?)
         .stderr(log)
@@ -236,25 +259,95 @@ fn check_version(
             String::from_utf8_lossy(&output.stderr)
         );
     }
+    // Prism logs a response's violations as it answers; give the last lines time to land.
+    std::thread::sleep(Duration::from_millis(500));
+    let log = std::fs::read_to_string(&log_path)
+        .with_context(|| format!("cannot read {}", log_path.display()))?;
+    Ok(read_report(
+        version,
+        &String::from_utf8_lossy(&output.stdout),
+        &log,
+    ))
+}
+
+/// One line of the contract example: operation, route, messages decoded, outcome.
+struct CallLine<'a> {
+    operation: &'a str,
+    route: &'a str,
+    messages: usize,
+    outcome: &'a str,
+}
+
+/// The result of a version from the contract example's report and Prism's log.
+pub fn read_report(version: &str, report: &str, log: &str) -> VersionResult {
+    let calls: Vec<CallLine<'_>> = report
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.splitn(4, '\t');
+            let (operation, route, messages, outcome) = (
+                fields.next()?,
+                fields.next()?,
+                fields.next()?,
+                fields.next()?,
+            );
+            Some(CallLine {
+                operation,
+                route,
+                messages: messages.parse().unwrap_or(0),
+                outcome,
+            })
+        })
+        .collect();
+    let routes: Vec<&str> = calls.iter().map(|call| call.route).collect();
+    let exchanges = prism_log::assign(&routes, prism_log::parse(log));
     let mut result = VersionResult {
         version: version.to_owned(),
+        operations: calls.len(),
         ..VersionResult::default()
     };
-    for line in String::from_utf8_lossy(&output.stdout).lines() {
-        let Some((operation, outcome)) = line.split_once('\t') else {
+    for (call, exchanges) in calls.iter().zip(exchanges) {
+        let operation = call.operation.to_owned();
+        if call.outcome.starts_with("Skipped") {
+            result.failed.push((operation, call.outcome.to_owned()));
             continue;
-        };
+        }
         result.called += 1;
-        let entry = (operation.to_owned(), outcome.to_owned());
-        if outcome == "Ok" {
-            continue;
-        } else if outcome.starts_with("Rejected") {
-            result.rejected.push(entry);
-        } else if outcome.starts_with("Undecodable") {
-            result.undecodable.push(entry);
-        } else {
-            result.failed.push(entry);
+        result.messages += call.messages;
+        let request: Vec<&str> = exchanges
+            .iter()
+            .flat_map(|e| &e.request)
+            .map(String::as_str)
+            .collect();
+        let response: Vec<&str> = exchanges
+            .iter()
+            .flat_map(|e| &e.response)
+            .map(String::as_str)
+            .collect();
+        if !request.is_empty() {
+            result
+                .rejected
+                .push((operation.clone(), request.join("; ")));
+        } else if call.outcome.starts_with("Rejected") {
+            result
+                .rejected
+                .push((operation.clone(), call.outcome.to_owned()));
+        }
+        if !response.is_empty() {
+            result
+                .flagged
+                .push((operation.clone(), response.join("; ")));
+        }
+        if call.outcome.starts_with("Undecodable") {
+            result
+                .undecodable
+                .push((operation, call.outcome.to_owned()));
+        } else if call.outcome.starts_with("Failed") {
+            result.failed.push((operation, call.outcome.to_owned()));
+        } else if call.outcome == "Ok" && exchanges.is_empty() {
+            result
+                .failed
+                .push((operation, "no request reached the server".to_owned()));
         }
     }
-    Ok(result)
+    result
 }

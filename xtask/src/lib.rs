@@ -3,4 +3,6 @@
 pub mod codegen;
 pub mod contract;
 pub mod corpus;
+pub mod json_sample;
+pub mod prism_log;
 pub mod standalone;

@@ -25,6 +25,8 @@ pub struct Request {
     pub name: String,
     /// Also write `tests/examples.rs`, a test that decodes the document's schema examples.
     pub examples: bool,
+    /// The API's documentation site, against which relative links in descriptions resolve.
+    pub docs_base_url: Option<String>,
 }
 
 /// What a standalone generation produced.
@@ -113,6 +115,13 @@ fn at<E: Into<anyhow::Error>>(stage: Stage) -> impl FnOnce(E) -> Failure {
 pub fn generate(root: &Path, request: &Request) -> Result<Report, Failure> {
     let start = Instant::now();
     check_package_name(&request.name).map_err(at(Stage::Setup))?;
+    if let Some(url) = &request.docs_base_url
+        && !(url.starts_with("https://") || url.starts_with("http://"))
+    {
+        return Err(at(Stage::Setup)(anyhow::anyhow!(
+            "the documentation base URL `{url}` is not an http(s) URL"
+        )));
+    }
     guard_out(&request.out).map_err(at(Stage::Setup))?;
     let document = load::load_with_overlay(&request.spec, request.overlay.as_deref())
         .map_err(at(Stage::Parse))?;
@@ -122,6 +131,7 @@ pub fn generate(root: &Path, request: &Request) -> Result<Report, Failure> {
             api_version: None,
             env: None,
             version_header: None,
+            docs_base_url: request.docs_base_url.clone(),
         },
     )
     .map_err(at(Stage::Generate))?;

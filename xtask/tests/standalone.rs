@@ -46,6 +46,8 @@ fn standalone_crate_builds_and_passes_clippy() {
             "pets-client",
             "--overlay",
             overlay.to_str().expect("utf-8"),
+            "--docs-base-url",
+            "https://docs.example.com",
         ],
         &spec,
         &out,
@@ -64,7 +66,7 @@ fn standalone_crate_builds_and_passes_clippy() {
         "A typed, async Rust client for the Pet Store API",
         "Requests go to `https://api.example.com/v1` unless",
         "- `.api_key(..)`: the `ApiKeyAuth` scheme, sent in the `X-API-Key` header",
-        "- `client.get_pet(..)`: `GET /pets/{id}` (`getPet`)",
+        "- `client.get_pet(..)`: `GET /pets/{id}` (`getPet`); an API key (`.api_key(..)`)",
     ] {
         assert!(readme.contains(line), "{line}\n{readme}");
     }
@@ -97,6 +99,20 @@ fn bad_input_leaves_the_output_as_it_was() {
         stderr.contains("`9lives` is not a valid package name"),
         "{stderr}"
     );
+    assert!(!out.exists());
+
+    let (ok, stderr) = run_crate(
+        &[
+            "--name",
+            "ops-client",
+            "--docs-base-url",
+            "docs.example.com",
+        ],
+        &spec,
+        &out,
+    );
+    assert!(!ok);
+    assert!(stderr.contains("is not an http(s) URL"), "{stderr}");
     assert!(!out.exists());
 
     let (ok, stderr) = run_crate(&["--name", "ops-client"], &spec, &out);

@@ -10,12 +10,33 @@ enum Outcome {
     Rejected { status: u16, body: String },
     Undecodable(String),
     Failed(String),
+    Skipped(String),
 }
 
-fn settle<T>(result: ::std::result::Result<T, cartesia_api::Error>) -> Outcome {
+/// One call: the operation, its route as written in the document, how it went and how
+/// many messages (JSON bodies, events) the client decoded.
+struct Call {
+    id: &'static str,
+    route: &'static str,
+    outcome: Outcome,
+    messages: usize,
+}
+
+/// A call whose answer is a JSON body: one message when it decoded.
+fn settle<T>(result: ::std::result::Result<T, cartesia_api::Error>) -> (Outcome, usize) {
     match result {
-        ::std::result::Result::Ok(_) => Outcome::Ok,
-        ::std::result::Result::Err(error) => classify(error),
+        ::std::result::Result::Ok(_) => (Outcome::Ok, 1),
+        ::std::result::Result::Err(error) => (classify(error), 0),
+    }
+}
+
+/// A call whose answer carries no typed message (empty, text).
+fn settle_plain<T>(
+    result: ::std::result::Result<T, cartesia_api::Error>,
+) -> (Outcome, usize) {
+    match result {
+        ::std::result::Result::Ok(_) => (Outcome::Ok, 0),
+        ::std::result::Result::Err(error) => (classify(error), 0),
     }
 }
 
@@ -37,32 +58,42 @@ fn classify(error: cartesia_api::Error) -> Outcome {
 
 async fn settle_binary(
     result: ::std::result::Result<cartesia_api::BinaryResponse, cartesia_api::Error>,
-) -> Outcome {
+) -> (Outcome, usize) {
     match result {
         ::std::result::Result::Ok(response) => {
             match response.bytes().await {
-                ::std::result::Result::Ok(_) => Outcome::Ok,
-                ::std::result::Result::Err(error) => classify(error),
+                ::std::result::Result::Ok(_) => (Outcome::Ok, 0),
+                ::std::result::Result::Err(error) => (classify(error), 0),
             }
         }
-        ::std::result::Result::Err(error) => classify(error),
+        ::std::result::Result::Err(error) => (classify(error), 0),
     }
 }
 
+/// A call answered by an event stream: every event decoded is a message; a stream without
+/// events proves nothing and fails.
 async fn settle_events<T>(
     result: ::std::result::Result<cartesia_api::EventStream<T>, cartesia_api::Error>,
-) -> Outcome {
+) -> (Outcome, usize) {
     use ::futures_util::StreamExt;
     match result {
         ::std::result::Result::Ok(mut events) => {
+            let mut count = 0;
             while let ::std::option::Option::Some(event) = events.next().await {
-                if let ::std::result::Result::Err(error) = event {
-                    return classify(error);
+                match event {
+                    ::std::result::Result::Ok(_) => count += 1,
+                    ::std::result::Result::Err(error) => return (classify(error), count),
                 }
             }
-            Outcome::Ok
+            if count == 0 {
+                return (
+                    Outcome::Undecodable("the stream carried no event".to_owned()),
+                    0,
+                );
+            }
+            (Outcome::Ok, count)
         }
-        ::std::result::Result::Err(error) => classify(error),
+        ::std::result::Result::Err(error) => (classify(error), 0),
     }
 }
 
@@ -76,26 +107,30 @@ pub(crate) async fn main() -> ::std::process::ExitCode {
         eprintln!("usage: contract <version-feature> <base-url>");
         return ::std::process::ExitCode::from(2);
     };
-    let outcomes: ::std::vec::Vec<(&str, Outcome)> = match version.as_str() {
+    let calls: ::std::vec::Vec<Call> = match version.as_str() {
         #[cfg(feature = "v2024-06-10")]
         "v2024-06-10" => v2024_06_10(&base_url).await,
         #[cfg(feature = "v2024-11-13")]
         "v2024-11-13" => v2024_11_13(&base_url).await,
         #[cfg(feature = "v2025-04-16")]
         "v2025-04-16" => v2025_04_16(&base_url).await,
+        #[cfg(feature = "v2025-11-04")]
+        "v2025-11-04" => v2025_11_04(&base_url).await,
+        #[cfg(feature = "v2026-03-01")]
+        "v2026-03-01" => v2026_03_01(&base_url).await,
         other => {
             eprintln!("unknown or disabled version feature {other}");
             return ::std::process::ExitCode::from(2);
         }
     };
-    for (operation, outcome) in outcomes {
-        println!("{operation}\t{outcome:?}");
+    for call in calls {
+        println!("{}\t{}\t{}\t{:?}", call.id, call.route, call.messages, call.outcome);
     }
     ::std::process::ExitCode::SUCCESS
 }
 
 #[cfg(feature = "v2024-06-10")]
-async fn v2024_06_10(base_url: &str) -> ::std::vec::Vec<(&'static str, Outcome)> {
+async fn v2024_06_10(base_url: &str) -> ::std::vec::Vec<Call> {
     use cartesia_api::v2024_06_10 as api;
     let client = match api::Client::builder()
         .base_url(base_url)
@@ -104,20 +139,33 @@ async fn v2024_06_10(base_url: &str) -> ::std::vec::Vec<(&'static str, Outcome)>
     {
         ::std::result::Result::Ok(client) => client,
         ::std::result::Result::Err(error) => {
-            return vec![("client", Outcome::Failed(error.to_string()))];
+            return vec![
+                Call { id : "client", route : "", outcome : Outcome::Failed(error
+                .to_string()), messages : 0 }
+            ];
         }
     };
     let mut outcomes = ::std::vec::Vec::new();
     {
-        outcomes.push(("apiStatus_get", settle(client.api_status().get().await)));
+        let (outcome, messages) = settle(client.api_status().get().await);
+        outcomes
+            .push(Call {
+                id: "apiStatus_get",
+                route: "GET /",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::TokenRequest::new();
+        let (outcome, messages) = settle(client.auth().access_token(&body).await);
         outcomes
-            .push((
-                "auth_access-token",
-                settle(client.auth().access_token(&body).await),
-            ));
+            .push(Call {
+                id: "auth_access-token",
+                route: "POST /access-token",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::InfillBytesBody::new()
@@ -140,11 +188,14 @@ async fn v2024_06_10(base_url: &str) -> ::std::vec::Vec<(&'static str, Outcome)>
             .output_format_encoding(api::RawEncoding::PcmF32le)
             .output_format_bit_rate(1)
             .voice_experimental_controls_speed(api::Speed::NumericalSpecifier(1.0));
+        let (outcome, messages) = settle_binary(client.infill().bytes(body).await).await;
         outcomes
-            .push((
-                "infill_bytes",
-                settle_binary(client.infill().bytes(body).await).await,
-            ));
+            .push(Call {
+                id: "infill_bytes",
+                route: "POST /infill/bytes",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::SttTranscribeBody::new(
@@ -154,42 +205,52 @@ async fn v2024_06_10(base_url: &str) -> ::std::vec::Vec<(&'static str, Outcome)>
                 ::std::string::String::from("sample"),
             )
             .language(api::SttTranscribeBodyLanguage::En);
-        outcomes.push(("stt_transcribe", settle(client.stt().transcribe(body).await)));
+        let (outcome, messages) = settle(client.stt().transcribe(body).await);
+        outcomes
+            .push(Call {
+                id: "stt_transcribe",
+                route: "POST /stt",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::TtsRequest::new(
             ::std::string::String::from("sample"),
             ::std::string::String::from("sample"),
             api::TtsRequestVoiceSpecifier::Id(
-                api::TtsRequestIdSpecifier::new(
-                    api::TtsRequestIdSpecifierMode::Id,
-                    ::std::string::String::from("sample"),
-                ),
+                api::TtsRequestIdSpecifier::new(::std::string::String::from("sample")),
             ),
             api::OutputFormat::Raw(
                 api::RawOutputFormat::new(api::RawEncoding::PcmF32le, 1),
             ),
         );
+        let (outcome, messages) = settle_binary(client.tts().bytes(&body).await).await;
         outcomes
-            .push(("tts_bytes", settle_binary(client.tts().bytes(&body).await).await));
+            .push(Call {
+                id: "tts_bytes",
+                route: "POST /tts/bytes",
+                outcome,
+                messages,
+            });
     }
     {
-        let body = api::TtssseRequest::new(
+        let body = api::TtsSseRequest::new(
             ::std::string::String::from("sample"),
             ::std::string::String::from("sample"),
             api::TtsRequestVoiceSpecifier::Id(
-                api::TtsRequestIdSpecifier::new(
-                    api::TtsRequestIdSpecifierMode::Id,
-                    ::std::string::String::from("sample"),
-                ),
+                api::TtsRequestIdSpecifier::new(::std::string::String::from("sample")),
             ),
-            api::SseOutputFormat::new(
-                api::SseOutputFormatContainer::Raw,
-                api::RawEncoding::PcmF32le,
-                1,
-            ),
+            api::SseOutputFormat::new(api::RawEncoding::PcmF32le, 1),
         );
-        outcomes.push(("tts_sse", settle_events(client.tts().sse(&body).await).await));
+        let (outcome, messages) = settle_events(client.tts().sse(&body).await).await;
+        outcomes
+            .push(Call {
+                id: "tts_sse",
+                route: "POST /tts/sse",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::VoiceChangerBytesBody::new(
@@ -202,11 +263,15 @@ async fn v2024_06_10(base_url: &str) -> ::std::vec::Vec<(&'static str, Outcome)>
             )
             .output_format_encoding(api::RawEncoding::PcmF32le)
             .output_format_bit_rate(1);
+        let (outcome, messages) = settle_binary(client.voice_changer().bytes(body).await)
+            .await;
         outcomes
-            .push((
-                "voiceChanger_bytes",
-                settle_binary(client.voice_changer().bytes(body).await).await,
-            ));
+            .push(Call {
+                id: "voiceChanger_bytes",
+                route: "POST /voice-changer/bytes",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::VoiceChangerSseBody::new(
@@ -219,14 +284,25 @@ async fn v2024_06_10(base_url: &str) -> ::std::vec::Vec<(&'static str, Outcome)>
             )
             .output_format_encoding(api::RawEncoding::PcmF32le)
             .output_format_bit_rate(1);
+        let (outcome, messages) = settle_events(client.voice_changer().sse(body).await)
+            .await;
         outcomes
-            .push((
-                "voiceChanger_sse",
-                settle_events(client.voice_changer().sse(body).await).await,
-            ));
+            .push(Call {
+                id: "voiceChanger_sse",
+                route: "POST /voice-changer/sse",
+                outcome,
+                messages,
+            });
     }
     {
-        outcomes.push(("voices_list", settle(client.voices().list().await)));
+        let (outcome, messages) = settle(client.voices().list().await);
+        outcomes
+            .push(Call {
+                id: "voices_list",
+                route: "GET /voices",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::CreateVoiceRequest::new(
@@ -234,7 +310,14 @@ async fn v2024_06_10(base_url: &str) -> ::std::vec::Vec<(&'static str, Outcome)>
             ::std::string::String::from("sample"),
             vec![1.0, 1.0],
         );
-        outcomes.push(("voices_create", settle(client.voices().create(&body).await)));
+        let (outcome, messages) = settle(client.voices().create(&body).await);
+        outcomes
+            .push(Call {
+                id: "voices_create",
+                route: "POST /voices",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::VoicesCloneBody::new(
@@ -248,25 +331,52 @@ async fn v2024_06_10(base_url: &str) -> ::std::vec::Vec<(&'static str, Outcome)>
             .description(::std::string::String::from("sample"))
             .enhance(true)
             .base_voice_id(::std::string::String::from("sample"));
-        outcomes.push(("voices_clone", settle(client.voices().clone(body).await)));
-    }
-    {
-        outcomes.push(("voices_get", settle(client.voices().get("sample-id").await)));
-    }
-    {
+        let (outcome, messages) = settle(client.voices().clone(body).await);
         outcomes
-            .push(("voices_delete", settle(client.voices().delete("sample-id").await)));
+            .push(Call {
+                id: "voices_clone",
+                route: "POST /voices/clone",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(client.voices().get("sample-id").await);
+        outcomes
+            .push(Call {
+                id: "voices_get",
+                route: "GET /voices/{id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle_plain(
+            client.voices().delete("sample-id").await,
+        );
+        outcomes
+            .push(Call {
+                id: "voices_delete",
+                route: "DELETE /voices/{id}",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::UpdateVoiceRequest::new(
             ::std::string::String::from("sample"),
             ::std::string::String::from("sample"),
         );
+        let (outcome, messages) = settle(
+            client.voices().update("sample-id", &body).await,
+        );
         outcomes
-            .push((
-                "voices_update",
-                settle(client.voices().update("sample-id", &body).await),
-            ));
+            .push(Call {
+                id: "voices_update",
+                route: "PATCH /voices/{id}",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::LocalizeVoiceRequest::new(
@@ -276,8 +386,14 @@ async fn v2024_06_10(base_url: &str) -> ::std::vec::Vec<(&'static str, Outcome)>
             api::LocalizeTargetLanguage::En,
             api::Gender::Male,
         );
+        let (outcome, messages) = settle(client.voices().localize(&body).await);
         outcomes
-            .push(("voices_localize", settle(client.voices().localize(&body).await)));
+            .push(Call {
+                id: "voices_localize",
+                route: "POST /voices/localize",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::MixVoicesRequest::new(
@@ -288,13 +404,20 @@ async fn v2024_06_10(base_url: &str) -> ::std::vec::Vec<(&'static str, Outcome)>
                 1.0))
             ],
         );
-        outcomes.push(("voices_mix", settle(client.voices().mix(&body).await)));
+        let (outcome, messages) = settle(client.voices().mix(&body).await);
+        outcomes
+            .push(Call {
+                id: "voices_mix",
+                route: "POST /voices/mix",
+                outcome,
+                messages,
+            });
     }
     outcomes
 }
 
 #[cfg(feature = "v2024-11-13")]
-async fn v2024_11_13(base_url: &str) -> ::std::vec::Vec<(&'static str, Outcome)> {
+async fn v2024_11_13(base_url: &str) -> ::std::vec::Vec<Call> {
     use cartesia_api::v2024_11_13 as api;
     let client = match api::Client::builder()
         .base_url(base_url)
@@ -303,20 +426,33 @@ async fn v2024_11_13(base_url: &str) -> ::std::vec::Vec<(&'static str, Outcome)>
     {
         ::std::result::Result::Ok(client) => client,
         ::std::result::Result::Err(error) => {
-            return vec![("client", Outcome::Failed(error.to_string()))];
+            return vec![
+                Call { id : "client", route : "", outcome : Outcome::Failed(error
+                .to_string()), messages : 0 }
+            ];
         }
     };
     let mut outcomes = ::std::vec::Vec::new();
     {
-        outcomes.push(("apiStatus_get", settle(client.api_status().get().await)));
+        let (outcome, messages) = settle(client.api_status().get().await);
+        outcomes
+            .push(Call {
+                id: "apiStatus_get",
+                route: "GET /",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::TokenRequest::new();
+        let (outcome, messages) = settle(client.auth().access_token(&body).await);
         outcomes
-            .push((
-                "auth_access-token",
-                settle(client.auth().access_token(&body).await),
-            ));
+            .push(Call {
+                id: "auth_access-token",
+                route: "POST /access-token",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::InfillBytesBody::new()
@@ -339,11 +475,14 @@ async fn v2024_11_13(base_url: &str) -> ::std::vec::Vec<(&'static str, Outcome)>
             .output_format_encoding(api::RawEncoding::PcmF32le)
             .output_format_bit_rate(1)
             .voice_experimental_controls_speed(api::Speed::NumericalSpecifier(1.0));
+        let (outcome, messages) = settle_binary(client.infill().bytes(body).await).await;
         outcomes
-            .push((
-                "infill_bytes",
-                settle_binary(client.infill().bytes(body).await).await,
-            ));
+            .push(Call {
+                id: "infill_bytes",
+                route: "POST /infill/bytes",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::SttTranscribeBody::new(
@@ -353,42 +492,52 @@ async fn v2024_11_13(base_url: &str) -> ::std::vec::Vec<(&'static str, Outcome)>
                 ::std::string::String::from("sample"),
             )
             .language(api::SttTranscribeBodyLanguage::En);
-        outcomes.push(("stt_transcribe", settle(client.stt().transcribe(body).await)));
+        let (outcome, messages) = settle(client.stt().transcribe(body).await);
+        outcomes
+            .push(Call {
+                id: "stt_transcribe",
+                route: "POST /stt",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::TtsRequest::new(
             ::std::string::String::from("sample"),
             ::std::string::String::from("sample"),
             api::TtsRequestVoiceSpecifier::Id(
-                api::TtsRequestIdSpecifier::new(
-                    api::TtsRequestIdSpecifierMode::Id,
-                    ::std::string::String::from("sample"),
-                ),
+                api::TtsRequestIdSpecifier::new(::std::string::String::from("sample")),
             ),
             api::OutputFormat::Raw(
                 api::RawOutputFormat::new(api::RawEncoding::PcmF32le, 1),
             ),
         );
+        let (outcome, messages) = settle_binary(client.tts().bytes(&body).await).await;
         outcomes
-            .push(("tts_bytes", settle_binary(client.tts().bytes(&body).await).await));
+            .push(Call {
+                id: "tts_bytes",
+                route: "POST /tts/bytes",
+                outcome,
+                messages,
+            });
     }
     {
-        let body = api::TtssseRequest::new(
+        let body = api::TtsSseRequest::new(
             ::std::string::String::from("sample"),
             ::std::string::String::from("sample"),
             api::TtsRequestVoiceSpecifier::Id(
-                api::TtsRequestIdSpecifier::new(
-                    api::TtsRequestIdSpecifierMode::Id,
-                    ::std::string::String::from("sample"),
-                ),
+                api::TtsRequestIdSpecifier::new(::std::string::String::from("sample")),
             ),
-            api::SseOutputFormat::new(
-                api::SseOutputFormatContainer::Raw,
-                api::RawEncoding::PcmF32le,
-                1,
-            ),
+            api::SseOutputFormat::new(api::RawEncoding::PcmF32le, 1),
         );
-        outcomes.push(("tts_sse", settle_events(client.tts().sse(&body).await).await));
+        let (outcome, messages) = settle_events(client.tts().sse(&body).await).await;
+        outcomes
+            .push(Call {
+                id: "tts_sse",
+                route: "POST /tts/sse",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::VoiceChangerBytesBody::new(
@@ -401,11 +550,15 @@ async fn v2024_11_13(base_url: &str) -> ::std::vec::Vec<(&'static str, Outcome)>
             )
             .output_format_encoding(api::RawEncoding::PcmF32le)
             .output_format_bit_rate(1);
+        let (outcome, messages) = settle_binary(client.voice_changer().bytes(body).await)
+            .await;
         outcomes
-            .push((
-                "voiceChanger_bytes",
-                settle_binary(client.voice_changer().bytes(body).await).await,
-            ));
+            .push(Call {
+                id: "voiceChanger_bytes",
+                route: "POST /voice-changer/bytes",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::VoiceChangerSseBody::new(
@@ -418,14 +571,25 @@ async fn v2024_11_13(base_url: &str) -> ::std::vec::Vec<(&'static str, Outcome)>
             )
             .output_format_encoding(api::RawEncoding::PcmF32le)
             .output_format_bit_rate(1);
+        let (outcome, messages) = settle_events(client.voice_changer().sse(body).await)
+            .await;
         outcomes
-            .push((
-                "voiceChanger_sse",
-                settle_events(client.voice_changer().sse(body).await).await,
-            ));
+            .push(Call {
+                id: "voiceChanger_sse",
+                route: "POST /voice-changer/sse",
+                outcome,
+                messages,
+            });
     }
     {
-        outcomes.push(("voices_list", settle(client.voices().list().await)));
+        let (outcome, messages) = settle(client.voices().list().await);
+        outcomes
+            .push(Call {
+                id: "voices_list",
+                route: "GET /voices",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::CreateVoiceRequest::new(
@@ -433,7 +597,14 @@ async fn v2024_11_13(base_url: &str) -> ::std::vec::Vec<(&'static str, Outcome)>
             ::std::string::String::from("sample"),
             vec![1.0, 1.0],
         );
-        outcomes.push(("voices_create", settle(client.voices().create(&body).await)));
+        let (outcome, messages) = settle(client.voices().create(&body).await);
+        outcomes
+            .push(Call {
+                id: "voices_create",
+                route: "POST /voices",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::VoicesCloneBody::new(
@@ -447,25 +618,52 @@ async fn v2024_11_13(base_url: &str) -> ::std::vec::Vec<(&'static str, Outcome)>
             .description(::std::string::String::from("sample"))
             .enhance(true)
             .base_voice_id(::std::string::String::from("sample"));
-        outcomes.push(("voices_clone", settle(client.voices().clone(body).await)));
-    }
-    {
-        outcomes.push(("voices_get", settle(client.voices().get("sample-id").await)));
-    }
-    {
+        let (outcome, messages) = settle(client.voices().clone(body).await);
         outcomes
-            .push(("voices_delete", settle(client.voices().delete("sample-id").await)));
+            .push(Call {
+                id: "voices_clone",
+                route: "POST /voices/clone",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(client.voices().get("sample-id").await);
+        outcomes
+            .push(Call {
+                id: "voices_get",
+                route: "GET /voices/{id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle_plain(
+            client.voices().delete("sample-id").await,
+        );
+        outcomes
+            .push(Call {
+                id: "voices_delete",
+                route: "DELETE /voices/{id}",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::UpdateVoiceRequest::new(
             ::std::string::String::from("sample"),
             ::std::string::String::from("sample"),
         );
+        let (outcome, messages) = settle(
+            client.voices().update("sample-id", &body).await,
+        );
         outcomes
-            .push((
-                "voices_update",
-                settle(client.voices().update("sample-id", &body).await),
-            ));
+            .push(Call {
+                id: "voices_update",
+                route: "PATCH /voices/{id}",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::LocalizeVoiceRequest::new(
@@ -475,8 +673,14 @@ async fn v2024_11_13(base_url: &str) -> ::std::vec::Vec<(&'static str, Outcome)>
             api::LocalizeTargetLanguage::En,
             api::Gender::Male,
         );
+        let (outcome, messages) = settle(client.voices().localize(&body).await);
         outcomes
-            .push(("voices_localize", settle(client.voices().localize(&body).await)));
+            .push(Call {
+                id: "voices_localize",
+                route: "POST /voices/localize",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::MixVoicesRequest::new(
@@ -487,13 +691,20 @@ async fn v2024_11_13(base_url: &str) -> ::std::vec::Vec<(&'static str, Outcome)>
                 1.0))
             ],
         );
-        outcomes.push(("voices_mix", settle(client.voices().mix(&body).await)));
+        let (outcome, messages) = settle(client.voices().mix(&body).await);
+        outcomes
+            .push(Call {
+                id: "voices_mix",
+                route: "POST /voices/mix",
+                outcome,
+                messages,
+            });
     }
     outcomes
 }
 
 #[cfg(feature = "v2025-04-16")]
-async fn v2025_04_16(base_url: &str) -> ::std::vec::Vec<(&'static str, Outcome)> {
+async fn v2025_04_16(base_url: &str) -> ::std::vec::Vec<Call> {
     use cartesia_api::v2025_04_16 as api;
     let client = match api::Client::builder()
         .base_url(base_url)
@@ -503,186 +714,313 @@ async fn v2025_04_16(base_url: &str) -> ::std::vec::Vec<(&'static str, Outcome)>
     {
         ::std::result::Result::Ok(client) => client,
         ::std::result::Result::Err(error) => {
-            return vec![("client", Outcome::Failed(error.to_string()))];
+            return vec![
+                Call { id : "client", route : "", outcome : Outcome::Failed(error
+                .to_string()), messages : 0 }
+            ];
         }
     };
     let mut outcomes = ::std::vec::Vec::new();
     {
-        outcomes.push(("agents_list", settle(client.agents().list().await)));
-    }
-    {
-        outcomes.push(("agents_get", settle(client.agents().get("sample-id").await)));
-    }
-    {
+        let (outcome, messages) = settle(client.agents().list().await);
         outcomes
-            .push(("agents_delete", settle(client.agents().delete("sample-id").await)));
+            .push(Call {
+                id: "agents_list",
+                route: "GET /agents",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(client.agents().get("sample-id").await);
+        outcomes
+            .push(Call {
+                id: "agents_get",
+                route: "GET /agents/{agent_id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle_plain(
+            client.agents().delete("sample-id").await,
+        );
+        outcomes
+            .push(Call {
+                id: "agents_delete",
+                route: "DELETE /agents/{agent_id}",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::UpdateAgentRequest::new();
+        let (outcome, messages) = settle(
+            client.agents().update("sample-id", &body).await,
+        );
         outcomes
-            .push((
-                "agents_update",
-                settle(client.agents().update("sample-id", &body).await),
-            ));
+            .push(Call {
+                id: "agents_update",
+                route: "PATCH /agents/{agent_id}",
+                outcome,
+                messages,
+            });
     }
     {
-        outcomes.push(("agents_templates", settle(client.agents().templates().await)));
+        let (outcome, messages) = settle(client.agents().templates().await);
+        outcomes
+            .push(Call {
+                id: "agents_templates",
+                route: "GET /agents/templates",
+                outcome,
+                messages,
+            });
     }
     {
+        let (outcome, messages) = settle(
+            client.agents().list_calls(::std::string::String::from("sample")).await,
+        );
         outcomes
-            .push((
-                "agents_list-calls",
-                settle(
-                    client
-                        .agents()
-                        .list_calls(::std::string::String::from("sample"))
-                        .await,
-                ),
-            ));
+            .push(Call {
+                id: "agents_list-calls",
+                route: "GET /agents/calls",
+                outcome,
+                messages,
+            });
     }
     {
+        let (outcome, messages) = settle(client.agents().get_call("sample-id").await);
         outcomes
-            .push((
-                "agents_get-call",
-                settle(client.agents().get_call("sample-id").await),
-            ));
+            .push(Call {
+                id: "agents_get-call",
+                route: "GET /agents/calls/{call_id}",
+                outcome,
+                messages,
+            });
     }
     {
+        let (outcome, messages) = settle_binary(
+                client.agents().download_call_audio("sample-id").await,
+            )
+            .await;
         outcomes
-            .push((
-                "agents_download-call-audio",
-                settle_binary(client.agents().download_call_audio("sample-id").await)
-                    .await,
-            ));
+            .push(Call {
+                id: "agents_download-call-audio",
+                route: "GET /agents/calls/{call_id}/audio",
+                outcome,
+                messages,
+            });
     }
     {
+        let (outcome, messages) = settle(
+            client.agents().phone_numbers("sample-id").await,
+        );
         outcomes
-            .push((
-                "agents_phone-numbers",
-                settle(client.agents().phone_numbers("sample-id").await),
-            ));
+            .push(Call {
+                id: "agents_phone-numbers",
+                route: "GET /agents/{agent_id}/phone-numbers",
+                outcome,
+                messages,
+            });
     }
     {
+        let (outcome, messages) = settle(client.agents().list_metrics().await);
         outcomes
-            .push(("agents_list-metrics", settle(client.agents().list_metrics().await)));
+            .push(Call {
+                id: "agents_list-metrics",
+                route: "GET /agents/metrics",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::CreateMetricRequest::new(
             ::std::string::String::from("sample"),
             ::std::string::String::from("sample"),
         );
+        let (outcome, messages) = settle(client.agents().create_metric(&body).await);
         outcomes
-            .push((
-                "agents_create-metric",
-                settle(client.agents().create_metric(&body).await),
-            ));
+            .push(Call {
+                id: "agents_create-metric",
+                route: "POST /agents/metrics",
+                outcome,
+                messages,
+            });
     }
     {
+        let (outcome, messages) = settle(client.agents().get_metric("sample-id").await);
         outcomes
-            .push((
-                "agents_get-metric",
-                settle(client.agents().get_metric("sample-id").await),
-            ));
+            .push(Call {
+                id: "agents_get-metric",
+                route: "GET /agents/metrics/{metric_id}",
+                outcome,
+                messages,
+            });
     }
     {
+        let (outcome, messages) = settle(client.agents().list_metric_results().await);
         outcomes
-            .push((
-                "agents_list-metric-results",
-                settle(client.agents().list_metric_results().await),
-            ));
+            .push(Call {
+                id: "agents_list-metric-results",
+                route: "GET /agents/metrics/results",
+                outcome,
+                messages,
+            });
     }
     {
+        let (outcome, messages) = settle_plain(
+            client.agents().export_metric_results().await,
+        );
         outcomes
-            .push((
-                "agents_export-metric-results",
-                settle(client.agents().export_metric_results().await),
-            ));
+            .push(Call {
+                id: "agents_export-metric-results",
+                route: "GET /agents/metrics/results/export",
+                outcome,
+                messages,
+            });
     }
     {
+        let (outcome, messages) = settle_plain(
+            client.agents().add_metric_to_agent("sample-id", "sample-id").await,
+        );
         outcomes
-            .push((
-                "agents_add-metric-to-agent",
-                settle(
-                    client.agents().add_metric_to_agent("sample-id", "sample-id").await,
-                ),
-            ));
+            .push(Call {
+                id: "agents_add-metric-to-agent",
+                route: "POST /agents/{agent_id}/metrics/{metric_id}",
+                outcome,
+                messages,
+            });
     }
     {
+        let (outcome, messages) = settle_plain(
+            client.agents().remove_metric_from_agent("sample-id", "sample-id").await,
+        );
         outcomes
-            .push((
-                "agents_remove-metric-from-agent",
-                settle(
-                    client
-                        .agents()
-                        .remove_metric_from_agent("sample-id", "sample-id")
-                        .await,
-                ),
-            ));
+            .push(Call {
+                id: "agents_remove-metric-from-agent",
+                route: "DELETE /agents/{agent_id}/metrics/{metric_id}",
+                outcome,
+                messages,
+            });
     }
     {
+        let (outcome, messages) = settle(
+            client.agents().list_deployments("sample-id").await,
+        );
         outcomes
-            .push((
-                "agents_list-deployments",
-                settle(client.agents().list_deployments("sample-id").await),
-            ));
+            .push(Call {
+                id: "agents_list-deployments",
+                route: "GET /agents/{agent_id}/deployments",
+                outcome,
+                messages,
+            });
     }
     {
+        let (outcome, messages) = settle(
+            client.agents().get_deployment("sample-id").await,
+        );
         outcomes
-            .push((
-                "agents_get-deployment",
-                settle(client.agents().get_deployment("sample-id").await),
-            ));
+            .push(Call {
+                id: "agents_get-deployment",
+                route: "GET /agents/deployments/{deployment_id}",
+                outcome,
+                messages,
+            });
     }
     {
-        outcomes.push(("apiStatus_get", settle(client.api_status().get().await)));
+        let (outcome, messages) = settle(client.api_status().get().await);
+        outcomes
+            .push(Call {
+                id: "apiStatus_get",
+                route: "GET /",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::TokenRequest::new();
+        let (outcome, messages) = settle(client.auth().access_token(&body).await);
         outcomes
-            .push((
-                "auth_access-token",
-                settle(client.auth().access_token(&body).await),
-            ));
+            .push(Call {
+                id: "auth_access-token",
+                route: "POST /access-token",
+                outcome,
+                messages,
+            });
     }
     {
-        outcomes.push(("datasets_list", settle(client.datasets().list().await)));
+        let (outcome, messages) = settle(client.datasets().list().await);
+        outcomes
+            .push(Call {
+                id: "datasets_list",
+                route: "GET /datasets/",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::CreateDatasetRequest::new(
             ::std::string::String::from("sample"),
             ::std::string::String::from("sample"),
         );
+        let (outcome, messages) = settle(client.datasets().create(&body).await);
         outcomes
-            .push(("datasets_create", settle(client.datasets().create(&body).await)));
+            .push(Call {
+                id: "datasets_create",
+                route: "POST /datasets/",
+                outcome,
+                messages,
+            });
     }
     {
+        let (outcome, messages) = settle(client.datasets().get("sample-id").await);
         outcomes
-            .push(("datasets_get", settle(client.datasets().get("sample-id").await)));
+            .push(Call {
+                id: "datasets_get",
+                route: "GET /datasets/{id}",
+                outcome,
+                messages,
+            });
     }
     {
+        let (outcome, messages) = settle_plain(
+            client.datasets().delete("sample-id").await,
+        );
         outcomes
-            .push((
-                "datasets_delete",
-                settle(client.datasets().delete("sample-id").await),
-            ));
+            .push(Call {
+                id: "datasets_delete",
+                route: "DELETE /datasets/{id}",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::UpdateDatasetRequest::new(
             ::std::string::String::from("sample"),
             ::std::string::String::from("sample"),
         );
+        let (outcome, messages) = settle_plain(
+            client.datasets().update("sample-id", &body).await,
+        );
         outcomes
-            .push((
-                "datasets_update",
-                settle(client.datasets().update("sample-id", &body).await),
-            ));
+            .push(Call {
+                id: "datasets_update",
+                route: "PATCH /datasets/{id}",
+                outcome,
+                messages,
+            });
     }
     {
+        let (outcome, messages) = settle(
+            client.datasets().list_files("sample-id").await,
+        );
         outcomes
-            .push((
-                "datasets_listFiles",
-                settle(client.datasets().list_files("sample-id").await),
-            ));
+            .push(Call {
+                id: "datasets_listFiles",
+                route: "GET /datasets/{id}/files",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::DatasetsUploadFileBody::new()
@@ -692,21 +1030,38 @@ async fn v2025_04_16(base_url: &str) -> ::std::vec::Vec<(&'static str, Outcome)>
                     .content_type("audio/wav"),
             )
             .purpose(::std::string::String::from("sample"));
+        let (outcome, messages) = settle_plain(
+            client.datasets().upload_file("sample-id", body).await,
+        );
         outcomes
-            .push((
-                "datasets_uploadFile",
-                settle(client.datasets().upload_file("sample-id", body).await),
-            ));
+            .push(Call {
+                id: "datasets_uploadFile",
+                route: "POST /datasets/{id}/files",
+                outcome,
+                messages,
+            });
     }
     {
+        let (outcome, messages) = settle_plain(
+            client.datasets().delete_file("sample-id", "sample-id").await,
+        );
         outcomes
-            .push((
-                "datasets_deleteFile",
-                settle(client.datasets().delete_file("sample-id", "sample-id").await),
-            ));
+            .push(Call {
+                id: "datasets_deleteFile",
+                route: "DELETE /datasets/{id}/files/{fileID}",
+                outcome,
+                messages,
+            });
     }
     {
-        outcomes.push(("fineTunes_list", settle(client.fine_tunes().list().await)));
+        let (outcome, messages) = settle(client.fine_tunes().list().await);
+        outcomes
+            .push(Call {
+                id: "fineTunes_list",
+                route: "GET /fine-tunes/",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::CreateFineTuneRequest::new(
@@ -716,26 +1071,48 @@ async fn v2025_04_16(base_url: &str) -> ::std::vec::Vec<(&'static str, Outcome)>
             ::std::string::String::from("sample"),
             ::std::string::String::from("sample"),
         );
+        let (outcome, messages) = settle(client.fine_tunes().create(&body).await);
         outcomes
-            .push(("fineTunes_create", settle(client.fine_tunes().create(&body).await)));
+            .push(Call {
+                id: "fineTunes_create",
+                route: "POST /fine-tunes/",
+                outcome,
+                messages,
+            });
     }
     {
+        let (outcome, messages) = settle(client.fine_tunes().get("sample-id").await);
         outcomes
-            .push(("fineTunes_get", settle(client.fine_tunes().get("sample-id").await)));
+            .push(Call {
+                id: "fineTunes_get",
+                route: "GET /fine-tunes/{id}",
+                outcome,
+                messages,
+            });
     }
     {
+        let (outcome, messages) = settle_plain(
+            client.fine_tunes().delete("sample-id").await,
+        );
         outcomes
-            .push((
-                "fineTunes_delete",
-                settle(client.fine_tunes().delete("sample-id").await),
-            ));
+            .push(Call {
+                id: "fineTunes_delete",
+                route: "DELETE /fine-tunes/{id}",
+                outcome,
+                messages,
+            });
     }
     {
+        let (outcome, messages) = settle(
+            client.fine_tunes().list_voices("sample-id").await,
+        );
         outcomes
-            .push((
-                "fineTunes_listVoices",
-                settle(client.fine_tunes().list_voices("sample-id").await),
-            ));
+            .push(Call {
+                id: "fineTunes_listVoices",
+                route: "GET /fine-tunes/{id}/voices",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::InfillBytesBody::new()
@@ -757,64 +1134,100 @@ async fn v2025_04_16(base_url: &str) -> ::std::vec::Vec<(&'static str, Outcome)>
             .output_format_sample_rate(1)
             .output_format_encoding(api::RawEncoding::PcmF32le)
             .output_format_bit_rate(1);
+        let (outcome, messages) = settle_binary(client.infill().bytes(body).await).await;
         outcomes
-            .push((
-                "infill_bytes",
-                settle_binary(client.infill().bytes(body).await).await,
-            ));
+            .push(Call {
+                id: "infill_bytes",
+                route: "POST /infill/bytes",
+                outcome,
+                messages,
+            });
     }
     {
+        let (outcome, messages) = settle(client.pronunciation_dicts().list().await);
         outcomes
-            .push((
-                "pronunciationDicts_list",
-                settle(client.pronunciation_dicts().list().await),
-            ));
+            .push(Call {
+                id: "pronunciationDicts_list",
+                route: "GET /pronunciation-dicts/",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::CreatePronunciationDictRequest::new(
             ::std::string::String::from("sample"),
         );
+        let (outcome, messages) = settle(
+            client.pronunciation_dicts().create(&body).await,
+        );
         outcomes
-            .push((
-                "pronunciationDicts_create",
-                settle(client.pronunciation_dicts().create(&body).await),
-            ));
+            .push(Call {
+                id: "pronunciationDicts_create",
+                route: "POST /pronunciation-dicts/",
+                outcome,
+                messages,
+            });
     }
     {
+        let (outcome, messages) = settle(
+            client.pronunciation_dicts().get("sample-id").await,
+        );
         outcomes
-            .push((
-                "pronunciationDicts_get",
-                settle(client.pronunciation_dicts().get("sample-id").await),
-            ));
+            .push(Call {
+                id: "pronunciationDicts_get",
+                route: "GET /pronunciation-dicts/{id}",
+                outcome,
+                messages,
+            });
     }
     {
+        let (outcome, messages) = settle_plain(
+            client.pronunciation_dicts().delete("sample-id").await,
+        );
         outcomes
-            .push((
-                "pronunciationDicts_delete",
-                settle(client.pronunciation_dicts().delete("sample-id").await),
-            ));
+            .push(Call {
+                id: "pronunciationDicts_delete",
+                route: "DELETE /pronunciation-dicts/{id}",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::UpdatePronunciationDictRequest::new();
+        let (outcome, messages) = settle(
+            client.pronunciation_dicts().update("sample-id", &body).await,
+        );
         outcomes
-            .push((
-                "pronunciationDicts_update",
-                settle(client.pronunciation_dicts().update("sample-id", &body).await),
-            ));
+            .push(Call {
+                id: "pronunciationDicts_update",
+                route: "PATCH /pronunciation-dicts/{id}",
+                outcome,
+                messages,
+            });
     }
     {
+        let (outcome, messages) = settle_plain(
+            client.pronunciation_dicts().pin("sample-id").await,
+        );
         outcomes
-            .push((
-                "pronunciationDicts_pin",
-                settle(client.pronunciation_dicts().pin("sample-id").await),
-            ));
+            .push(Call {
+                id: "pronunciationDicts_pin",
+                route: "POST /pronunciation-dicts/{id}/pin",
+                outcome,
+                messages,
+            });
     }
     {
+        let (outcome, messages) = settle_plain(
+            client.pronunciation_dicts().unpin("sample-id").await,
+        );
         outcomes
-            .push((
-                "pronunciationDicts_unpin",
-                settle(client.pronunciation_dicts().unpin("sample-id").await),
-            ));
+            .push(Call {
+                id: "pronunciationDicts_unpin",
+                route: "POST /pronunciation-dicts/{id}/unpin",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::SttTranscribeBody::new(
@@ -824,38 +1237,48 @@ async fn v2025_04_16(base_url: &str) -> ::std::vec::Vec<(&'static str, Outcome)>
                 ::std::string::String::from("sample"),
             )
             .language(api::SttTranscribeBodyLanguage::En);
-        outcomes.push(("stt_transcribe", settle(client.stt().transcribe(body).await)));
+        let (outcome, messages) = settle(client.stt().transcribe(body).await);
+        outcomes
+            .push(Call {
+                id: "stt_transcribe",
+                route: "POST /stt",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::TtsRequest::new(
             ::std::string::String::from("sample"),
             ::std::string::String::from("sample"),
-            api::TtsRequestVoiceSpecifier::new(
-                api::TtsRequestVoiceSpecifierMode::Id,
-                ::std::string::String::from("sample"),
-            ),
+            api::TtsRequestVoiceSpecifier::new(::std::string::String::from("sample")),
             api::OutputFormat::Raw(
                 api::RawOutputFormat::new(api::RawEncoding::PcmF32le, 1),
             ),
         );
+        let (outcome, messages) = settle_binary(client.tts().bytes(&body).await).await;
         outcomes
-            .push(("tts_bytes", settle_binary(client.tts().bytes(&body).await).await));
+            .push(Call {
+                id: "tts_bytes",
+                route: "POST /tts/bytes",
+                outcome,
+                messages,
+            });
     }
     {
-        let body = api::TtssseRequest::new(
+        let body = api::TtsSseRequest::new(
             ::std::string::String::from("sample"),
             ::std::string::String::from("sample"),
-            api::TtsRequestVoiceSpecifier::new(
-                api::TtsRequestVoiceSpecifierMode::Id,
-                ::std::string::String::from("sample"),
-            ),
-            api::SseOutputFormat::new(
-                api::SseOutputFormatContainer::Raw,
-                api::RawEncoding::PcmF32le,
-                1,
-            ),
+            api::TtsRequestVoiceSpecifier::new(::std::string::String::from("sample")),
+            api::SseOutputFormat::new(api::RawEncoding::PcmF32le, 1),
         );
-        outcomes.push(("tts_sse", settle_events(client.tts().sse(&body).await).await));
+        let (outcome, messages) = settle_events(client.tts().sse(&body).await).await;
+        outcomes
+            .push(Call {
+                id: "tts_sse",
+                route: "POST /tts/sse",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::VoiceChangerBytesBody::new(
@@ -868,11 +1291,15 @@ async fn v2025_04_16(base_url: &str) -> ::std::vec::Vec<(&'static str, Outcome)>
             )
             .output_format_encoding(api::RawEncoding::PcmF32le)
             .output_format_bit_rate(1);
+        let (outcome, messages) = settle_binary(client.voice_changer().bytes(body).await)
+            .await;
         outcomes
-            .push((
-                "voiceChanger_bytes",
-                settle_binary(client.voice_changer().bytes(body).await).await,
-            ));
+            .push(Call {
+                id: "voiceChanger_bytes",
+                route: "POST /voice-changer/bytes",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::VoiceChangerSseBody::new(
@@ -885,14 +1312,25 @@ async fn v2025_04_16(base_url: &str) -> ::std::vec::Vec<(&'static str, Outcome)>
             )
             .output_format_encoding(api::RawEncoding::PcmF32le)
             .output_format_bit_rate(1);
+        let (outcome, messages) = settle_events(client.voice_changer().sse(body).await)
+            .await;
         outcomes
-            .push((
-                "voiceChanger_sse",
-                settle_events(client.voice_changer().sse(body).await).await,
-            ));
+            .push(Call {
+                id: "voiceChanger_sse",
+                route: "POST /voice-changer/sse",
+                outcome,
+                messages,
+            });
     }
     {
-        outcomes.push(("voices_list", settle(client.voices().list().await)));
+        let (outcome, messages) = settle(client.voices().list().await);
+        outcomes
+            .push(Call {
+                id: "voices_list",
+                route: "GET /voices",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::VoicesCloneBody::new(
@@ -905,25 +1343,52 @@ async fn v2025_04_16(base_url: &str) -> ::std::vec::Vec<(&'static str, Outcome)>
             .description(::std::string::String::from("sample"))
             .enhance(true)
             .base_voice_id(::std::string::String::from("sample"));
-        outcomes.push(("voices_clone", settle(client.voices().clone(body).await)));
-    }
-    {
-        outcomes.push(("voices_get", settle(client.voices().get("sample-id").await)));
-    }
-    {
+        let (outcome, messages) = settle(client.voices().clone(body).await);
         outcomes
-            .push(("voices_delete", settle(client.voices().delete("sample-id").await)));
+            .push(Call {
+                id: "voices_clone",
+                route: "POST /voices/clone",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(client.voices().get("sample-id").await);
+        outcomes
+            .push(Call {
+                id: "voices_get",
+                route: "GET /voices/{id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle_plain(
+            client.voices().delete("sample-id").await,
+        );
+        outcomes
+            .push(Call {
+                id: "voices_delete",
+                route: "DELETE /voices/{id}",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::UpdateVoiceRequest::new(
             ::std::string::String::from("sample"),
             ::std::string::String::from("sample"),
         );
+        let (outcome, messages) = settle(
+            client.voices().update("sample-id", &body).await,
+        );
         outcomes
-            .push((
-                "voices_update",
-                settle(client.voices().update("sample-id", &body).await),
-            ));
+            .push(Call {
+                id: "voices_update",
+                route: "PATCH /voices/{id}",
+                outcome,
+                messages,
+            });
     }
     {
         let body = api::LocalizeVoiceRequest::new(
@@ -933,8 +1398,1389 @@ async fn v2025_04_16(base_url: &str) -> ::std::vec::Vec<(&'static str, Outcome)>
             api::LocalizeTargetLanguage::En,
             api::Gender::Male,
         );
+        let (outcome, messages) = settle(client.voices().localize(&body).await);
         outcomes
-            .push(("voices_localize", settle(client.voices().localize(&body).await)));
+            .push(Call {
+                id: "voices_localize",
+                route: "POST /voices/localize",
+                outcome,
+                messages,
+            });
+    }
+    outcomes
+}
+
+#[cfg(feature = "v2025-11-04")]
+async fn v2025_11_04(base_url: &str) -> ::std::vec::Vec<Call> {
+    use cartesia_api::v2025_11_04 as api;
+    let client = match api::Client::builder()
+        .base_url(base_url)
+        .token("contract-token")
+        .api_key("contract-api_key")
+        .build()
+    {
+        ::std::result::Result::Ok(client) => client,
+        ::std::result::Result::Err(error) => {
+            return vec![
+                Call { id : "client", route : "", outcome : Outcome::Failed(error
+                .to_string()), messages : 0 }
+            ];
+        }
+    };
+    let mut outcomes = ::std::vec::Vec::new();
+    {
+        let (outcome, messages) = settle(client.agents().list().await);
+        outcomes
+            .push(Call {
+                id: "agents_list",
+                route: "GET /agents",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(client.agents().get("sample-id").await);
+        outcomes
+            .push(Call {
+                id: "agents_get",
+                route: "GET /agents/{agent_id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle_plain(
+            client.agents().delete("sample-id").await,
+        );
+        outcomes
+            .push(Call {
+                id: "agents_delete",
+                route: "DELETE /agents/{agent_id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::UpdateAgentRequest::new();
+        let (outcome, messages) = settle(
+            client.agents().update("sample-id", &body).await,
+        );
+        outcomes
+            .push(Call {
+                id: "agents_update",
+                route: "PATCH /agents/{agent_id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(client.agents().templates().await);
+        outcomes
+            .push(Call {
+                id: "agents_templates",
+                route: "GET /agents/templates",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(
+            client.agents().list_calls(::std::string::String::from("sample")).await,
+        );
+        outcomes
+            .push(Call {
+                id: "agents_list-calls",
+                route: "GET /agents/calls",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(client.agents().get_call("sample-id").await);
+        outcomes
+            .push(Call {
+                id: "agents_get-call",
+                route: "GET /agents/calls/{call_id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle_binary(
+                client.agents().download_call_audio("sample-id").await,
+            )
+            .await;
+        outcomes
+            .push(Call {
+                id: "agents_download-call-audio",
+                route: "GET /agents/calls/{call_id}/audio",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(
+            client.agents().phone_numbers("sample-id").await,
+        );
+        outcomes
+            .push(Call {
+                id: "agents_phone-numbers",
+                route: "GET /agents/{agent_id}/phone-numbers",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(client.agents().list_metrics().await);
+        outcomes
+            .push(Call {
+                id: "agents_list-metrics",
+                route: "GET /agents/metrics",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::CreateMetricRequest::new(
+            ::std::string::String::from("sample"),
+            ::std::string::String::from("sample"),
+        );
+        let (outcome, messages) = settle(client.agents().create_metric(&body).await);
+        outcomes
+            .push(Call {
+                id: "agents_create-metric",
+                route: "POST /agents/metrics",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(client.agents().get_metric("sample-id").await);
+        outcomes
+            .push(Call {
+                id: "agents_get-metric",
+                route: "GET /agents/metrics/{metric_id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(client.agents().list_metric_results().await);
+        outcomes
+            .push(Call {
+                id: "agents_list-metric-results",
+                route: "GET /agents/metrics/results",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle_plain(
+            client.agents().export_metric_results().await,
+        );
+        outcomes
+            .push(Call {
+                id: "agents_export-metric-results",
+                route: "GET /agents/metrics/results/export",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle_plain(
+            client.agents().add_metric_to_agent("sample-id", "sample-id").await,
+        );
+        outcomes
+            .push(Call {
+                id: "agents_add-metric-to-agent",
+                route: "POST /agents/{agent_id}/metrics/{metric_id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle_plain(
+            client.agents().remove_metric_from_agent("sample-id", "sample-id").await,
+        );
+        outcomes
+            .push(Call {
+                id: "agents_remove-metric-from-agent",
+                route: "DELETE /agents/{agent_id}/metrics/{metric_id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(
+            client.agents().list_deployments("sample-id").await,
+        );
+        outcomes
+            .push(Call {
+                id: "agents_list-deployments",
+                route: "GET /agents/{agent_id}/deployments",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(
+            client.agents().get_deployment("sample-id").await,
+        );
+        outcomes
+            .push(Call {
+                id: "agents_get-deployment",
+                route: "GET /agents/deployments/{deployment_id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(client.api_status().get().await);
+        outcomes
+            .push(Call {
+                id: "apiStatus_get",
+                route: "GET /",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::TokenRequest::new();
+        let (outcome, messages) = settle(client.auth().access_token(&body).await);
+        outcomes
+            .push(Call {
+                id: "auth_access-token",
+                route: "POST /access-token",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(client.datasets().list().await);
+        outcomes
+            .push(Call {
+                id: "datasets_list",
+                route: "GET /datasets/",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::CreateDatasetRequest::new(
+            ::std::string::String::from("sample"),
+            ::std::string::String::from("sample"),
+        );
+        let (outcome, messages) = settle(client.datasets().create(&body).await);
+        outcomes
+            .push(Call {
+                id: "datasets_create",
+                route: "POST /datasets/",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(client.datasets().get("sample-id").await);
+        outcomes
+            .push(Call {
+                id: "datasets_get",
+                route: "GET /datasets/{id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle_plain(
+            client.datasets().delete("sample-id").await,
+        );
+        outcomes
+            .push(Call {
+                id: "datasets_delete",
+                route: "DELETE /datasets/{id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::UpdateDatasetRequest::new(
+            ::std::string::String::from("sample"),
+            ::std::string::String::from("sample"),
+        );
+        let (outcome, messages) = settle_plain(
+            client.datasets().update("sample-id", &body).await,
+        );
+        outcomes
+            .push(Call {
+                id: "datasets_update",
+                route: "PATCH /datasets/{id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(
+            client.datasets().list_files("sample-id").await,
+        );
+        outcomes
+            .push(Call {
+                id: "datasets_listFiles",
+                route: "GET /datasets/{id}/files",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::DatasetsUploadFileBody::new(
+            cartesia_api::FilePart::from_bytes(vec![0u8; 64])
+                .file_name("sample.wav")
+                .content_type("audio/wav"),
+            ::std::string::String::from("sample"),
+        );
+        let (outcome, messages) = settle_plain(
+            client.datasets().upload_file("sample-id", body).await,
+        );
+        outcomes
+            .push(Call {
+                id: "datasets_uploadFile",
+                route: "POST /datasets/{id}/files",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle_plain(
+            client.datasets().delete_file("sample-id", "sample-id").await,
+        );
+        outcomes
+            .push(Call {
+                id: "datasets_deleteFile",
+                route: "DELETE /datasets/{id}/files/{fileID}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(client.fine_tunes().list().await);
+        outcomes
+            .push(Call {
+                id: "fineTunes_list",
+                route: "GET /fine-tunes/",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::CreateFineTuneRequest::new(
+            ::std::string::String::from("sample"),
+            ::std::string::String::from("sample"),
+            ::std::string::String::from("sample"),
+            ::std::string::String::from("sample"),
+        );
+        let (outcome, messages) = settle(client.fine_tunes().create(&body).await);
+        outcomes
+            .push(Call {
+                id: "fineTunes_create",
+                route: "POST /fine-tunes/",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(client.fine_tunes().get("sample-id").await);
+        outcomes
+            .push(Call {
+                id: "fineTunes_get",
+                route: "GET /fine-tunes/{id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle_plain(
+            client.fine_tunes().delete("sample-id").await,
+        );
+        outcomes
+            .push(Call {
+                id: "fineTunes_delete",
+                route: "DELETE /fine-tunes/{id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(
+            client.fine_tunes().list_voices("sample-id").await,
+        );
+        outcomes
+            .push(Call {
+                id: "fineTunes_listVoices",
+                route: "GET /fine-tunes/{id}/voices",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::InfillBytesBody::new(
+                api::InfillModel::Sonic3,
+                ::std::string::String::from("sample"),
+                ::std::string::String::from("sample"),
+                ::std::string::String::from("sample"),
+                api::OutputFormatContainer::Raw,
+                api::InfillBytesBodyOutputFormatSampleRate::N8000,
+            )
+            .left_audio(
+                cartesia_api::FilePart::from_bytes(vec![0u8; 64])
+                    .file_name("sample.wav")
+                    .content_type("audio/wav"),
+            )
+            .right_audio(
+                cartesia_api::FilePart::from_bytes(vec![0u8; 64])
+                    .file_name("sample.wav")
+                    .content_type("audio/wav"),
+            )
+            .output_format_encoding(api::RawEncoding::PcmF32le)
+            .output_format_bit_rate(api::InfillBytesBodyOutputFormatBitRate::N32000);
+        let (outcome, messages) = settle_binary(client.infill().bytes(body).await).await;
+        outcomes
+            .push(Call {
+                id: "infill_bytes",
+                route: "POST /infill/bytes",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(client.pronunciation_dicts().list().await);
+        outcomes
+            .push(Call {
+                id: "pronunciationDicts_list",
+                route: "GET /pronunciation-dicts/",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::CreatePronunciationDictRequest::new(
+            ::std::string::String::from("sample"),
+        );
+        let (outcome, messages) = settle(
+            client.pronunciation_dicts().create(&body).await,
+        );
+        outcomes
+            .push(Call {
+                id: "pronunciationDicts_create",
+                route: "POST /pronunciation-dicts/",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(
+            client.pronunciation_dicts().get("sample-id").await,
+        );
+        outcomes
+            .push(Call {
+                id: "pronunciationDicts_get",
+                route: "GET /pronunciation-dicts/{id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle_plain(
+            client.pronunciation_dicts().delete("sample-id").await,
+        );
+        outcomes
+            .push(Call {
+                id: "pronunciationDicts_delete",
+                route: "DELETE /pronunciation-dicts/{id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::UpdatePronunciationDictRequest::new();
+        let (outcome, messages) = settle(
+            client.pronunciation_dicts().update("sample-id", &body).await,
+        );
+        outcomes
+            .push(Call {
+                id: "pronunciationDicts_update",
+                route: "PATCH /pronunciation-dicts/{id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::SttTranscribeBody::new(
+                cartesia_api::FilePart::from_bytes(vec![0u8; 64])
+                    .file_name("sample.wav")
+                    .content_type("audio/wav"),
+                api::SttBatchModel::InkWhisper,
+            )
+            .language(api::SttTranscribeBodyLanguage::En);
+        let (outcome, messages) = settle(client.stt().transcribe(body).await);
+        outcomes
+            .push(Call {
+                id: "stt_transcribe",
+                route: "POST /stt",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::TtsRequest::new(
+            api::TtsModel::Sonic35,
+            ::std::string::String::from("sample"),
+            api::TtsRequestVoiceSpecifier::new(::std::string::String::from("sample")),
+            api::OutputFormat::Raw(
+                api::RawOutputFormat::new(
+                    api::RawEncoding::PcmF32le,
+                    api::RawOutputFormatSampleRate::N8000,
+                ),
+            ),
+        );
+        let (outcome, messages) = settle_binary(client.tts().bytes(&body).await).await;
+        outcomes
+            .push(Call {
+                id: "tts_bytes",
+                route: "POST /tts/bytes",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::TtsSseRequest::new(
+            api::TtsModel::Sonic35,
+            ::std::string::String::from("sample"),
+            api::TtsRequestVoiceSpecifier::new(::std::string::String::from("sample")),
+            api::SseOutputFormat::new(
+                api::RawEncoding::PcmF32le,
+                api::SseOutputFormatSampleRate::N8000,
+            ),
+        );
+        let (outcome, messages) = settle_events(client.tts().sse(&body).await).await;
+        outcomes
+            .push(Call {
+                id: "tts_sse",
+                route: "POST /tts/sse",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::VoiceChangerBytesBody::new(
+                cartesia_api::FilePart::from_bytes(vec![0u8; 64])
+                    .file_name("sample.wav")
+                    .content_type("audio/wav"),
+                ::std::string::String::from("sample"),
+                api::OutputFormatContainer::Raw,
+                api::VoiceChangerBytesBodyOutputFormatSampleRate::N8000,
+            )
+            .output_format_encoding(api::RawEncoding::PcmF32le)
+            .output_format_bit_rate(1);
+        let (outcome, messages) = settle_binary(client.voice_changer().bytes(body).await)
+            .await;
+        outcomes
+            .push(Call {
+                id: "voiceChanger_bytes",
+                route: "POST /voice-changer/bytes",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::VoiceChangerSseBody::new(
+                cartesia_api::FilePart::from_bytes(vec![0u8; 64])
+                    .file_name("sample.wav")
+                    .content_type("audio/wav"),
+                ::std::string::String::from("sample"),
+                api::OutputFormatContainer::Raw,
+                api::VoiceChangerSseBodyOutputFormatSampleRate::N8000,
+            )
+            .output_format_encoding(api::RawEncoding::PcmF32le)
+            .output_format_bit_rate(1);
+        let (outcome, messages) = settle_events(client.voice_changer().sse(body).await)
+            .await;
+        outcomes
+            .push(Call {
+                id: "voiceChanger_sse",
+                route: "POST /voice-changer/sse",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(client.voices().list().await);
+        outcomes
+            .push(Call {
+                id: "voices_list",
+                route: "GET /voices",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::VoicesCloneBody::new(
+                cartesia_api::FilePart::from_bytes(vec![0u8; 64])
+                    .file_name("sample.wav")
+                    .content_type("audio/wav"),
+                ::std::string::String::from("sample"),
+                api::SupportedLanguage::En,
+            )
+            .description(::std::string::String::from("sample"))
+            .base_voice_id(::std::string::String::from("sample"));
+        let (outcome, messages) = settle(client.voices().clone(body).await);
+        outcomes
+            .push(Call {
+                id: "voices_clone",
+                route: "POST /voices/clone",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(client.voices().get("sample-id").await);
+        outcomes
+            .push(Call {
+                id: "voices_get",
+                route: "GET /voices/{id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle_plain(
+            client.voices().delete("sample-id").await,
+        );
+        outcomes
+            .push(Call {
+                id: "voices_delete",
+                route: "DELETE /voices/{id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::UpdateVoiceRequest::new(
+            ::std::string::String::from("sample"),
+            ::std::string::String::from("sample"),
+        );
+        let (outcome, messages) = settle(
+            client.voices().update("sample-id", &body).await,
+        );
+        outcomes
+            .push(Call {
+                id: "voices_update",
+                route: "PATCH /voices/{id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::LocalizeVoiceRequest::new(
+            ::std::string::String::from("sample"),
+            ::std::string::String::from("sample"),
+            ::std::string::String::from("sample"),
+            api::LocalizeTargetLanguage::En,
+            api::Gender::Male,
+        );
+        let (outcome, messages) = settle(client.voices().localize(&body).await);
+        outcomes
+            .push(Call {
+                id: "voices_localize",
+                route: "POST /voices/localize",
+                outcome,
+                messages,
+            });
+    }
+    outcomes
+}
+
+#[cfg(feature = "v2026-03-01")]
+async fn v2026_03_01(base_url: &str) -> ::std::vec::Vec<Call> {
+    use cartesia_api::v2026_03_01 as api;
+    let client = match api::Client::builder()
+        .base_url(base_url)
+        .token("contract-token")
+        .api_key("contract-api_key")
+        .build()
+    {
+        ::std::result::Result::Ok(client) => client,
+        ::std::result::Result::Err(error) => {
+            return vec![
+                Call { id : "client", route : "", outcome : Outcome::Failed(error
+                .to_string()), messages : 0 }
+            ];
+        }
+    };
+    let mut outcomes = ::std::vec::Vec::new();
+    {
+        let (outcome, messages) = settle(client.agents().list().await);
+        outcomes
+            .push(Call {
+                id: "agents_list",
+                route: "GET /agents",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(client.agents().get("sample-id").await);
+        outcomes
+            .push(Call {
+                id: "agents_get",
+                route: "GET /agents/{agent_id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle_plain(
+            client.agents().delete("sample-id").await,
+        );
+        outcomes
+            .push(Call {
+                id: "agents_delete",
+                route: "DELETE /agents/{agent_id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::UpdateAgentRequest::new();
+        let (outcome, messages) = settle(
+            client.agents().update("sample-id", &body).await,
+        );
+        outcomes
+            .push(Call {
+                id: "agents_update",
+                route: "PATCH /agents/{agent_id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(client.agents().templates().await);
+        outcomes
+            .push(Call {
+                id: "agents_templates",
+                route: "GET /agents/templates",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(
+            client.agents().list_calls(::std::string::String::from("sample")).await,
+        );
+        outcomes
+            .push(Call {
+                id: "agents_list-calls",
+                route: "GET /agents/calls",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(client.agents().get_call("sample-id").await);
+        outcomes
+            .push(Call {
+                id: "agents_get-call",
+                route: "GET /agents/calls/{call_id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle_binary(
+                client.agents().download_call_audio("sample-id").await,
+            )
+            .await;
+        outcomes
+            .push(Call {
+                id: "agents_download-call-audio",
+                route: "GET /agents/calls/{call_id}/audio",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(
+            client.agents().phone_numbers("sample-id").await,
+        );
+        outcomes
+            .push(Call {
+                id: "agents_phone-numbers",
+                route: "GET /agents/{agent_id}/phone-numbers",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(client.agents().list_metrics().await);
+        outcomes
+            .push(Call {
+                id: "agents_list-metrics",
+                route: "GET /agents/metrics",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::CreateMetricRequest::new(
+            ::std::string::String::from("sample"),
+            ::std::string::String::from("sample"),
+        );
+        let (outcome, messages) = settle(client.agents().create_metric(&body).await);
+        outcomes
+            .push(Call {
+                id: "agents_create-metric",
+                route: "POST /agents/metrics",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(client.agents().get_metric("sample-id").await);
+        outcomes
+            .push(Call {
+                id: "agents_get-metric",
+                route: "GET /agents/metrics/{metric_id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(client.agents().list_metric_results().await);
+        outcomes
+            .push(Call {
+                id: "agents_list-metric-results",
+                route: "GET /agents/metrics/results",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle_plain(
+            client.agents().export_metric_results().await,
+        );
+        outcomes
+            .push(Call {
+                id: "agents_export-metric-results",
+                route: "GET /agents/metrics/results/export",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle_plain(
+            client.agents().add_metric_to_agent("sample-id", "sample-id").await,
+        );
+        outcomes
+            .push(Call {
+                id: "agents_add-metric-to-agent",
+                route: "POST /agents/{agent_id}/metrics/{metric_id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle_plain(
+            client.agents().remove_metric_from_agent("sample-id", "sample-id").await,
+        );
+        outcomes
+            .push(Call {
+                id: "agents_remove-metric-from-agent",
+                route: "DELETE /agents/{agent_id}/metrics/{metric_id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(
+            client.agents().list_deployments("sample-id").await,
+        );
+        outcomes
+            .push(Call {
+                id: "agents_list-deployments",
+                route: "GET /agents/{agent_id}/deployments",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(
+            client.agents().get_deployment("sample-id").await,
+        );
+        outcomes
+            .push(Call {
+                id: "agents_get-deployment",
+                route: "GET /agents/deployments/{deployment_id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(client.api_status().get().await);
+        outcomes
+            .push(Call {
+                id: "apiStatus_get",
+                route: "GET /",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::TokenRequest::new();
+        let (outcome, messages) = settle(client.auth().access_token(&body).await);
+        outcomes
+            .push(Call {
+                id: "auth_access-token",
+                route: "POST /access-token",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(client.datasets().list().await);
+        outcomes
+            .push(Call {
+                id: "datasets_list",
+                route: "GET /datasets/",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::CreateDatasetRequest::new(
+            ::std::string::String::from("sample"),
+            ::std::string::String::from("sample"),
+        );
+        let (outcome, messages) = settle(client.datasets().create(&body).await);
+        outcomes
+            .push(Call {
+                id: "datasets_create",
+                route: "POST /datasets/",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(client.datasets().get("sample-id").await);
+        outcomes
+            .push(Call {
+                id: "datasets_get",
+                route: "GET /datasets/{id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle_plain(
+            client.datasets().delete("sample-id").await,
+        );
+        outcomes
+            .push(Call {
+                id: "datasets_delete",
+                route: "DELETE /datasets/{id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::UpdateDatasetRequest::new(
+            ::std::string::String::from("sample"),
+            ::std::string::String::from("sample"),
+        );
+        let (outcome, messages) = settle_plain(
+            client.datasets().update("sample-id", &body).await,
+        );
+        outcomes
+            .push(Call {
+                id: "datasets_update",
+                route: "PATCH /datasets/{id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(
+            client.datasets().list_files("sample-id").await,
+        );
+        outcomes
+            .push(Call {
+                id: "datasets_listFiles",
+                route: "GET /datasets/{id}/files",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::DatasetsUploadFileBody::new(
+            cartesia_api::FilePart::from_bytes(vec![0u8; 64])
+                .file_name("sample.wav")
+                .content_type("audio/wav"),
+            ::std::string::String::from("sample"),
+        );
+        let (outcome, messages) = settle_plain(
+            client.datasets().upload_file("sample-id", body).await,
+        );
+        outcomes
+            .push(Call {
+                id: "datasets_uploadFile",
+                route: "POST /datasets/{id}/files",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle_plain(
+            client.datasets().delete_file("sample-id", "sample-id").await,
+        );
+        outcomes
+            .push(Call {
+                id: "datasets_deleteFile",
+                route: "DELETE /datasets/{id}/files/{fileID}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(client.fine_tunes().list().await);
+        outcomes
+            .push(Call {
+                id: "fineTunes_list",
+                route: "GET /fine-tunes/",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::CreateFineTuneRequest::new(
+            ::std::string::String::from("sample"),
+            ::std::string::String::from("sample"),
+            ::std::string::String::from("sample"),
+            ::std::string::String::from("sample"),
+            ::std::string::String::from("sample"),
+        );
+        let (outcome, messages) = settle(client.fine_tunes().create(&body).await);
+        outcomes
+            .push(Call {
+                id: "fineTunes_create",
+                route: "POST /fine-tunes/",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(client.fine_tunes().get("sample-id").await);
+        outcomes
+            .push(Call {
+                id: "fineTunes_get",
+                route: "GET /fine-tunes/{id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle_plain(
+            client.fine_tunes().delete("sample-id").await,
+        );
+        outcomes
+            .push(Call {
+                id: "fineTunes_delete",
+                route: "DELETE /fine-tunes/{id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(
+            client.fine_tunes().list_voices("sample-id").await,
+        );
+        outcomes
+            .push(Call {
+                id: "fineTunes_listVoices",
+                route: "GET /fine-tunes/{id}/voices",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::InfillBytesBody::new(
+                ::std::string::String::from("sample"),
+                ::std::string::String::from("sample"),
+                ::std::string::String::from("sample"),
+                ::std::string::String::from("sample"),
+                api::OutputFormatContainer::Raw,
+                api::InfillBytesBodyOutputFormatSampleRate::N8000,
+            )
+            .left_audio(
+                cartesia_api::FilePart::from_bytes(vec![0u8; 64])
+                    .file_name("sample.wav")
+                    .content_type("audio/wav"),
+            )
+            .right_audio(
+                cartesia_api::FilePart::from_bytes(vec![0u8; 64])
+                    .file_name("sample.wav")
+                    .content_type("audio/wav"),
+            )
+            .output_format_encoding(api::RawEncoding::PcmF32le)
+            .output_format_bit_rate(api::InfillBytesBodyOutputFormatBitRate::N32000);
+        let (outcome, messages) = settle_binary(client.infill().bytes(body).await).await;
+        outcomes
+            .push(Call {
+                id: "infill_bytes",
+                route: "POST /infill/bytes",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(client.pronunciation_dicts().list().await);
+        outcomes
+            .push(Call {
+                id: "pronunciationDicts_list",
+                route: "GET /pronunciation-dicts/",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::CreatePronunciationDictRequest::new(
+            ::std::string::String::from("sample"),
+        );
+        let (outcome, messages) = settle(
+            client.pronunciation_dicts().create(&body).await,
+        );
+        outcomes
+            .push(Call {
+                id: "pronunciationDicts_create",
+                route: "POST /pronunciation-dicts/",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(
+            client.pronunciation_dicts().get("sample-id").await,
+        );
+        outcomes
+            .push(Call {
+                id: "pronunciationDicts_get",
+                route: "GET /pronunciation-dicts/{id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle_plain(
+            client.pronunciation_dicts().delete("sample-id").await,
+        );
+        outcomes
+            .push(Call {
+                id: "pronunciationDicts_delete",
+                route: "DELETE /pronunciation-dicts/{id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::UpdatePronunciationDictRequest::new();
+        let (outcome, messages) = settle(
+            client.pronunciation_dicts().update("sample-id", &body).await,
+        );
+        outcomes
+            .push(Call {
+                id: "pronunciationDicts_update",
+                route: "PATCH /pronunciation-dicts/{id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::SttTranscribeBody::new(
+                cartesia_api::FilePart::from_bytes(vec![0u8; 64])
+                    .file_name("sample.wav")
+                    .content_type("audio/wav"),
+                ::std::string::String::from("sample"),
+            )
+            .language(api::SttTranscribeBodyLanguage::En);
+        let (outcome, messages) = settle(client.stt().transcribe(body).await);
+        outcomes
+            .push(Call {
+                id: "stt_transcribe",
+                route: "POST /stt",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::TtsRequest::new(
+            ::std::string::String::from("sample"),
+            ::std::string::String::from("sample"),
+            api::TtsRequestVoiceSpecifier::new(::std::string::String::from("sample")),
+            api::OutputFormat::Raw(
+                api::RawOutputFormat::new(
+                    api::RawEncoding::PcmF32le,
+                    api::RawOutputFormatSampleRate::N8000,
+                ),
+            ),
+        );
+        let (outcome, messages) = settle_binary(client.tts().bytes(&body).await).await;
+        outcomes
+            .push(Call {
+                id: "tts_bytes",
+                route: "POST /tts/bytes",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::TtsSseRequest::new(
+            ::std::string::String::from("sample"),
+            ::std::string::String::from("sample"),
+            api::TtsRequestVoiceSpecifier::new(::std::string::String::from("sample")),
+            api::SseOutputFormat::new(
+                api::RawEncoding::PcmF32le,
+                api::SseOutputFormatSampleRate::N8000,
+            ),
+        );
+        let (outcome, messages) = settle_events(client.tts().sse(&body).await).await;
+        outcomes
+            .push(Call {
+                id: "tts_sse",
+                route: "POST /tts/sse",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::VoiceChangerBytesBody::new(
+                cartesia_api::FilePart::from_bytes(vec![0u8; 64])
+                    .file_name("sample.wav")
+                    .content_type("audio/wav"),
+                ::std::string::String::from("sample"),
+                api::OutputFormatContainer::Raw,
+                api::VoiceChangerBytesBodyOutputFormatSampleRate::N8000,
+            )
+            .output_format_encoding(api::RawEncoding::PcmF32le)
+            .output_format_bit_rate(1);
+        let (outcome, messages) = settle_binary(client.voice_changer().bytes(body).await)
+            .await;
+        outcomes
+            .push(Call {
+                id: "voiceChanger_bytes",
+                route: "POST /voice-changer/bytes",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::VoiceChangerSseBody::new(
+                cartesia_api::FilePart::from_bytes(vec![0u8; 64])
+                    .file_name("sample.wav")
+                    .content_type("audio/wav"),
+                ::std::string::String::from("sample"),
+                api::OutputFormatContainer::Raw,
+                api::VoiceChangerSseBodyOutputFormatSampleRate::N8000,
+            )
+            .output_format_encoding(api::RawEncoding::PcmF32le)
+            .output_format_bit_rate(1);
+        let (outcome, messages) = settle_events(client.voice_changer().sse(body).await)
+            .await;
+        outcomes
+            .push(Call {
+                id: "voiceChanger_sse",
+                route: "POST /voice-changer/sse",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(client.voices().list().await);
+        outcomes
+            .push(Call {
+                id: "voices_list",
+                route: "GET /voices",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::VoicesCloneBody::new(
+                cartesia_api::FilePart::from_bytes(vec![0u8; 64])
+                    .file_name("sample.wav")
+                    .content_type("audio/wav"),
+                ::std::string::String::from("sample"),
+                api::SupportedLanguage::En,
+            )
+            .description(::std::string::String::from("sample"))
+            .base_voice_id(::std::string::String::from("sample"));
+        let (outcome, messages) = settle(client.voices().clone(body).await);
+        outcomes
+            .push(Call {
+                id: "voices_clone",
+                route: "POST /voices/clone",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle(client.voices().get("sample-id").await);
+        outcomes
+            .push(Call {
+                id: "voices_get",
+                route: "GET /voices/{id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let (outcome, messages) = settle_plain(
+            client.voices().delete("sample-id").await,
+        );
+        outcomes
+            .push(Call {
+                id: "voices_delete",
+                route: "DELETE /voices/{id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::UpdateVoiceRequest::new(
+            ::std::string::String::from("sample"),
+            ::std::string::String::from("sample"),
+        );
+        let (outcome, messages) = settle(
+            client.voices().update("sample-id", &body).await,
+        );
+        outcomes
+            .push(Call {
+                id: "voices_update",
+                route: "PATCH /voices/{id}",
+                outcome,
+                messages,
+            });
+    }
+    {
+        let body = api::LocalizeVoiceRequest::new(
+            ::std::string::String::from("sample"),
+            ::std::string::String::from("sample"),
+            ::std::string::String::from("sample"),
+            api::LocalizeTargetLanguage::En,
+            api::Gender::Male,
+        );
+        let (outcome, messages) = settle(client.voices().localize(&body).await);
+        outcomes
+            .push(Call {
+                id: "voices_localize",
+                route: "POST /voices/localize",
+                outcome,
+                messages,
+            });
     }
     outcomes
 }

@@ -2,7 +2,8 @@
 
 //! Calls every operation once against a server given on the command line, with sample
 //! arguments, and prints one line per call: whether the request was accepted and the
-//! response decoded. `cargo xtask contract` runs it against a validating mock server.
+//! response decoded, with the number of messages decoded. `cargo xtask contract` runs it
+//! against a validating mock server.
 //!
 //! Usage: `contract <version-feature> <base-url>`, e.g. `contract v2025-04-16 http://127.0.0.1:4010`.
 #[rustfmt::skip]

@@ -51,6 +51,23 @@ pub(crate) fn check_number(
     Ok(())
 }
 
+/// A value of an open enum that is one of the values the schema lists (`allowed`, written out).
+pub(crate) fn check_known(
+    field: &str,
+    known: bool,
+    value: &dyn std::fmt::Display,
+    allowed: &str,
+) -> Result<(), Error> {
+    if known {
+        Ok(())
+    } else {
+        Err(invalid(
+            field,
+            format!("must be one of {allowed}, got {value}"),
+        ))
+    }
+}
+
 /// A text of `length` characters within `minLength` and `maxLength`.
 pub(crate) fn check_length(
     field: &str,
@@ -129,6 +146,20 @@ mod tests {
         assert_eq!(
             reason(check_number("f", -1.0, Some(0.0), None, false, false)),
             "f: must be at least 0, got -1"
+        );
+    }
+
+    #[test]
+    fn known_values() {
+        assert!(check_known("f", true, &8000, "8000, 16000").is_ok());
+        assert_eq!(
+            reason(check_known(
+                "RawOutputFormat.sample_rate",
+                false,
+                &44000,
+                "8000, 16000"
+            )),
+            "RawOutputFormat.sample_rate: must be one of 8000, 16000, got 44000"
         );
     }
 

@@ -26,8 +26,9 @@ impl ApiInfo {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -72,8 +73,9 @@ impl TokenGrant {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -118,8 +120,9 @@ impl TokenRequest {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.grants {
             value.validate()?;
@@ -157,8 +160,9 @@ impl TokenResponse {
         Self { token: token.into() }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -268,8 +272,9 @@ impl TranscriptionWord {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -329,8 +334,9 @@ impl TranscriptionResponse {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.words {
             for value in value {
@@ -513,8 +519,9 @@ impl TranscriptMessage {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.words {
             for value in value {
@@ -547,8 +554,9 @@ impl FlushDoneMessage {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -576,8 +584,9 @@ impl DoneMessage {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -617,8 +626,9 @@ impl ErrorMessage {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -721,7 +731,7 @@ pub type ContextId = ::std::string::String;
 ///
 /// This can be used to map chunks of audio to certain transcript submissions.
 pub type FlushId = i64;
-/// \> This feature is experimental and may not work for all voices.
+/// > This feature is experimental and may not work for all voices.
 ///
 /// Speed setting for the model. Defaults to `normal`.
 ///
@@ -836,8 +846,9 @@ impl WebSocketBaseResponse {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -1022,8 +1033,9 @@ impl WebSocketErrorResponse {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -1072,8 +1084,9 @@ impl WebSocketChunkResponse {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -1122,8 +1135,9 @@ impl WebSocketTimestampsResponse {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.word_timestamps {
             value.validate()?;
@@ -1175,8 +1189,9 @@ impl WebSocketPhonemeTimestampsResponse {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.phoneme_timestamps {
             value.validate()?;
@@ -1261,8 +1276,9 @@ impl WebSocketTtsOutput {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.word_timestamps {
             value.validate()?;
@@ -1302,8 +1318,9 @@ impl WebSocketStreamOptions {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -1333,8 +1350,9 @@ impl WordTimestamps {
         Self { words, start, end }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -1364,8 +1382,9 @@ impl PhonemeTimestamps {
         Self { phonemes, start, end }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -1415,8 +1434,9 @@ impl WebSocketFlushDoneResponse {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -1440,19 +1460,17 @@ pub struct CancelContextRequest {
 }
 
 impl CancelContextRequest {
-    /// Creates a value from its required fields; optional fields start unset.
-    pub fn new(
-        context_id: impl ::std::convert::Into<::std::string::String>,
-        cancel: bool,
-    ) -> Self {
+    /// Creates a value from its required fields; optional fields start unset. The values the schema fixes are filled in: `cancel` is `true`.
+    pub fn new(context_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             context_id: context_id.into(),
-            cancel,
+            cancel: true,
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -1467,7 +1485,7 @@ impl CancelContextRequest {
 )]
 #[non_exhaustive]
 pub struct GenerationRequest {
-    /// The ID of the model to use for the generation. See \[Models\](/build-with-cartesia/models) for available models.
+    /// The ID of the model to use for the generation. See [Models](https://docs.cartesia.ai/build-with-cartesia/models) for available models.
     pub model_id: ::std::string::String,
     /// The transcript to generate speech for. This can be a string or an iterator over strings.
     pub transcript: ::serde_json::Value,
@@ -1597,8 +1615,9 @@ impl GenerationRequest {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         {
             let value = &self.voice;
@@ -1696,21 +1715,18 @@ pub struct WebSocketRawOutputFormat {
 }
 
 impl WebSocketRawOutputFormat {
-    /// Creates a value from its required fields; optional fields start unset.
-    pub fn new(
-        container: WebSocketRawOutputFormatContainer,
-        encoding: RawEncoding,
-        sample_rate: i64,
-    ) -> Self {
+    /// Creates a value from its required fields; optional fields start unset. The values the schema fixes are filled in: `container` is `"raw"`.
+    pub fn new(encoding: RawEncoding, sample_rate: i64) -> Self {
         Self {
-            container,
+            container: WebSocketRawOutputFormatContainer::Raw,
             encoding,
             sample_rate,
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -1775,7 +1791,7 @@ impl ::std::convert::From<CancelContextRequest> for WebSocketRequest {
 )]
 #[non_exhaustive]
 pub struct WebSocketTtsRequest {
-    /// The ID of the model to use for the generation. See \[Models\](/build-with-cartesia/models) for available models.
+    /// The ID of the model to use for the generation. See [Models](https://docs.cartesia.ai/build-with-cartesia/models) for available models.
     pub model_id: ::std::string::String,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub output_format: ::std::option::Option<OutputFormat>,
@@ -1902,8 +1918,9 @@ impl WebSocketTtsRequest {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.output_format {
             value.validate()?;
@@ -1925,7 +1942,7 @@ impl WebSocketTtsRequest {
 )]
 #[non_exhaustive]
 pub struct TtsRequest {
-    /// The ID of the model to use for the generation. See \[Models\](/build-with-cartesia/models) for available models.
+    /// The ID of the model to use for the generation. See [Models](https://docs.cartesia.ai/build-with-cartesia/models) for available models.
     pub model_id: ::std::string::String,
     pub transcript: ::std::string::String,
     pub voice: TtsRequestVoiceSpecifier,
@@ -1977,8 +1994,9 @@ impl TtsRequest {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         {
             let value = &self.voice;
@@ -2000,8 +2018,8 @@ impl TtsRequest {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub struct TtssseRequest {
-    /// The ID of the model to use for the generation. See \[Models\](/build-with-cartesia/models) for available models.
+pub struct TtsSseRequest {
+    /// The ID of the model to use for the generation. See [Models](https://docs.cartesia.ai/build-with-cartesia/models) for available models.
     pub model_id: ::std::string::String,
     pub transcript: ::std::string::String,
     pub voice: TtsRequestVoiceSpecifier,
@@ -2028,7 +2046,7 @@ pub struct TtssseRequest {
     pub context_id: ::std::option::Option<ContextId>,
 }
 
-impl TtssseRequest {
+impl TtsSseRequest {
     /// Creates a value from its required fields; optional fields start unset.
     pub fn new(
         model_id: impl ::std::convert::Into<::std::string::String>,
@@ -2096,8 +2114,9 @@ impl TtssseRequest {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         {
             let value = &self.voice;
@@ -2344,8 +2363,9 @@ impl RawOutputFormat {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -2435,21 +2455,18 @@ pub struct SseOutputFormat {
 }
 
 impl SseOutputFormat {
-    /// Creates a value from its required fields; optional fields start unset.
-    pub fn new(
-        container: SseOutputFormatContainer,
-        encoding: RawEncoding,
-        sample_rate: i64,
-    ) -> Self {
+    /// Creates a value from its required fields; optional fields start unset. The values the schema fixes are filled in: `container` is `"raw"`.
+    pub fn new(encoding: RawEncoding, sample_rate: i64) -> Self {
         Self {
-            container,
+            container: SseOutputFormatContainer::Raw,
             encoding,
             sample_rate,
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -2557,8 +2574,9 @@ impl Mp3OutputFormat {
         Self { sample_rate, bit_rate }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -2724,13 +2742,10 @@ pub struct TtsRequestIdSpecifier {
 }
 
 impl TtsRequestIdSpecifier {
-    /// Creates a value from its required fields; optional fields start unset.
-    pub fn new(
-        mode: TtsRequestIdSpecifierMode,
-        id: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// Creates a value from its required fields; optional fields start unset. The values the schema fixes are filled in: `mode` is `"id"`.
+    pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
-            mode,
+            mode: TtsRequestIdSpecifierMode::Id,
             id: id.into(),
             experimental_controls: ::std::option::Option::None,
         }
@@ -2742,8 +2757,9 @@ impl TtsRequestIdSpecifier {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.experimental_controls {
             value.validate()?;
@@ -2840,10 +2856,10 @@ pub struct TtsRequestEmbeddingSpecifier {
 }
 
 impl TtsRequestEmbeddingSpecifier {
-    /// Creates a value from its required fields; optional fields start unset.
-    pub fn new(mode: TtsRequestEmbeddingSpecifierMode, embedding: Embedding) -> Self {
+    /// Creates a value from its required fields; optional fields start unset. The values the schema fixes are filled in: `mode` is `"embedding"`.
+    pub fn new(embedding: Embedding) -> Self {
         Self {
-            mode,
+            mode: TtsRequestEmbeddingSpecifierMode::Embedding,
             embedding,
             experimental_controls: ::std::option::Option::None,
         }
@@ -2855,8 +2871,9 @@ impl TtsRequestEmbeddingSpecifier {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.experimental_controls {
             value.validate()?;
@@ -2884,8 +2901,9 @@ impl Controls {
         Self { speed, emotion }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         {
             let value = &self.speed;
@@ -3435,8 +3453,9 @@ impl Voice {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -3488,8 +3507,9 @@ impl VoiceMetadata {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -3546,8 +3566,9 @@ impl CreateVoiceRequest {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -3580,8 +3601,9 @@ impl UpdateVoiceRequest {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -4222,8 +4244,9 @@ impl LocalizeVoiceRequest {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.dialect {
             value.validate()?;
@@ -4250,8 +4273,9 @@ impl EmbeddingResponse {
         Self { embedding }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -4275,8 +4299,9 @@ impl MixVoicesRequest {
         Self { voices }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         {
             let value = &self.voices;
@@ -4312,8 +4337,9 @@ impl IdSpecifier {
         Self { id: id.into(), weight }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -4338,8 +4364,9 @@ impl EmbeddingSpecifier {
         Self { embedding, weight }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -4670,8 +4697,9 @@ impl InfillBytesBody {
         form
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self
             .voice_experimental_controls_speed
@@ -5211,8 +5239,9 @@ impl SttTranscribeBody {
         form
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -5296,8 +5325,9 @@ impl VoiceChangerBytesBody {
         form
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -5381,8 +5411,9 @@ impl VoiceChangerSseBody {
         form
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -5487,8 +5518,9 @@ impl VoicesCloneBody {
         form
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }

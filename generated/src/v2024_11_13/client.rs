@@ -94,6 +94,8 @@ impl<'a> ApiStatusClient<'a> {
     /// API Status and Version
     ///
     /// `GET /` (`apiStatus_get`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: none.
     pub fn get(&self) -> super::requests::ApiStatusGet<'a> {
         super::requests::ApiStatusGet::new(self.client)
     }
@@ -111,6 +113,8 @@ impl<'a> AuthClient<'a> {
     /// Generates a new Access Token for the client. These tokens are short-lived and should be used to make requests to the API from authenticated clients.
     ///
     /// `POST /access-token` (`auth_access-token`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: an API key (`.api_key(..)`).
     pub fn access_token(
         &self,
         body: &'a super::types::TokenRequest,
@@ -145,6 +149,8 @@ impl<'a> InfillClient<'a> {
     /// - This helps the model generate more natural transitions
     ///
     /// `POST /infill/bytes` (`infill_bytes`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: an API key (`.api_key(..)`).
     pub fn bytes(
         &self,
         body: super::types::InfillBytesBody,
@@ -172,11 +178,11 @@ impl<'a> SttClient<'a> {
     ///
     /// **Pricing:** Batch transcription is priced at **1 credit per 2 seconds** of audio processed.
     ///
-    /// \<Note\>
-    /// For migrating from the OpenAI SDK, see our \[OpenAI Whisper to Cartesia Ink Migration Guide\](/api-reference/stt/migrate-from-open-ai).
-    /// \</Note\>
+    /// > **Note:** For migrating from the OpenAI SDK, see our [OpenAI Whisper to Cartesia Ink Migration Guide](https://docs.cartesia.ai/api-reference/stt/migrate-from-open-ai).
     ///
     /// `POST /stt` (`stt_transcribe`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: an API key (`.api_key(..)`).
     pub fn transcribe(
         &self,
         body: super::types::SttTranscribeBody,
@@ -195,6 +201,8 @@ impl<'a> TtsClient<'a> {
     /// Text to Speech (Bytes)
     ///
     /// `POST /tts/bytes` (`tts_bytes`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: an API key (`.api_key(..)`).
     pub fn bytes(
         &self,
         body: &'a super::types::TtsRequest,
@@ -205,9 +213,11 @@ impl<'a> TtsClient<'a> {
     /// Text to Speech (SSE)
     ///
     /// `POST /tts/sse` (`tts_sse`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: an API key (`.api_key(..)`).
     pub fn sse(
         &self,
-        body: &'a super::types::TtssseRequest,
+        body: &'a super::types::TtsSseRequest,
     ) -> super::requests::TtsSse<'a> {
         super::requests::TtsSse::new(self.client, body)
     }
@@ -227,6 +237,8 @@ impl<'a> VoiceChangerClient<'a> {
     /// This endpoint is priced at 15 characters per second of input audio.
     ///
     /// `POST /voice-changer/bytes` (`voiceChanger_bytes`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: an API key (`.api_key(..)`).
     pub fn bytes(
         &self,
         body: super::types::VoiceChangerBytesBody,
@@ -237,6 +249,8 @@ impl<'a> VoiceChangerClient<'a> {
     /// Voice Changer (SSE)
     ///
     /// `POST /voice-changer/sse` (`voiceChanger_sse`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: an API key (`.api_key(..)`).
     pub fn sse(
         &self,
         body: super::types::VoiceChangerSseBody,
@@ -255,6 +269,8 @@ impl<'a> VoicesClient<'a> {
     /// List Voices
     ///
     /// `GET /voices` (`voices_list`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: an API key (`.api_key(..)`).
     pub fn list(&self) -> super::requests::VoicesList<'a> {
         super::requests::VoicesList::new(self.client)
     }
@@ -264,6 +280,8 @@ impl<'a> VoicesClient<'a> {
     /// Create voice from raw features. If you'd like to clone a voice from an audio file, please use Clone Voice instead.
     ///
     /// `POST /voices` (`voices_create`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: an API key (`.api_key(..)`).
     pub fn create(
         &self,
         body: &'a super::types::CreateVoiceRequest,
@@ -280,6 +298,8 @@ impl<'a> VoicesClient<'a> {
     /// Stability mode clones are more stable, but may not sound as similar to the source clip. For these, use an audio clip 10-20 seconds long.
     ///
     /// `POST /voices/clone` (`voices_clone`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: an API key (`.api_key(..)`).
     pub fn clone(
         &self,
         body: super::types::VoicesCloneBody,
@@ -290,6 +310,8 @@ impl<'a> VoicesClient<'a> {
     /// Get Voice
     ///
     /// `GET /voices/{id}` (`voices_get`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: an API key (`.api_key(..)`).
     pub fn get(
         &self,
         id: impl ::std::convert::Into<::std::string::String>,
@@ -300,6 +322,8 @@ impl<'a> VoicesClient<'a> {
     /// Delete Voice
     ///
     /// `DELETE /voices/{id}` (`voices_delete`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: an API key (`.api_key(..)`).
     pub fn delete(
         &self,
         id: impl ::std::convert::Into<::std::string::String>,
@@ -310,6 +334,8 @@ impl<'a> VoicesClient<'a> {
     /// Update Voice
     ///
     /// `PATCH /voices/{id}` (`voices_update`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: an API key (`.api_key(..)`).
     pub fn update(
         &self,
         id: impl ::std::convert::Into<::std::string::String>,
@@ -323,6 +349,8 @@ impl<'a> VoicesClient<'a> {
     /// Create a new voice from an existing voice localized to a new language and dialect.
     ///
     /// `POST /voices/localize` (`voices_localize`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: an API key (`.api_key(..)`).
     pub fn localize(
         &self,
         body: &'a super::types::LocalizeVoiceRequest,
@@ -333,6 +361,8 @@ impl<'a> VoicesClient<'a> {
     /// Mix Voices
     ///
     /// `POST /voices/mix` (`voices_mix`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: an API key (`.api_key(..)`).
     pub fn mix(
         &self,
         body: &'a super::types::MixVoicesRequest,

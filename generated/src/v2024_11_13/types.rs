@@ -26,8 +26,9 @@ impl ApiInfo {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -72,8 +73,9 @@ impl TokenGrant {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -118,8 +120,9 @@ impl TokenRequest {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.grants {
             value.validate()?;
@@ -157,8 +160,9 @@ impl TokenResponse {
         Self { token: token.into() }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -192,8 +196,9 @@ impl Dataset {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -217,8 +222,9 @@ impl CreateDatasetRequest {
         Self { name: name.into() }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -252,8 +258,9 @@ impl DatasetFile {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -346,8 +353,9 @@ impl PaginatedDatasets {
         Self { data, has_more }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         {
             let value = &self.data;
@@ -378,8 +386,9 @@ impl PaginatedDatasetFiles {
         Self { data, has_more }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         {
             let value = &self.data;
@@ -495,8 +504,9 @@ impl TranscriptionWord {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -556,8 +566,9 @@ impl TranscriptionResponse {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.words {
             for value in value {
@@ -740,8 +751,9 @@ impl TranscriptMessage {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.words {
             for value in value {
@@ -774,8 +786,9 @@ impl FlushDoneMessage {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -803,8 +816,9 @@ impl DoneMessage {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -844,8 +858,9 @@ impl ErrorMessage {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -948,7 +963,7 @@ pub type ContextId = ::std::string::String;
 ///
 /// This can be used to map chunks of audio to certain transcript submissions.
 pub type FlushId = i64;
-/// \> This feature is experimental and may not work for all voices.
+/// > This feature is experimental and may not work for all voices.
 ///
 /// Speed setting for the model. Defaults to `normal`.
 ///
@@ -1063,8 +1078,9 @@ impl WebSocketBaseResponse {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -1249,8 +1265,9 @@ impl WebSocketErrorResponse {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -1299,8 +1316,9 @@ impl WebSocketChunkResponse {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -1349,8 +1367,9 @@ impl WebSocketTimestampsResponse {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.word_timestamps {
             value.validate()?;
@@ -1402,8 +1421,9 @@ impl WebSocketPhonemeTimestampsResponse {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.phoneme_timestamps {
             value.validate()?;
@@ -1488,8 +1508,9 @@ impl WebSocketTtsOutput {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.word_timestamps {
             value.validate()?;
@@ -1529,8 +1550,9 @@ impl WebSocketStreamOptions {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -1560,8 +1582,9 @@ impl WordTimestamps {
         Self { words, start, end }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -1591,8 +1614,9 @@ impl PhonemeTimestamps {
         Self { phonemes, start, end }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -1642,8 +1666,9 @@ impl WebSocketFlushDoneResponse {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -1667,19 +1692,17 @@ pub struct CancelContextRequest {
 }
 
 impl CancelContextRequest {
-    /// Creates a value from its required fields; optional fields start unset.
-    pub fn new(
-        context_id: impl ::std::convert::Into<::std::string::String>,
-        cancel: bool,
-    ) -> Self {
+    /// Creates a value from its required fields; optional fields start unset. The values the schema fixes are filled in: `cancel` is `true`.
+    pub fn new(context_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             context_id: context_id.into(),
-            cancel,
+            cancel: true,
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -1694,7 +1717,7 @@ impl CancelContextRequest {
 )]
 #[non_exhaustive]
 pub struct GenerationRequest {
-    /// The ID of the model to use for the generation. See \[Models\](/build-with-cartesia/models) for available models.
+    /// The ID of the model to use for the generation. See [Models](https://docs.cartesia.ai/build-with-cartesia/models) for available models.
     pub model_id: ::std::string::String,
     /// The transcript to generate speech for. This can be a string or an iterator over strings.
     pub transcript: ::serde_json::Value,
@@ -1824,8 +1847,9 @@ impl GenerationRequest {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         {
             let value = &self.voice;
@@ -1923,21 +1947,18 @@ pub struct WebSocketRawOutputFormat {
 }
 
 impl WebSocketRawOutputFormat {
-    /// Creates a value from its required fields; optional fields start unset.
-    pub fn new(
-        container: WebSocketRawOutputFormatContainer,
-        encoding: RawEncoding,
-        sample_rate: i64,
-    ) -> Self {
+    /// Creates a value from its required fields; optional fields start unset. The values the schema fixes are filled in: `container` is `"raw"`.
+    pub fn new(encoding: RawEncoding, sample_rate: i64) -> Self {
         Self {
-            container,
+            container: WebSocketRawOutputFormatContainer::Raw,
             encoding,
             sample_rate,
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -2002,7 +2023,7 @@ impl ::std::convert::From<CancelContextRequest> for WebSocketRequest {
 )]
 #[non_exhaustive]
 pub struct WebSocketTtsRequest {
-    /// The ID of the model to use for the generation. See \[Models\](/build-with-cartesia/models) for available models.
+    /// The ID of the model to use for the generation. See [Models](https://docs.cartesia.ai/build-with-cartesia/models) for available models.
     pub model_id: ::std::string::String,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub output_format: ::std::option::Option<OutputFormat>,
@@ -2129,8 +2150,9 @@ impl WebSocketTtsRequest {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.output_format {
             value.validate()?;
@@ -2152,7 +2174,7 @@ impl WebSocketTtsRequest {
 )]
 #[non_exhaustive]
 pub struct TtsRequest {
-    /// The ID of the model to use for the generation. See \[Models\](/build-with-cartesia/models) for available models.
+    /// The ID of the model to use for the generation. See [Models](https://docs.cartesia.ai/build-with-cartesia/models) for available models.
     pub model_id: ::std::string::String,
     pub transcript: ::std::string::String,
     pub voice: TtsRequestVoiceSpecifier,
@@ -2204,8 +2226,9 @@ impl TtsRequest {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         {
             let value = &self.voice;
@@ -2227,8 +2250,8 @@ impl TtsRequest {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub struct TtssseRequest {
-    /// The ID of the model to use for the generation. See \[Models\](/build-with-cartesia/models) for available models.
+pub struct TtsSseRequest {
+    /// The ID of the model to use for the generation. See [Models](https://docs.cartesia.ai/build-with-cartesia/models) for available models.
     pub model_id: ::std::string::String,
     pub transcript: ::std::string::String,
     pub voice: TtsRequestVoiceSpecifier,
@@ -2255,7 +2278,7 @@ pub struct TtssseRequest {
     pub context_id: ::std::option::Option<ContextId>,
 }
 
-impl TtssseRequest {
+impl TtsSseRequest {
     /// Creates a value from its required fields; optional fields start unset.
     pub fn new(
         model_id: impl ::std::convert::Into<::std::string::String>,
@@ -2323,8 +2346,9 @@ impl TtssseRequest {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         {
             let value = &self.voice;
@@ -2571,8 +2595,9 @@ impl RawOutputFormat {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -2662,21 +2687,18 @@ pub struct SseOutputFormat {
 }
 
 impl SseOutputFormat {
-    /// Creates a value from its required fields; optional fields start unset.
-    pub fn new(
-        container: SseOutputFormatContainer,
-        encoding: RawEncoding,
-        sample_rate: i64,
-    ) -> Self {
+    /// Creates a value from its required fields; optional fields start unset. The values the schema fixes are filled in: `container` is `"raw"`.
+    pub fn new(encoding: RawEncoding, sample_rate: i64) -> Self {
         Self {
-            container,
+            container: SseOutputFormatContainer::Raw,
             encoding,
             sample_rate,
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -2784,8 +2806,9 @@ impl Mp3OutputFormat {
         Self { sample_rate, bit_rate }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -2951,13 +2974,10 @@ pub struct TtsRequestIdSpecifier {
 }
 
 impl TtsRequestIdSpecifier {
-    /// Creates a value from its required fields; optional fields start unset.
-    pub fn new(
-        mode: TtsRequestIdSpecifierMode,
-        id: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// Creates a value from its required fields; optional fields start unset. The values the schema fixes are filled in: `mode` is `"id"`.
+    pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
-            mode,
+            mode: TtsRequestIdSpecifierMode::Id,
             id: id.into(),
             experimental_controls: ::std::option::Option::None,
         }
@@ -2969,8 +2989,9 @@ impl TtsRequestIdSpecifier {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.experimental_controls {
             value.validate()?;
@@ -3067,10 +3088,10 @@ pub struct TtsRequestEmbeddingSpecifier {
 }
 
 impl TtsRequestEmbeddingSpecifier {
-    /// Creates a value from its required fields; optional fields start unset.
-    pub fn new(mode: TtsRequestEmbeddingSpecifierMode, embedding: Embedding) -> Self {
+    /// Creates a value from its required fields; optional fields start unset. The values the schema fixes are filled in: `mode` is `"embedding"`.
+    pub fn new(embedding: Embedding) -> Self {
         Self {
-            mode,
+            mode: TtsRequestEmbeddingSpecifierMode::Embedding,
             embedding,
             experimental_controls: ::std::option::Option::None,
         }
@@ -3082,8 +3103,9 @@ impl TtsRequestEmbeddingSpecifier {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.experimental_controls {
             value.validate()?;
@@ -3111,8 +3133,9 @@ impl Controls {
         Self { speed, emotion }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         {
             let value = &self.speed;
@@ -3666,8 +3689,9 @@ impl Voice {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -3719,8 +3743,9 @@ impl VoiceMetadata {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -3763,8 +3788,9 @@ impl GetVoicesResponse {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         {
             let value = &self.data;
@@ -3827,8 +3853,9 @@ impl CreateVoiceRequest {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -3861,8 +3888,9 @@ impl UpdateVoiceRequest {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -4651,8 +4679,9 @@ impl LocalizeVoiceRequest {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.dialect {
             value.validate()?;
@@ -4679,8 +4708,9 @@ impl EmbeddingResponse {
         Self { embedding }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -4704,8 +4734,9 @@ impl MixVoicesRequest {
         Self { voices }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         {
             let value = &self.voices;
@@ -4741,8 +4772,9 @@ impl IdSpecifier {
         Self { id: id.into(), weight }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -4767,8 +4799,9 @@ impl EmbeddingSpecifier {
         Self { embedding, weight }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -5099,8 +5132,9 @@ impl InfillBytesBody {
         form
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self
             .voice_experimental_controls_speed
@@ -5644,8 +5678,9 @@ impl SttTranscribeBody {
         form
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -5729,8 +5764,9 @@ impl VoiceChangerBytesBody {
         form
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -5813,8 +5849,9 @@ impl VoiceChangerSseBody {
         form
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -5919,8 +5956,9 @@ impl VoicesCloneBody {
         form
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }

@@ -146,6 +146,8 @@ impl<'a> AgentsClient<'a> {
     /// Lists all agents associated with your account.
     ///
     /// `GET /agents` (`agents_list`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn list(&self) -> super::requests::AgentsList<'a> {
         super::requests::AgentsList::new(self.client)
     }
@@ -155,6 +157,8 @@ impl<'a> AgentsClient<'a> {
     /// Returns the details of a specific agent. To create an agent, use the CLI or the Playground for the best experience and integration with Github.
     ///
     /// `GET /agents/{agent_id}` (`agents_get`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn get(
         &self,
         agent_id: impl ::std::convert::Into<::std::string::String>,
@@ -165,6 +169,8 @@ impl<'a> AgentsClient<'a> {
     /// Delete Agent
     ///
     /// `DELETE /agents/{agent_id}` (`agents_delete`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn delete(
         &self,
         agent_id: impl ::std::convert::Into<::std::string::String>,
@@ -175,6 +181,8 @@ impl<'a> AgentsClient<'a> {
     /// Update Agent
     ///
     /// `PATCH /agents/{agent_id}` (`agents_update`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn update(
         &self,
         agent_id: impl ::std::convert::Into<::std::string::String>,
@@ -188,6 +196,8 @@ impl<'a> AgentsClient<'a> {
     /// List of public, Cartesia-provided agent templates to help you get started.
     ///
     /// `GET /agents/templates` (`agents_templates`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: an access token (`.token(..)`) or a Cartesia API key (`.api_key(..)`).
     pub fn templates(&self) -> super::requests::AgentsTemplates<'a> {
         super::requests::AgentsTemplates::new(self.client)
     }
@@ -197,6 +207,8 @@ impl<'a> AgentsClient<'a> {
     /// Lists calls sorted by start time in descending order for a specific agent. `agent_id` is required and if you want to include `transcript` in the response, add `expand=transcript` to the request. This endpoint is paginated.
     ///
     /// `GET /agents/calls` (`agents_list-calls`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn list_calls(
         &self,
         agent_id: impl ::std::convert::Into<::std::string::String>,
@@ -207,6 +219,8 @@ impl<'a> AgentsClient<'a> {
     /// Get Call
     ///
     /// `GET /agents/calls/{call_id}` (`agents_get-call`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn get_call(
         &self,
         call_id: impl ::std::convert::Into<::std::string::String>,
@@ -219,6 +233,8 @@ impl<'a> AgentsClient<'a> {
     /// The downloaded audio file is in .wav format. This endpoint streams the audio file content (WAV format) to the client.
     ///
     /// `GET /agents/calls/{call_id}/audio` (`agents_download-call-audio`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn download_call_audio(
         &self,
         call_id: impl ::std::convert::Into<::std::string::String>,
@@ -231,6 +247,8 @@ impl<'a> AgentsClient<'a> {
     /// List the phone numbers associated with an agent. Currently, you can only have one phone number per agent and these are provisioned by Cartesia.
     ///
     /// `GET /agents/{agent_id}/phone-numbers` (`agents_phone-numbers`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn phone_numbers(
         &self,
         agent_id: impl ::std::convert::Into<::std::string::String>,
@@ -243,6 +261,8 @@ impl<'a> AgentsClient<'a> {
     /// List of all LLM-as-a-Judge metrics owned by your account.
     ///
     /// `GET /agents/metrics` (`agents_list-metrics`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn list_metrics(&self) -> super::requests::AgentsListMetrics<'a> {
         super::requests::AgentsListMetrics::new(self.client)
     }
@@ -252,6 +272,8 @@ impl<'a> AgentsClient<'a> {
     /// Create a new metric.
     ///
     /// `POST /agents/metrics` (`agents_create-metric`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn create_metric(
         &self,
         body: &'a super::types::CreateMetricRequest,
@@ -264,6 +286,8 @@ impl<'a> AgentsClient<'a> {
     /// Get a metric by its ID.
     ///
     /// `GET /agents/metrics/{metric_id}` (`agents_get-metric`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn get_metric(
         &self,
         metric_id: impl ::std::convert::Into<::std::string::String>,
@@ -276,6 +300,8 @@ impl<'a> AgentsClient<'a> {
     /// Paginated list of metric results. Filter results using the query parameters,
     ///
     /// `GET /agents/metrics/results` (`agents_list-metric-results`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn list_metric_results(&self) -> super::requests::AgentsListMetricResults<'a> {
         super::requests::AgentsListMetricResults::new(self.client)
     }
@@ -285,6 +311,8 @@ impl<'a> AgentsClient<'a> {
     /// Export metric results to a CSV file. This endpoint is paginated with a default of 10 results per page and maximum of 100 results per page. Information on pagination can be found in the headers `x-has-more`, `x-limit`, and `x-next-page`.
     ///
     /// `GET /agents/metrics/results/export` (`agents_export-metric-results`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn export_metric_results(
         &self,
     ) -> super::requests::AgentsExportMetricResults<'a> {
@@ -296,6 +324,8 @@ impl<'a> AgentsClient<'a> {
     /// Add a metric to an agent. Once the metric is added, it will be run on all calls made to the agent automatically from that point onwards.
     ///
     /// `POST /agents/{agent_id}/metrics/{metric_id}` (`agents_add-metric-to-agent`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn add_metric_to_agent(
         &self,
         agent_id: impl ::std::convert::Into<::std::string::String>,
@@ -313,6 +343,8 @@ impl<'a> AgentsClient<'a> {
     /// Remove a metric from an agent. Once the metric is removed, it will no longer be run on all calls made to the agent automatically from that point onwards. Existing metric results will remain.
     ///
     /// `DELETE /agents/{agent_id}/metrics/{metric_id}` (`agents_remove-metric-from-agent`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn remove_metric_from_agent(
         &self,
         agent_id: impl ::std::convert::Into<::std::string::String>,
@@ -330,6 +362,8 @@ impl<'a> AgentsClient<'a> {
     /// List of all deployments associated with an agent.
     ///
     /// `GET /agents/{agent_id}/deployments` (`agents_list-deployments`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn list_deployments(
         &self,
         agent_id: impl ::std::convert::Into<::std::string::String>,
@@ -342,6 +376,8 @@ impl<'a> AgentsClient<'a> {
     /// Get a deployment by its ID.
     ///
     /// `GET /agents/deployments/{deployment_id}` (`agents_get-deployment`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn get_deployment(
         &self,
         deployment_id: impl ::std::convert::Into<::std::string::String>,
@@ -360,6 +396,8 @@ impl<'a> ApiStatusClient<'a> {
     /// API Status and Version
     ///
     /// `GET /` (`apiStatus_get`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: an access token (`.token(..)`) or a Cartesia API key (`.api_key(..)`).
     pub fn get(&self) -> super::requests::ApiStatusGet<'a> {
         super::requests::ApiStatusGet::new(self.client)
     }
@@ -377,6 +415,8 @@ impl<'a> AuthClient<'a> {
     /// Generates a new Access Token for the client. These tokens are short-lived and should be used to make requests to the API from authenticated clients.
     ///
     /// `POST /access-token` (`auth_access-token`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn access_token(
         &self,
         body: &'a super::types::TokenRequest,
@@ -395,6 +435,8 @@ impl<'a> DatasetsClient<'a> {
     /// Paginated list of datasets
     ///
     /// `GET /datasets/` (`datasets_list`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn list(&self) -> super::requests::DatasetsList<'a> {
         super::requests::DatasetsList::new(self.client)
     }
@@ -402,6 +444,8 @@ impl<'a> DatasetsClient<'a> {
     /// Create a new dataset
     ///
     /// `POST /datasets/` (`datasets_create`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn create(
         &self,
         body: &'a super::types::CreateDatasetRequest,
@@ -412,6 +456,8 @@ impl<'a> DatasetsClient<'a> {
     /// Retrieve a specific dataset by ID
     ///
     /// `GET /datasets/{id}` (`datasets_get`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn get(
         &self,
         id: impl ::std::convert::Into<::std::string::String>,
@@ -422,6 +468,8 @@ impl<'a> DatasetsClient<'a> {
     /// Delete a dataset
     ///
     /// `DELETE /datasets/{id}` (`datasets_delete`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn delete(
         &self,
         id: impl ::std::convert::Into<::std::string::String>,
@@ -432,6 +480,8 @@ impl<'a> DatasetsClient<'a> {
     /// Update an existing dataset
     ///
     /// `PATCH /datasets/{id}` (`datasets_update`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn update(
         &self,
         id: impl ::std::convert::Into<::std::string::String>,
@@ -443,6 +493,8 @@ impl<'a> DatasetsClient<'a> {
     /// Paginated list of files in a dataset
     ///
     /// `GET /datasets/{id}/files` (`datasets_listFiles`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn list_files(
         &self,
         id: impl ::std::convert::Into<::std::string::String>,
@@ -453,6 +505,8 @@ impl<'a> DatasetsClient<'a> {
     /// Upload a new file to a dataset
     ///
     /// `POST /datasets/{id}/files` (`datasets_uploadFile`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn upload_file(
         &self,
         id: impl ::std::convert::Into<::std::string::String>,
@@ -464,6 +518,8 @@ impl<'a> DatasetsClient<'a> {
     /// Remove a file from a dataset
     ///
     /// `DELETE /datasets/{id}/files/{fileID}` (`datasets_deleteFile`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn delete_file(
         &self,
         id: impl ::std::convert::Into<::std::string::String>,
@@ -483,6 +539,8 @@ impl<'a> FineTunesClient<'a> {
     /// Paginated list of all fine-tunes for the authenticated user
     ///
     /// `GET /fine-tunes/` (`fineTunes_list`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn list(&self) -> super::requests::FineTunesList<'a> {
         super::requests::FineTunesList::new(self.client)
     }
@@ -490,6 +548,8 @@ impl<'a> FineTunesClient<'a> {
     /// Create a new fine-tune
     ///
     /// `POST /fine-tunes/` (`fineTunes_create`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn create(
         &self,
         body: &'a super::types::CreateFineTuneRequest,
@@ -500,6 +560,8 @@ impl<'a> FineTunesClient<'a> {
     /// Retrieve a specific fine-tune by ID
     ///
     /// `GET /fine-tunes/{id}` (`fineTunes_get`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn get(
         &self,
         id: impl ::std::convert::Into<::std::string::String>,
@@ -510,6 +572,8 @@ impl<'a> FineTunesClient<'a> {
     /// Delete a fine-tune
     ///
     /// `DELETE /fine-tunes/{id}` (`fineTunes_delete`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn delete(
         &self,
         id: impl ::std::convert::Into<::std::string::String>,
@@ -520,6 +584,8 @@ impl<'a> FineTunesClient<'a> {
     /// List all voices created from a fine-tune
     ///
     /// `GET /fine-tunes/{id}/voices` (`fineTunes_listVoices`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn list_voices(
         &self,
         id: impl ::std::convert::Into<::std::string::String>,
@@ -554,6 +620,8 @@ impl<'a> InfillClient<'a> {
     /// - This helps the model generate more natural transitions
     ///
     /// `POST /infill/bytes` (`infill_bytes`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn bytes(
         &self,
         body: super::types::InfillBytesBody,
@@ -572,6 +640,8 @@ impl<'a> PronunciationDictsClient<'a> {
     /// List all pronunciation dictionaries for the authenticated user
     ///
     /// `GET /pronunciation-dicts/` (`pronunciationDicts_list`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn list(&self) -> super::requests::PronunciationDictsList<'a> {
         super::requests::PronunciationDictsList::new(self.client)
     }
@@ -579,6 +649,8 @@ impl<'a> PronunciationDictsClient<'a> {
     /// Create a new pronunciation dictionary
     ///
     /// `POST /pronunciation-dicts/` (`pronunciationDicts_create`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn create(
         &self,
         body: &'a super::types::CreatePronunciationDictRequest,
@@ -589,6 +661,8 @@ impl<'a> PronunciationDictsClient<'a> {
     /// Retrieve a specific pronunciation dictionary by ID
     ///
     /// `GET /pronunciation-dicts/{id}` (`pronunciationDicts_get`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn get(
         &self,
         id: impl ::std::convert::Into<::std::string::String>,
@@ -599,6 +673,8 @@ impl<'a> PronunciationDictsClient<'a> {
     /// Delete a pronunciation dictionary
     ///
     /// `DELETE /pronunciation-dicts/{id}` (`pronunciationDicts_delete`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn delete(
         &self,
         id: impl ::std::convert::Into<::std::string::String>,
@@ -609,6 +685,8 @@ impl<'a> PronunciationDictsClient<'a> {
     /// Update a pronunciation dictionary
     ///
     /// `PATCH /pronunciation-dicts/{id}` (`pronunciationDicts_update`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn update(
         &self,
         id: impl ::std::convert::Into<::std::string::String>,
@@ -620,6 +698,8 @@ impl<'a> PronunciationDictsClient<'a> {
     /// Pin a pronunciation dictionary for the authenticated user
     ///
     /// `POST /pronunciation-dicts/{id}/pin` (`pronunciationDicts_pin`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn pin(
         &self,
         id: impl ::std::convert::Into<::std::string::String>,
@@ -630,6 +710,8 @@ impl<'a> PronunciationDictsClient<'a> {
     /// Unpin a pronunciation dictionary for the authenticated user
     ///
     /// `POST /pronunciation-dicts/{id}/unpin` (`pronunciationDicts_unpin`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn unpin(
         &self,
         id: impl ::std::convert::Into<::std::string::String>,
@@ -656,11 +738,11 @@ impl<'a> SttClient<'a> {
     /// **Response format:** Returns JSON with transcribed text, duration, and language. Include `timestamp_granularities: ["word"]` to get word-level timestamps.
     /// **Pricing:** Batch transcription is priced at **1 credit per 2 seconds** of audio processed.
     ///
-    /// \<Note\>
-    /// For migrating from the OpenAI SDK, see our \[OpenAI Whisper to Cartesia Ink Migration Guide\](/api-reference/stt/migrate-from-open-ai).
-    /// \</Note\>
+    /// > **Note:** For migrating from the OpenAI SDK, see our [OpenAI Whisper to Cartesia Ink Migration Guide](https://docs.cartesia.ai/api-reference/stt/migrate-from-open-ai).
     ///
     /// `POST /stt` (`stt_transcribe`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: an access token (`.token(..)`) or a Cartesia API key (`.api_key(..)`).
     pub fn transcribe(
         &self,
         body: super::types::SttTranscribeBody,
@@ -679,6 +761,8 @@ impl<'a> TtsClient<'a> {
     /// Text to Speech (Bytes)
     ///
     /// `POST /tts/bytes` (`tts_bytes`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: an access token (`.token(..)`) or a Cartesia API key (`.api_key(..)`).
     pub fn bytes(
         &self,
         body: &'a super::types::TtsRequest,
@@ -689,9 +773,11 @@ impl<'a> TtsClient<'a> {
     /// Text to Speech (SSE)
     ///
     /// `POST /tts/sse` (`tts_sse`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: an access token (`.token(..)`) or a Cartesia API key (`.api_key(..)`).
     pub fn sse(
         &self,
-        body: &'a super::types::TtssseRequest,
+        body: &'a super::types::TtsSseRequest,
     ) -> super::requests::TtsSse<'a> {
         super::requests::TtsSse::new(self.client, body)
     }
@@ -711,6 +797,8 @@ impl<'a> VoiceChangerClient<'a> {
     /// This endpoint is priced at 15 characters per second of input audio.
     ///
     /// `POST /voice-changer/bytes` (`voiceChanger_bytes`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn bytes(
         &self,
         body: super::types::VoiceChangerBytesBody,
@@ -721,6 +809,8 @@ impl<'a> VoiceChangerClient<'a> {
     /// Voice Changer (SSE)
     ///
     /// `POST /voice-changer/sse` (`voiceChanger_sse`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn sse(
         &self,
         body: super::types::VoiceChangerSseBody,
@@ -739,6 +829,8 @@ impl<'a> VoicesClient<'a> {
     /// List Voices
     ///
     /// `GET /voices` (`voices_list`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn list(&self) -> super::requests::VoicesList<'a> {
         super::requests::VoicesList::new(self.client)
     }
@@ -748,6 +840,8 @@ impl<'a> VoicesClient<'a> {
     /// Clone a high similarity voice from an audio clip. Clones are more similar to the source clip, but may reproduce background noise. For these, use an audio clip about 5 seconds long.
     ///
     /// `POST /voices/clone` (`voices_clone`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn clone(
         &self,
         body: super::types::VoicesCloneBody,
@@ -758,6 +852,8 @@ impl<'a> VoicesClient<'a> {
     /// Get Voice
     ///
     /// `GET /voices/{id}` (`voices_get`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn get(
         &self,
         id: impl ::std::convert::Into<::std::string::String>,
@@ -768,6 +864,8 @@ impl<'a> VoicesClient<'a> {
     /// Delete Voice
     ///
     /// `DELETE /voices/{id}` (`voices_delete`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn delete(
         &self,
         id: impl ::std::convert::Into<::std::string::String>,
@@ -780,6 +878,8 @@ impl<'a> VoicesClient<'a> {
     /// Update the name, description, and gender of a voice. To set the gender back to the default, set the gender to `null`. If gender is not specified, the gender will not be updated.
     ///
     /// `PATCH /voices/{id}` (`voices_update`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn update(
         &self,
         id: impl ::std::convert::Into<::std::string::String>,
@@ -793,6 +893,8 @@ impl<'a> VoicesClient<'a> {
     /// Create a new voice from an existing voice localized to a new language and dialect.
     ///
     /// `POST /voices/localize` (`voices_localize`). Optional parameters are set on the returned builder; await it or call `send` to make the request.
+    ///
+    /// Credentials: a Cartesia API key (`.api_key(..)`).
     pub fn localize(
         &self,
         body: &'a super::types::LocalizeVoiceRequest,

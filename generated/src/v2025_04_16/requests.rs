@@ -3478,13 +3478,13 @@ impl<'a> ::std::future::IntoFuture for TtsBytes<'a> {
 pub struct TtsSse<'a> {
     client: &'a crate::runtime::ApiClient,
     options: crate::RequestOptions,
-    body: &'a super::types::TtssseRequest,
+    body: &'a super::types::TtsSseRequest,
 }
 
 impl<'a> TtsSse<'a> {
     pub(crate) fn new(
         client: &'a crate::runtime::ApiClient,
-        body: &'a super::types::TtssseRequest,
+        body: &'a super::types::TtsSseRequest,
     ) -> Self {
         Self {
             client,

@@ -28,8 +28,9 @@ impl TextChunk {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -63,8 +64,9 @@ impl TelephonyParams {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -107,8 +109,9 @@ impl LogEvent {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -145,8 +148,9 @@ impl LogMetric {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -189,8 +193,9 @@ impl ToolCall {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -384,8 +389,9 @@ impl GetCallsResponse {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         {
             let value = &self.data;
@@ -424,8 +430,9 @@ impl PhoneNumberSummary {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -462,8 +469,9 @@ impl GitRepository {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -597,8 +605,9 @@ impl AgentSummary {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.git_repository {
             value.validate()?;
@@ -700,8 +709,9 @@ impl AgentTemplate {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -824,8 +834,9 @@ impl AgentTranscript {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.text_chunks {
             for value in value {
@@ -965,8 +976,9 @@ impl AgentCall {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.transcript {
             for value in value {
@@ -1029,8 +1041,9 @@ impl Metric {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -1076,8 +1089,9 @@ impl CreateMetricRequest {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -1120,8 +1134,9 @@ impl ListMetricsResponse {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         {
             let value = &self.data;
@@ -1255,8 +1270,9 @@ impl MetricResult {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.transcript {
             for value in value {
@@ -1304,8 +1320,9 @@ impl ListMetricResultsResponse {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         {
             let value = &self.data;
@@ -1359,8 +1376,9 @@ impl PhoneNumber {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -1385,8 +1403,9 @@ impl GetTemplatesResponse {
         Self { templates }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         {
             let value = &self.templates;
@@ -1417,8 +1436,9 @@ impl GetAgentsResponse {
         Self { summaries }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         {
             let value = &self.summaries;
@@ -1501,8 +1521,9 @@ impl UpdateAgentRequest {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -1620,8 +1641,9 @@ impl Deployment {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -1652,8 +1674,9 @@ impl ApiInfo {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -1698,8 +1721,9 @@ impl TokenGrant {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -1744,8 +1768,9 @@ impl TokenRequest {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.grants {
             value.validate()?;
@@ -1783,8 +1808,9 @@ impl TokenResponse {
         Self { token: token.into() }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -1826,8 +1852,9 @@ impl Dataset {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -1861,8 +1888,9 @@ impl CreateDatasetRequest {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -1896,8 +1924,9 @@ impl UpdateDatasetRequest {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -1939,8 +1968,9 @@ impl DatasetFile {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -1968,8 +1998,9 @@ impl PaginatedDatasets {
         Self { data, has_more }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         {
             let value = &self.data;
@@ -2003,8 +2034,9 @@ impl PaginatedDatasetFiles {
         Self { data, has_more }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         {
             let value = &self.data;
@@ -2054,8 +2086,9 @@ impl S3UploadParamsResponse {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -2190,8 +2223,9 @@ impl FineTune {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -2237,8 +2271,9 @@ impl CreateFineTuneRequest {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -2266,8 +2301,9 @@ impl PaginatedFineTunes {
         Self { data, has_more }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         {
             let value = &self.data;
@@ -2301,8 +2337,9 @@ impl PaginatedVoices {
         Self { data, has_more }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         {
             let value = &self.data;
@@ -2342,8 +2379,9 @@ impl PronunciationDictItem {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -2393,8 +2431,9 @@ impl PronunciationDict {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         {
             let value = &self.items;
@@ -2438,8 +2477,9 @@ impl CreatePronunciationDictRequest {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.items {
             for value in value {
@@ -2493,8 +2533,9 @@ impl UpdatePronunciationDictRequest {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.items {
             for value in value {
@@ -2527,8 +2568,9 @@ impl PaginatedPronunciationDicts {
         Self { data, has_more }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         {
             let value = &self.data;
@@ -2642,8 +2684,9 @@ impl TranscriptionWord {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -2703,8 +2746,9 @@ impl TranscriptionResponse {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.words {
             for value in value {
@@ -2887,8 +2931,9 @@ impl TranscriptMessage {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.words {
             for value in value {
@@ -2921,8 +2966,9 @@ impl FlushDoneMessage {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -2950,8 +2996,9 @@ impl DoneMessage {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -2991,8 +3038,9 @@ impl ErrorMessage {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -3095,7 +3143,7 @@ pub type ContextId = ::std::string::String;
 ///
 /// This can be used to map chunks of audio to certain transcript submissions.
 pub type FlushId = i64;
-/// \> This feature is experimental and may not work for all voices.
+/// > This feature is experimental and may not work for all voices.
 ///
 /// Speed setting for the model. Defaults to `normal`.
 ///
@@ -3210,8 +3258,9 @@ impl WebSocketBaseResponse {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -3396,8 +3445,9 @@ impl WebSocketErrorResponse {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -3446,8 +3496,9 @@ impl WebSocketChunkResponse {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -3496,8 +3547,9 @@ impl WebSocketTimestampsResponse {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.word_timestamps {
             value.validate()?;
@@ -3549,8 +3601,9 @@ impl WebSocketPhonemeTimestampsResponse {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.phoneme_timestamps {
             value.validate()?;
@@ -3635,8 +3688,9 @@ impl WebSocketTtsOutput {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.word_timestamps {
             value.validate()?;
@@ -3676,8 +3730,9 @@ impl WebSocketStreamOptions {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -3707,8 +3762,9 @@ impl WordTimestamps {
         Self { words, start, end }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -3738,8 +3794,9 @@ impl PhonemeTimestamps {
         Self { phonemes, start, end }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -3789,8 +3846,9 @@ impl WebSocketFlushDoneResponse {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -3814,19 +3872,17 @@ pub struct CancelContextRequest {
 }
 
 impl CancelContextRequest {
-    /// Creates a value from its required fields; optional fields start unset.
-    pub fn new(
-        context_id: impl ::std::convert::Into<::std::string::String>,
-        cancel: bool,
-    ) -> Self {
+    /// Creates a value from its required fields; optional fields start unset. The values the schema fixes are filled in: `cancel` is `true`.
+    pub fn new(context_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             context_id: context_id.into(),
-            cancel,
+            cancel: true,
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -3841,7 +3897,7 @@ impl CancelContextRequest {
 )]
 #[non_exhaustive]
 pub struct GenerationRequest {
-    /// The ID of the model to use for the generation. See \[Models\](/build-with-cartesia/tts-models) for available models.
+    /// The ID of the model to use for the generation. See [Models](https://docs.cartesia.ai/build-with-cartesia/tts-models) for available models.
     pub model_id: ::std::string::String,
     /// The transcript to generate speech for.
     pub transcript: ::std::string::String,
@@ -3986,8 +4042,9 @@ impl GenerationRequest {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         {
             let value = &self.voice;
@@ -4084,21 +4141,18 @@ pub struct WebSocketRawOutputFormat {
 }
 
 impl WebSocketRawOutputFormat {
-    /// Creates a value from its required fields; optional fields start unset.
-    pub fn new(
-        container: WebSocketRawOutputFormatContainer,
-        encoding: RawEncoding,
-        sample_rate: i64,
-    ) -> Self {
+    /// Creates a value from its required fields; optional fields start unset. The values the schema fixes are filled in: `container` is `"raw"`.
+    pub fn new(encoding: RawEncoding, sample_rate: i64) -> Self {
         Self {
-            container,
+            container: WebSocketRawOutputFormatContainer::Raw,
             encoding,
             sample_rate,
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -4163,7 +4217,7 @@ impl ::std::convert::From<CancelContextRequest> for WebSocketRequest {
 )]
 #[non_exhaustive]
 pub struct WebSocketTtsRequest {
-    /// The ID of the model to use for the generation. See \[Models\](/build-with-cartesia/tts-models) for available models.
+    /// The ID of the model to use for the generation. See [Models](https://docs.cartesia.ai/build-with-cartesia/tts-models) for available models.
     pub model_id: ::std::string::String,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub output_format: ::std::option::Option<OutputFormat>,
@@ -4305,8 +4359,9 @@ impl WebSocketTtsRequest {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.output_format {
             value.validate()?;
@@ -4328,7 +4383,7 @@ impl WebSocketTtsRequest {
 )]
 #[non_exhaustive]
 pub struct TtsRequest {
-    /// The ID of the model to use for the generation. See \[Models\](/build-with-cartesia/tts-models) for available models.
+    /// The ID of the model to use for the generation. See [Models](https://docs.cartesia.ai/build-with-cartesia/tts-models) for available models.
     pub model_id: ::std::string::String,
     pub transcript: ::std::string::String,
     pub voice: TtsRequestVoiceSpecifier,
@@ -4414,8 +4469,9 @@ impl TtsRequest {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         {
             let value = &self.voice;
@@ -4445,7 +4501,7 @@ impl TtsRequest {
 pub struct ExperimentalModelControls {
     /// Toggle accent localization: 0 (disabled, default) or 1 (enabled).
     /// When enabled, the voice adapts to match the transcript language's accent while preserving vocal characteristics. When disabled, maintains the original voice accent.
-    /// For more information, see \[Localize Voices\](/build-with-sonic/capabilities/localize-voices).
+    /// For more information, see [Localize Voices](https://docs.cartesia.ai/build-with-sonic/capabilities/localize-voices).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub accent_localization: ::std::option::Option<i64>,
 }
@@ -4464,8 +4520,9 @@ impl ExperimentalModelControls {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -4520,8 +4577,9 @@ impl GenerationConfig {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.experimental {
             value.validate()?;
@@ -4538,8 +4596,8 @@ impl GenerationConfig {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub struct TtssseRequest {
-    /// The ID of the model to use for the generation. See \[Models\](/build-with-cartesia/tts-models) for available models.
+pub struct TtsSseRequest {
+    /// The ID of the model to use for the generation. See [Models](https://docs.cartesia.ai/build-with-cartesia/tts-models) for available models.
     pub model_id: ::std::string::String,
     pub transcript: ::std::string::String,
     pub voice: TtsRequestVoiceSpecifier,
@@ -4571,7 +4629,7 @@ pub struct TtssseRequest {
     pub context_id: ::std::option::Option<ContextId>,
 }
 
-impl TtssseRequest {
+impl TtsSseRequest {
     /// Creates a value from its required fields; optional fields start unset.
     pub fn new(
         model_id: impl ::std::convert::Into<::std::string::String>,
@@ -4649,8 +4707,9 @@ impl TtssseRequest {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         {
             let value = &self.voice;
@@ -4884,8 +4943,9 @@ impl RawOutputFormat {
         Self { encoding, sample_rate }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -4974,21 +5034,18 @@ pub struct SseOutputFormat {
 }
 
 impl SseOutputFormat {
-    /// Creates a value from its required fields; optional fields start unset.
-    pub fn new(
-        container: SseOutputFormatContainer,
-        encoding: RawEncoding,
-        sample_rate: i64,
-    ) -> Self {
+    /// Creates a value from its required fields; optional fields start unset. The values the schema fixes are filled in: `container` is `"raw"`.
+    pub fn new(encoding: RawEncoding, sample_rate: i64) -> Self {
         Self {
-            container,
+            container: SseOutputFormatContainer::Raw,
             encoding,
             sample_rate,
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -5095,8 +5152,9 @@ impl Mp3OutputFormat {
         Self { sample_rate, bit_rate }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -5184,16 +5242,17 @@ pub struct TtsRequestVoiceSpecifier {
 }
 
 impl TtsRequestVoiceSpecifier {
-    /// Creates a value from its required fields; optional fields start unset.
-    pub fn new(
-        mode: TtsRequestVoiceSpecifierMode,
-        id: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        Self { mode, id: id.into() }
+    /// Creates a value from its required fields; optional fields start unset. The values the schema fixes are filled in: `mode` is `"id"`.
+    pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            mode: TtsRequestVoiceSpecifierMode::Id,
+            id: id.into(),
+        }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -5431,8 +5490,9 @@ impl Voice {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -5484,8 +5544,9 @@ impl VoiceMetadata {
         }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -5528,8 +5589,9 @@ impl GetVoicesResponse {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         {
             let value = &self.data;
@@ -5577,8 +5639,9 @@ impl UpdateVoiceRequest {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -6363,8 +6426,9 @@ impl LocalizeVoiceRequest {
         self
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         if let ::std::option::Option::Some(value) = &self.dialect {
             value.validate()?;
@@ -6397,8 +6461,9 @@ impl IdSpecifier {
         Self { id: id.into(), weight }
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -6450,8 +6515,9 @@ impl DatasetsUploadFileBody {
         form
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -6615,8 +6681,9 @@ impl InfillBytesBody {
         form
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -7155,8 +7222,9 @@ impl SttTranscribeBody {
         form
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -7239,8 +7307,9 @@ impl VoiceChangerBytesBody {
         form
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -7323,8 +7392,9 @@ impl VoiceChangerSseBody {
         form
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }
@@ -7420,8 +7490,9 @@ impl VoicesCloneBody {
         form
     }
 
-    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-    /// in nested values; requests check their bodies this way before they are sent.
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
     }

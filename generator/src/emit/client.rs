@@ -135,7 +135,7 @@ pub(super) fn client(ctx: &Context<'_>) -> TokenStream {
         let mut text = format!("Sets the credential for the `{wire}` security scheme, {how}.");
         if let Some(doc) = &scheme.doc {
             text.push_str("\n\n");
-            text.push_str(&docs::sanitize(doc));
+            text.push_str(&ctx.sanitize(doc));
         }
         let doc = docs::lines(&text);
         let provider = (scheme.location == SchemeLocation::Bearer).then(|| {
@@ -242,7 +242,7 @@ fn sub_client(ctx: &Context<'_>, group: &Group) -> Option<TokenStream> {
     let mut text = format!("Operations tagged `{}`.", group.wire);
     if let Some(doc) = &group.doc {
         text.push_str("\n\n");
-        text.push_str(&docs::sanitize(doc));
+        text.push_str(&ctx.sanitize(doc));
     }
     let doc = docs::lines(&text);
     let methods = group
@@ -310,7 +310,11 @@ fn method(
             }
         }
     }
-    let mut text = op.doc.as_deref().map(docs::sanitize).unwrap_or_default();
+    let mut text = op
+        .doc
+        .as_deref()
+        .map(|doc| ctx.sanitize(doc))
+        .unwrap_or_default();
     if !text.is_empty() {
         text.push_str("\n\n");
     }
@@ -319,6 +323,9 @@ fn method(
          `send` to make the request.",
         op.http_method, op.path, op.id
     ));
+    if let Some(credentials) = docs::credentials(&ctx.api.security_schemes, &op.security) {
+        text.push_str(&format!("\n\nCredentials: {credentials}."));
+    }
     let doc = docs::lines(&text);
     if named {
         return quote! {

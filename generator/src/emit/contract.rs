@@ -1,13 +1,15 @@
 //! The contract example: a program that calls every operation of every version once, with
 //! sample arguments built from the types, and reports per call whether the server accepted the
-//! request and the client decoded the answer. Run against a mock server that validates requests.
+//! request, the client decoded the answer and how many messages it decoded. Run against a mock
+//! server that validates requests and responses.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{Context, ident};
-use crate::ir::{Operation, ParamLocation, Payload, Response, Scalar, Type, TypeKind};
+use crate::ir::{Bounds, Operation, ParamLocation, Payload, Response, Scalar, Type, TypeKind};
 use crate::krate::Version;
+use crate::sample as value;
 
 /// The example's entry point, `examples/contract/main.rs`: the generated calls live in a module
 /// that rustfmt leaves as printed.
@@ -15,7 +17,8 @@ pub fn example_main(header: &str) -> String {
     let tokens = quote! {
         //! Calls every operation once against a server given on the command line, with sample
         //! arguments, and prints one line per call: whether the request was accepted and the
-        //! response decoded. `cargo xtask contract` runs it against a validating mock server.
+        //! response decoded, with the number of messages decoded. `cargo xtask contract` runs it
+        //! against a validating mock server.
         //!
         //! Usage: `contract <version-feature> <base-url>`, e.g. `contract v2025-04-16 http://127.0.0.1:4010`.
 
@@ -53,12 +56,31 @@ pub fn example(versions: &[Version], header: &str) -> String {
             Rejected { status: u16, body: String },
             Undecodable(String),
             Failed(String),
+            Skipped(String),
         }
 
-        fn settle<T>(result: ::std::result::Result<T, cartesia_api::Error>) -> Outcome {
+        /// One call: the operation, its route as written in the document, how it went and how
+        /// many messages (JSON bodies, events) the client decoded.
+        struct Call {
+            id: &'static str,
+            route: &'static str,
+            outcome: Outcome,
+            messages: usize,
+        }
+
+        /// A call whose answer is a JSON body: one message when it decoded.
+        fn settle<T>(result: ::std::result::Result<T, cartesia_api::Error>) -> (Outcome, usize) {
             match result {
-                ::std::result::Result::Ok(_) => Outcome::Ok,
-                ::std::result::Result::Err(error) => classify(error),
+                ::std::result::Result::Ok(_) => (Outcome::Ok, 1),
+                ::std::result::Result::Err(error) => (classify(error), 0),
+            }
+        }
+
+        /// A call whose answer carries no typed message (empty, text).
+        fn settle_plain<T>(result: ::std::result::Result<T, cartesia_api::Error>) -> (Outcome, usize) {
+            match result {
+                ::std::result::Result::Ok(_) => (Outcome::Ok, 0),
+                ::std::result::Result::Err(error) => (classify(error), 0),
             }
         }
 
@@ -70,28 +92,35 @@ pub fn example(versions: &[Version], header: &str) -> String {
             }
         }
 
-        async fn settle_binary(result: ::std::result::Result<cartesia_api::BinaryResponse, cartesia_api::Error>) -> Outcome {
+        async fn settle_binary(result: ::std::result::Result<cartesia_api::BinaryResponse, cartesia_api::Error>) -> (Outcome, usize) {
             match result {
                 ::std::result::Result::Ok(response) => match response.bytes().await {
-                    ::std::result::Result::Ok(_) => Outcome::Ok,
-                    ::std::result::Result::Err(error) => classify(error),
+                    ::std::result::Result::Ok(_) => (Outcome::Ok, 0),
+                    ::std::result::Result::Err(error) => (classify(error), 0),
                 },
-                ::std::result::Result::Err(error) => classify(error),
+                ::std::result::Result::Err(error) => (classify(error), 0),
             }
         }
 
-        async fn settle_events<T>(result: ::std::result::Result<cartesia_api::EventStream<T>, cartesia_api::Error>) -> Outcome {
+        /// A call answered by an event stream: every event decoded is a message; a stream without
+        /// events proves nothing and fails.
+        async fn settle_events<T>(result: ::std::result::Result<cartesia_api::EventStream<T>, cartesia_api::Error>) -> (Outcome, usize) {
             use ::futures_util::StreamExt;
             match result {
                 ::std::result::Result::Ok(mut events) => {
+                    let mut count = 0;
                     while let ::std::option::Option::Some(event) = events.next().await {
-                        if let ::std::result::Result::Err(error) = event {
-                            return classify(error);
+                        match event {
+                            ::std::result::Result::Ok(_) => count += 1,
+                            ::std::result::Result::Err(error) => return (classify(error), count),
                         }
                     }
-                    Outcome::Ok
+                    if count == 0 {
+                        return (Outcome::Undecodable("the stream carried no event".to_owned()), 0);
+                    }
+                    (Outcome::Ok, count)
                 }
-                ::std::result::Result::Err(error) => classify(error),
+                ::std::result::Result::Err(error) => (classify(error), 0),
             }
         }
 
@@ -102,15 +131,15 @@ pub fn example(versions: &[Version], header: &str) -> String {
                 eprintln!("usage: contract <version-feature> <base-url>");
                 return ::std::process::ExitCode::from(2);
             };
-            let outcomes: ::std::vec::Vec<(&str, Outcome)> = match version.as_str() {
+            let calls: ::std::vec::Vec<Call> = match version.as_str() {
                 #(#arms)*
                 other => {
                     eprintln!("unknown or disabled version feature {other}");
                     return ::std::process::ExitCode::from(2);
                 }
             };
-            for (operation, outcome) in outcomes {
-                println!("{operation}\t{outcome:?}");
+            for call in calls {
+                println!("{}\t{}\t{}\t{:?}", call.id, call.route, call.messages, call.outcome);
             }
             ::std::process::ExitCode::SUCCESS
         }
@@ -139,6 +168,13 @@ fn version_calls(version: &Version) -> TokenStream {
             calls.push(call(&ctx, accessor.clone().unwrap_or_default(), op));
         }
     }
+    // Operations left out are reported, so that the count of operations tells the whole story.
+    for skipped in &version.api.skipped {
+        let (id, route, reason) = (&skipped.id, &skipped.route, &skipped.reason);
+        calls.push(quote! {
+            outcomes.push(Call { id: #id, route: #route, outcome: Outcome::Skipped(#reason.to_owned()), messages: 0 });
+        });
+    }
     let body = if calls.is_empty() {
         quote! {
             let _ = client;
@@ -153,11 +189,11 @@ fn version_calls(version: &Version) -> TokenStream {
     };
     quote! {
         #[cfg(feature = #feature)]
-        async fn #module(base_url: &str) -> ::std::vec::Vec<(&'static str, Outcome)> {
+        async fn #module(base_url: &str) -> ::std::vec::Vec<Call> {
             use cartesia_api::#module as api;
             let client = match api::Client::builder().base_url(base_url) #(#credentials)* .build() {
                 ::std::result::Result::Ok(client) => client,
-                ::std::result::Result::Err(error) => return vec![("client", Outcome::Failed(error.to_string()))],
+                ::std::result::Result::Err(error) => return vec![Call { id: "client", route: "", outcome: Outcome::Failed(error.to_string()), messages: 0 }],
             };
             #body
         }
@@ -171,15 +207,19 @@ fn call(ctx: &Context<'_>, accessor: TokenStream, op: &Operation) -> TokenStream
     for param in op.params.iter().filter(|p| p.required) {
         let value = match (param.location, &param.ty) {
             // A path segment must be a plain token for the server to route it.
-            (ParamLocation::Path, ty) if ctx.canonical(ty) == Type::Scalar(Scalar::String) => {
+            (ParamLocation::Path, ty)
+                if ctx.canonical(ty) == Type::Scalar(Scalar::String)
+                    && param.bounds.pattern.is_none()
+                    && param.bounds.format.is_none() =>
+            {
                 quote!("sample-id")
             }
-            (_, ty) => sample(ctx, ty, 0),
+            (_, ty) => sample(ctx, ty, &param.bounds, 0),
         };
         args.push(value);
     }
     let body = op.body.as_ref().filter(|b| b.required).map(|body| {
-        let value = sample(ctx, &body.ty, 0);
+        let value = sample(ctx, &body.ty, &Bounds::default(), 0);
         args.push(if body.encoding.owned() {
             quote!(body)
         } else {
@@ -191,30 +231,54 @@ fn call(ctx: &Context<'_>, accessor: TokenStream, op: &Operation) -> TokenStream
     let settle = match &op.response {
         Response::Single(Payload::Binary) => quote!(settle_binary(#request).await),
         Response::Single(Payload::EventStream(_)) => quote!(settle_events(#request).await),
+        Response::Single(Payload::Empty | Payload::Text) => quote!(settle_plain(#request)),
         _ => quote!(settle(#request)),
     };
+    let route = format!("{} {}", op.http_method, op.path);
     quote! {
         {
             #body
-            outcomes.push((#id, #settle));
+            let (outcome, messages) = #settle;
+            outcomes.push(Call { id: #id, route: #route, outcome, messages });
         }
     }
 }
 
-/// An expression of type `ty` that a validating server should accept.
-fn sample(ctx: &Context<'_>, ty: &Type, depth: usize) -> TokenStream {
+/// An expression of type `ty` that a validating server should accept: within the `bounds` the
+/// schema states (enum values, numeric bounds, lengths, pattern, format, item counts).
+fn sample(ctx: &Context<'_>, ty: &Type, bounds: &Bounds, depth: usize) -> TokenStream {
     let api = quote!(api::);
+    let none = Bounds::default();
     match ty {
         Type::Scalar(scalar) => match scalar {
-            Scalar::String => quote!(::std::string::String::from("sample")),
-            Scalar::Bool => quote!(true),
-            Scalar::I32 | Scalar::I64 | Scalar::U32 | Scalar::U64 => quote!(1),
-            Scalar::F32 | Scalar::F64 => quote!(1.0),
+            Scalar::String => {
+                let text = value::string(bounds);
+                quote!(::std::string::String::from(#text))
+            }
+            Scalar::Bool => {
+                let flag = bounds
+                    .values
+                    .iter()
+                    .find_map(serde_json::Value::as_bool)
+                    .unwrap_or(true);
+                quote!(#flag)
+            }
+            Scalar::I32 | Scalar::I64 | Scalar::U32 | Scalar::U64 => {
+                let number = proc_macro2::Literal::i64_unsuffixed(value::integer(bounds));
+                quote!(#number)
+            }
+            Scalar::F32 | Scalar::F64 => {
+                let number = proc_macro2::Literal::f64_unsuffixed(value::number(bounds));
+                quote!(#number)
+            }
             Scalar::DateTime | Scalar::Date | Scalar::Uuid => {
                 quote!(::std::default::Default::default())
             }
             Scalar::Base64 => quote!(cartesia_api::Base64Bytes::from(vec![0u8, 1, 2, 3])),
-            Scalar::Secret => quote!(cartesia_api::Secret::new("sample")),
+            Scalar::Secret => {
+                let text = value::string(bounds);
+                quote!(cartesia_api::Secret::new(#text))
+            }
             Scalar::Json | Scalar::JsonObject => quote!(::std::default::Default::default()),
             Scalar::Bytes => quote!(::bytes::Bytes::from_static(b"sample")),
             Scalar::File => quote!(
@@ -225,17 +289,17 @@ fn sample(ctx: &Context<'_>, ty: &Type, depth: usize) -> TokenStream {
             Scalar::Multipart => quote!(cartesia_api::Multipart::new().text("sample", "sample")),
         },
         Type::List(item) => {
-            // Two items: a lone repeated multipart field is indistinguishable from a scalar.
-            let item = sample(ctx, item, depth + 1);
-            quote!(vec![#item, #item])
+            let item = sample(ctx, item, &none, depth + 1);
+            let items = std::iter::repeat_n(item, value::items(bounds));
+            quote!(vec![#(#items),*])
         }
         Type::Map(_) => quote!(::std::default::Default::default()),
         Type::Option(inner) => {
-            let inner = sample(ctx, inner, depth + 1);
+            let inner = sample(ctx, inner, bounds, depth + 1);
             quote!(::std::option::Option::Some(#inner))
         }
         Type::Boxed(inner) => {
-            let inner = sample(ctx, inner, depth + 1);
+            let inner = sample(ctx, inner, bounds, depth + 1);
             quote!(::std::boxed::Box::new(#inner))
         }
         Type::Named(name) => {
@@ -249,14 +313,19 @@ fn sample(ctx: &Context<'_>, ty: &Type, depth: usize) -> TokenStream {
                         Type::Boxed(inner) => inner.as_ref().clone(),
                         other => other.clone(),
                     };
-                    let args = s.fields.iter().filter(|f| f.required).map(|field| {
-                        let value = sample(ctx, &unboxed(&field.ty), depth + 1);
-                        if field.nullable {
-                            quote!(::std::option::Option::Some(#value))
-                        } else {
-                            value
-                        }
-                    });
+                    // Fixed values are filled by the constructor and have no setter.
+                    let args = s
+                        .fields
+                        .iter()
+                        .filter(|f| f.required && ctx.fixed(f).is_none())
+                        .map(|field| {
+                            let value = sample(ctx, &unboxed(&field.ty), &field.bounds, depth + 1);
+                            if field.nullable {
+                                quote!(::std::option::Option::Some(#value))
+                            } else {
+                                value
+                            }
+                        });
                     // A form is filled completely: servers tend to need more of an upload than the
                     // document marks required, and an empty multipart body is no body at all.
                     // Optional arrays are left out: mock servers read repeated parts (the
@@ -266,12 +335,13 @@ fn sample(ctx: &Context<'_>, ty: &Type, depth: usize) -> TokenStream {
                         .iter()
                         .filter(|f| {
                             !f.required
+                                && ctx.fixed(f).is_none()
                                 && matches!(kind, TypeKind::Form(_))
                                 && !matches!(f.ty, Type::List(_))
                         })
                         .map(|field| {
                             let setter = ident(&field.name);
-                            let value = sample(ctx, &unboxed(&field.ty), depth + 1);
+                            let value = sample(ctx, &unboxed(&field.ty), &field.bounds, depth + 1);
                             quote!(.#setter(#value))
                         });
                     quote!(#api #rust::new(#(#args),*) #(#setters)*)
@@ -283,12 +353,22 @@ fn sample(ctx: &Context<'_>, ty: &Type, depth: usize) -> TokenStream {
                     }
                     None => quote!(#api #rust::from("sample")),
                 },
+                Some(TypeKind::NumberEnum(e)) => match e.variants.first() {
+                    Some(variant) => {
+                        let variant = ident(&variant.name);
+                        quote!(#api #rust::#variant)
+                    }
+                    None => {
+                        let fallback = ident(&e.fallback);
+                        quote!(#api #rust::#fallback(::std::default::Default::default()))
+                    }
+                },
                 Some(TypeKind::Tagged(t)) => match t.variants.first() {
                     Some(variant) => {
                         let name_variant = ident(&variant.name);
                         match &variant.ty {
                             Some(payload) => {
-                                let value = sample(ctx, payload, depth + 1);
+                                let value = sample(ctx, payload, &none, depth + 1);
                                 quote!(#api #rust::#name_variant(#value))
                             }
                             None => quote!(#api #rust::#name_variant),
@@ -299,12 +379,12 @@ fn sample(ctx: &Context<'_>, ty: &Type, depth: usize) -> TokenStream {
                 Some(TypeKind::Untagged(u)) => match u.variants.first() {
                     Some(variant) => {
                         let name_variant = ident(&variant.name);
-                        let value = sample(ctx, &variant.ty, depth + 1);
+                        let value = sample(ctx, &variant.ty, &none, depth + 1);
                         quote!(#api #rust::#name_variant(#value))
                     }
                     None => quote!(::std::default::Default::default()),
                 },
-                Some(TypeKind::Alias(inner)) => sample(ctx, inner, depth + 1),
+                Some(TypeKind::Alias(inner)) => sample(ctx, inner, bounds, depth + 1),
                 None => quote!(::std::default::Default::default()),
             }
         }

@@ -114,6 +114,57 @@ impl<'a> Context<'a> {
         ty
     }
 
+    /// `#[doc]` attributes for spec text, made safe (see [`docs::sanitize`]).
+    pub(crate) fn doc(&self, text: Option<&str>) -> TokenStream {
+        docs::attrs(text, self.api.docs_base_url.as_deref())
+    }
+
+    /// Spec text made safe for rustdoc (see [`docs::sanitize`]).
+    pub(crate) fn sanitize(&self, text: &str) -> String {
+        docs::sanitize(text, self.api.docs_base_url.as_deref())
+    }
+
+    /// The definition of a name itself, aliases not followed.
+    pub(crate) fn defined(&self, name: &str) -> Option<&'a TypeKind> {
+        self.kinds.get(name).copied()
+    }
+
+    /// The expression of a field's fixed value, when it has one its type can hold.
+    pub(crate) fn fixed(&self, field: &crate::ir::Field) -> Option<TokenStream> {
+        use crate::ir::FixedLiteral;
+        let value = field.fixed.as_ref()?;
+        let literal = crate::ir::fixed_literal(|name| self.defined(name), &field.ty, value)?;
+        let expr = match literal {
+            FixedLiteral::Variant(ty, variant) => {
+                let (ty, variant) = (ident(ty), ident(variant));
+                quote!(#ty::#variant)
+            }
+            FixedLiteral::Text(text) => quote!(::std::borrow::ToOwned::to_owned(#text)),
+            FixedLiteral::Bool(value) => quote!(#value),
+            FixedLiteral::Signed(n) => {
+                let literal = proc_macro2::Literal::u64_unsuffixed(n.unsigned_abs());
+                if n < 0 {
+                    quote!(-#literal)
+                } else {
+                    quote!(#literal)
+                }
+            }
+            FixedLiteral::Unsigned(n) => {
+                let literal = proc_macro2::Literal::u64_unsuffixed(n);
+                quote!(#literal)
+            }
+            FixedLiteral::Float(n) => {
+                let literal = proc_macro2::Literal::f64_unsuffixed(n);
+                quote!(#literal)
+            }
+        };
+        Some(if field.is_option() {
+            quote!(::std::option::Option::Some(#expr))
+        } else {
+            expr
+        })
+    }
+
     /// The definition behind a name, following aliases.
     pub(crate) fn kind(&self, name: &str) -> Option<&'a TypeKind> {
         let mut kind = self.kinds.get(name).copied()?;
@@ -188,8 +239,8 @@ fn scalar_type(scalar: Scalar) -> TokenStream {
 }
 
 /// How a value is taken as an argument: `impl Into<String>` for strings (aliases of `String`
-/// included), the value otherwise. Returns the parameter type and the expression that turns the
-/// argument into the stored value.
+/// included), `impl Into<E>` for a number enum `E`, the value otherwise. Returns the parameter
+/// type and the expression that turns the argument into the stored value.
 pub(crate) fn argument(
     ctx: &Context<'_>,
     ty: &Type,
@@ -209,19 +260,32 @@ pub(crate) fn argument(
             quote!(impl ::std::convert::Into<crate::Secret>),
             quote!(#arg.into()),
         ),
+        // A number enum also takes the bare number (`44100`), which reads as its variant.
+        Type::Named(name) if matches!(ctx.kind(name), Some(TypeKind::NumberEnum(_))) => {
+            let ty = rust_type(ty, prefix);
+            (quote!(impl ::std::convert::Into<#ty>), quote!(#arg.into()))
+        }
         other => (rust_type(other, prefix), quote!(#arg)),
     }
 }
 
 /// The `match` pattern for a response status: a code (`404`), a range (`4XX` -> `400..=499`) or
-/// anything (`default`).
-pub(crate) fn status_pattern(status: &str) -> TokenStream {
+/// anything (`default`). A range starts and ends past the `exact` codes that earlier arms match
+/// (`400` and `4XX` -> `400`, then `401..=499`): a range sharing an endpoint with a code is
+/// a compiler warning, though the earlier arm wins either way.
+pub(crate) fn status_pattern(status: &str, exact: &[u16]) -> TokenStream {
     match status
         .strip_suffix("XX")
         .and_then(|class| class.parse::<u16>().ok())
     {
         Some(class) => {
-            let (low, high) = (class * 100, class * 100 + 99);
+            let (mut low, mut high) = (class * 100, class * 100 + 99);
+            while low < high && exact.contains(&low) {
+                low += 1;
+            }
+            while high > low && exact.contains(&high) {
+                high -= 1;
+            }
             quote!(#low..=#high)
         }
         None => match status.parse::<u16>() {

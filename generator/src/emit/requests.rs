@@ -34,7 +34,7 @@ fn builder(ctx: &Context<'_>, op: &Operation) -> TokenStream {
     for param in &op.params {
         let field = ident(&param.name);
         let ty = rust_type(&param.ty, &prefix);
-        let doc = docs::attrs(param.doc.as_deref());
+        let doc = ctx.doc(param.doc.as_deref());
         if param.required {
             fields.push(quote! { #field: #ty, });
             new_params.push(quote!(#field: #ty));
@@ -196,6 +196,7 @@ fn text_of(ctx: &Context<'_>, ty: &Type, value: &TokenStream, by_ref: bool) -> T
         Type::Boxed(inner) => text_of(ctx, inner, value, by_ref),
         Type::Named(name) => match ctx.kind(name) {
             Some(TypeKind::StringEnum(_)) => Text::Borrowed(quote!(#value.as_str())),
+            Some(TypeKind::NumberEnum(_)) => Text::Owned(quote!(#value.to_string())),
             Some(TypeKind::Alias(inner)) if !matches!(inner, Type::Named(_)) => {
                 text_of(ctx, inner, value, by_ref)
             }
@@ -209,7 +210,7 @@ fn send_body(ctx: &Context<'_>, op: &Operation) -> TokenStream {
     let method = format_ident!("{}", op.http_method);
     let (path_stmt, path) = path_expr(ctx, op);
     let mut checks = Vec::new();
-    for param in op.params.iter().filter(|p| !p.bounds.is_empty()) {
+    for param in &op.params {
         let field = ident(&param.name);
         let step = super::validate::checks(ctx, &param.ty, &param.bounds, &param.wire);
         if step.is_empty() {
@@ -498,7 +499,7 @@ fn multi_dispatch(multi: &MultiResponse) -> TokenStream {
             .next()?
             .trim()
             .to_ascii_lowercase();
-        let status = super::status_pattern(&v.status);
+        let status = super::status_pattern(&v.status, &[]);
         let read = read(&v.payload, &ident(&v.name));
         Some(quote! { (#status, ::std::option::Option::Some(#media)) => #read, })
     });
@@ -512,7 +513,7 @@ fn multi_dispatch(multi: &MultiResponse) -> TokenStream {
             fresh
         })
         .map(|v| {
-            let status = super::status_pattern(&v.status);
+            let status = super::status_pattern(&v.status, &[]);
             let read = read(&v.payload, &ident(&v.name));
             quote! { (#status, _) => #read, }
         });

@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{Context, argument, docs, ident, rust_type};
-use crate::ir::{Field, StringEnum, Struct, Tagged, Type, TypeDef, TypeKind, Untagged};
+use crate::ir::{Field, NumberEnum, StringEnum, Struct, Tagged, Type, TypeDef, TypeKind, Untagged};
 
 /// The items of `types.rs`, one chunk per type (formatted one at a time: large APIs have tens of
 /// thousands).
@@ -19,12 +19,13 @@ pub(super) fn types(ctx: &Context<'_>) -> Vec<TokenStream> {
 }
 
 fn type_def(ctx: &Context<'_>, def: &TypeDef) -> TokenStream {
-    let doc = docs::attrs(def.doc.as_deref());
+    let doc = ctx.doc(def.doc.as_deref());
     let name = ident(&def.name);
     match &def.kind {
         TypeKind::Struct(s) => structure(ctx, doc, &name, s, false),
         TypeKind::Form(s) => structure(ctx, doc, &name, s, true),
         TypeKind::StringEnum(e) => string_enum(doc, &name, e),
+        TypeKind::NumberEnum(e) => number_enum(doc, &name, e),
         TypeKind::Tagged(t) => tagged(ctx, doc, &name, t),
         TypeKind::Untagged(u) => untagged(ctx, doc, &name, u),
         TypeKind::Alias(ty) => {
@@ -63,7 +64,7 @@ fn structure(
 ) -> TokenStream {
     let none = TokenStream::new();
     let fields = s.fields.iter().map(|field| {
-        let doc = docs::attrs(field.doc.as_deref());
+        let doc = ctx.doc(field.doc.as_deref());
         let rust = ident(&field.name);
         let ty = field_type(field);
         let wire = &field.wire;
@@ -106,15 +107,25 @@ fn structure(
             pub #field: ::std::collections::BTreeMap<::std::string::String, #ty>,
         }
     });
-    let required: Vec<&Field> = s.fields.iter().filter(|f| f.required).collect();
+    // Fields whose schema allows one value are written by the constructor, not passed.
+    let fixed: Vec<Option<TokenStream>> = s.fields.iter().map(|f| ctx.fixed(f)).collect();
+    let required: Vec<&Field> = s
+        .fields
+        .iter()
+        .zip(&fixed)
+        .filter(|(f, fixed)| f.required && fixed.is_none())
+        .map(|(f, _)| f)
+        .collect();
     let params = required.iter().map(|field| {
         let arg = ident(&field.name);
         let (param, _) = constructor_argument(ctx, field, &arg);
         quote!(#arg: #param)
     });
-    let inits = s.fields.iter().map(|field| {
+    let inits = s.fields.iter().zip(&fixed).map(|(field, fixed)| {
         let rust = ident(&field.name);
-        if field.required {
+        if let Some(value) = fixed {
+            quote!(#rust: #value)
+        } else if field.required {
             let (_, value) = constructor_argument(ctx, field, &rust);
             if rust == value.to_string() {
                 quote!(#rust)
@@ -129,23 +140,59 @@ fn structure(
         let field = ident(field);
         quote!(#field: ::std::collections::BTreeMap::new())
     });
-    let setters = s.fields.iter().filter(|f| !f.required).map(|field| {
-        let rust = ident(&field.name);
-        let value = format_ident!("value");
-        let (param, stored) = argument(ctx, &field.ty, &none, &value);
-        let doc = docs::lines(&format!("Sets `{}`.", field.wire));
+    let setters = s
+        .fields
+        .iter()
+        .zip(&fixed)
+        .filter(|(f, fixed)| !f.required && fixed.is_none())
+        .map(|(field, _)| {
+            let rust = ident(&field.name);
+            let value = format_ident!("value");
+            let (param, stored) = argument(ctx, &field.ty, &none, &value);
+            let doc = docs::lines(&format!("Sets `{}`.", field.wire));
+            quote! {
+                #doc
+                pub fn #rust(mut self, value: #param) -> Self {
+                    self.#rust = ::std::option::Option::Some(#stored);
+                    self
+                }
+            }
+        });
+    let many = (required.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    let any_fixed = fixed.iter().any(Option::is_some);
+    // Without arguments, `Default` is `new()`: derived where that leaves every field unset, written
+    // out where `new()` fills fixed values.
+    let default = (required.is_empty() && !any_fixed).then(|| quote!(::std::default::Default,));
+    let default_impl = (required.is_empty() && any_fixed).then(|| {
         quote! {
-            #doc
-            pub fn #rust(mut self, value: #param) -> Self {
-                self.#rust = ::std::option::Option::Some(#stored);
-                self
+            impl ::std::default::Default for #name {
+                fn default() -> Self {
+                    Self::new()
+                }
             }
         }
     });
-    let many = (required.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
-    let default = required
-        .is_empty()
-        .then(|| quote!(::std::default::Default,));
+    // Spec text in code spans: a backtick would end the span early.
+    let code = |text: String| format!("`{}`", text.replace('`', "'"));
+    let fixed_doc = s
+        .fields
+        .iter()
+        .zip(&fixed)
+        .filter(|(_, fixed)| fixed.is_some())
+        .filter_map(|(f, _)| {
+            let value = f.fixed.as_ref()?.to_string();
+            Some(format!("{} is {}", code(f.wire.clone()), code(value)))
+        })
+        .collect::<Vec<_>>();
+    let new_doc = if fixed_doc.is_empty() {
+        docs::lines("Creates a value from its required fields; optional fields start unset.")
+    } else {
+        docs::lines(&format!(
+            "Creates a value from its required fields; optional fields start unset. The values the \
+             schema fixes are filled in: {}.",
+            fixed_doc.join(", ")
+        ))
+    };
     let inits = inits.chain(additional_init);
     // A multipart body holds file parts, which are neither cloned nor serialized.
     let validate = super::validate::for_struct(ctx, &name.to_string(), s);
@@ -170,7 +217,7 @@ fn structure(
         }
 
         impl #name {
-            /// Creates a value from its required fields; optional fields start unset.
+            #new_doc
             #many
             pub fn new(#(#params),*) -> Self {
                 Self { #(#inits),* }
@@ -179,6 +226,8 @@ fn structure(
             #into_form
             #validate
         }
+
+        #default_impl
     }
 }
 
@@ -238,6 +287,7 @@ fn form_text(ctx: &Context<'_>, ty: &Type) -> TokenStream {
         Type::Boxed(inner) => form_text(ctx, inner),
         Type::Named(name) => match ctx.kind(name) {
             Some(TypeKind::StringEnum(_)) => quote!(value.as_str()),
+            Some(TypeKind::NumberEnum(_)) => quote!(value.to_string()),
             Some(TypeKind::Alias(inner)) if !matches!(inner, Type::Named(_)) => {
                 form_text(ctx, inner)
             }
@@ -321,9 +371,14 @@ fn error_enum(op: &crate::ir::Operation) -> Option<TokenStream> {
             _ => quote! { #doc #variant(::std::string::String), },
         }
     });
+    let exact: Vec<u16> = errors
+        .variants
+        .iter()
+        .filter_map(|v| v.status.parse().ok())
+        .collect();
     let arms = errors.variants.iter().map(|v| {
         let variant = ident(&v.name);
-        let pattern = super::status_pattern(&v.status);
+        let pattern = super::status_pattern(&v.status, &exact);
         let value = match &v.payload {
             Payload::Empty => quote!(::std::option::Option::Some(Self::#variant)),
             Payload::Json(_) => {
@@ -446,6 +501,194 @@ fn string_enum(doc: TokenStream, name: &proc_macro2::Ident, e: &StringEnum) -> T
     }
 }
 
+/// A value of a number enum as a literal of its scalar type.
+pub(super) fn number_literal(e: &NumberEnum, value: &serde_json::Number) -> TokenStream {
+    use crate::ir::Scalar;
+    use proc_macro2::Literal;
+    let literal = match e.scalar {
+        Scalar::F64 => {
+            let float = value.as_f64().unwrap_or_default();
+            if float.is_finite() {
+                Literal::f64_unsuffixed(float)
+            } else {
+                Literal::f64_unsuffixed(0.0)
+            }
+        }
+        _ => match (value.as_i64(), value.as_u64()) {
+            (Some(int), _) if int < 0 => {
+                let magnitude = Literal::u64_unsuffixed(int.unsigned_abs());
+                return quote!(-#magnitude);
+            }
+            (Some(int), _) => Literal::i64_unsuffixed(int),
+            (None, Some(int)) => Literal::u64_unsuffixed(int),
+            _ => Literal::i64_unsuffixed(0),
+        },
+    };
+    quote!(#literal)
+}
+
+/// A value of a number enum as `Display` of its scalar writes it (`1000`, `0.5`, `-1`).
+pub(super) fn number_text(e: &NumberEnum, value: &serde_json::Number) -> String {
+    match (e.scalar, value.as_f64()) {
+        (crate::ir::Scalar::F64, Some(float)) => float.to_string(),
+        _ => value.to_string(),
+    }
+}
+
+fn number_enum(doc: TokenStream, name: &proc_macro2::Ident, e: &NumberEnum) -> TokenStream {
+    use crate::ir::Scalar;
+    let scalar = super::rust_type(&Type::Scalar(e.scalar), &TokenStream::new());
+    let float = e.scalar == Scalar::F64;
+    let fallback = ident(&e.fallback);
+    let variants = e.variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let doc = docs::lines(&format!("`{}`", number_text(e, &v.value)));
+        quote! { #doc #variant, }
+    });
+    let to_value = e.variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let value = number_literal(e, &v.value);
+        quote! { Self::#variant => #value, }
+    });
+    let from_value = e.variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let value = number_literal(e, &v.value);
+        if float {
+            quote! {
+                if value == #value {
+                    return ::std::option::Option::Some(Self::#variant);
+                }
+            }
+        } else {
+            quote! { #value => ::std::option::Option::Some(Self::#variant), }
+        }
+    });
+    let lookup = if float {
+        quote! { #(#from_value)* ::std::option::Option::None }
+    } else {
+        quote! {
+            match value {
+                #(#from_value)*
+                _ => ::std::option::Option::None,
+            }
+        }
+    };
+    let serialize = match e.scalar {
+        Scalar::I32 => quote!(serialize_i32),
+        Scalar::U32 => quote!(serialize_u32),
+        Scalar::U64 => quote!(serialize_u64),
+        Scalar::F64 => quote!(serialize_f64),
+        _ => quote!(serialize_i64),
+    };
+    // Equal values are equal whichever variant holds them (`Unknown(8000)` and `N8000`).
+    let comparisons = if float {
+        quote! {
+            impl ::std::cmp::PartialEq for #name {
+                fn eq(&self, other: &Self) -> bool {
+                    self.value() == other.value()
+                }
+            }
+
+            impl ::std::cmp::PartialOrd for #name {
+                fn partial_cmp(&self, other: &Self) -> ::std::option::Option<::std::cmp::Ordering> {
+                    self.value().partial_cmp(&other.value())
+                }
+            }
+        }
+    } else {
+        quote! {
+            impl ::std::cmp::PartialEq for #name {
+                fn eq(&self, other: &Self) -> bool {
+                    self.value() == other.value()
+                }
+            }
+
+            impl ::std::cmp::Eq for #name {}
+
+            impl ::std::hash::Hash for #name {
+                fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+                    ::std::hash::Hash::hash(&self.value(), state);
+                }
+            }
+
+            impl ::std::cmp::PartialOrd for #name {
+                fn partial_cmp(&self, other: &Self) -> ::std::option::Option<::std::cmp::Ordering> {
+                    ::std::option::Option::Some(::std::cmp::Ord::cmp(self, other))
+                }
+            }
+
+            impl ::std::cmp::Ord for #name {
+                fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+                    self.value().cmp(&other.value())
+                }
+            }
+        }
+    };
+    quote! {
+        #doc
+        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::marker::Copy)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#variants)*
+            /// A value this version of the crate does not know, kept as it was received.
+            #fallback(#scalar),
+        }
+
+        impl #name {
+            /// The value as sent on the wire.
+            pub fn value(&self) -> #scalar {
+                match self {
+                    #(#to_value)*
+                    Self::#fallback(value) => *value,
+                }
+            }
+
+            /// The variant for a value this version of the crate knows, if it is one.
+            pub fn known(value: #scalar) -> ::std::option::Option<Self> {
+                #lookup
+            }
+
+            /// Whether the value is one this version of the crate knows.
+            pub fn is_known(&self) -> bool {
+                Self::known(self.value()).is_some()
+            }
+        }
+
+        impl ::std::convert::From<#scalar> for #name {
+            fn from(value: #scalar) -> Self {
+                Self::known(value).unwrap_or(Self::#fallback(value))
+            }
+        }
+
+        impl ::std::convert::From<#name> for #scalar {
+            fn from(value: #name) -> Self {
+                value.value()
+            }
+        }
+
+        #comparisons
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Display::fmt(&self.value(), f)
+            }
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.#serialize(self.value())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <#scalar as ::serde::Deserialize>::deserialize(deserializer)?;
+                ::std::result::Result::Ok(Self::from(value))
+            }
+        }
+    }
+}
+
 /// `From<Payload>` for each variant whose payload type no other variant has.
 fn conversions<'a>(
     ctx: &Context<'_>,
@@ -495,7 +738,7 @@ fn tagged(
     let tag = &t.tag;
     let fallback = ident(&t.fallback);
     let variants = t.variants.iter().map(|v| {
-        let doc = docs::attrs(v.doc.as_deref());
+        let doc = ctx.doc(v.doc.as_deref());
         let variant = ident(&v.name);
         match &v.ty {
             Some(ty) => {
@@ -582,7 +825,7 @@ fn untagged(
     let none = TokenStream::new();
     let fallback = ident(&u.fallback);
     let variants = u.variants.iter().map(|v| {
-        let doc = docs::attrs(v.doc.as_deref());
+        let doc = ctx.doc(v.doc.as_deref());
         let variant = ident(&v.name);
         let ty = rust_type(&v.ty, &none);
         quote! { #doc #variant(#ty), }

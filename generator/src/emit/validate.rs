@@ -1,5 +1,6 @@
 //! `validate()` on the types and the checks a request makes before it is sent: the bounds a
-//! schema declares (`minimum`, `maxLength`, `maxItems`, ...), here and in nested values.
+//! schema declares (`minimum`, `maxLength`, `maxItems`, ...) and the values a number enum lists,
+//! here and in nested values.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -69,10 +70,43 @@ pub(super) fn checks(ctx: &Context<'_>, ty: &Type, bounds: &Bounds, path: &str) 
         let (min, max) = (option(bounds.min_items), option(bounds.max_items));
         out.push(quote! { crate::runtime::check_items(#path, value.len(), #min, #max)?; });
     }
+    out.push(known(ctx, ty, path));
     if validates(ctx, ty) {
         out.push(nested(ctx, ty));
     }
     quote!(#(#out)*)
+}
+
+/// The check that number enum values in `value` are values the schema lists.
+fn known(ctx: &Context<'_>, ty: &Type, path: &str) -> TokenStream {
+    let wrap = |inner: TokenStream, step: fn(TokenStream) -> TokenStream| {
+        if inner.is_empty() { inner } else { step(inner) }
+    };
+    match ctx.canonical(ty) {
+        Type::Named(name) => match ctx.kind(&name) {
+            Some(TypeKind::NumberEnum(e)) => {
+                let allowed = e
+                    .variants
+                    .iter()
+                    .map(|v| super::types::number_text(e, &v.value))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                quote! { crate::runtime::check_known(#path, value.is_known(), value, #allowed)?; }
+            }
+            _ => TokenStream::new(),
+        },
+        Type::Boxed(inner) => known(ctx, &inner, path),
+        Type::Option(inner) => wrap(known(ctx, &inner, path), |inner| {
+            quote! { if let ::std::option::Option::Some(value) = value { #inner } }
+        }),
+        Type::List(inner) => wrap(known(ctx, &inner, path), |inner| {
+            quote! { for value in value { #inner } }
+        }),
+        Type::Map(inner) => wrap(known(ctx, &inner, path), |inner| {
+            quote! { for value in value.values() { #inner } }
+        }),
+        Type::Scalar(_) => TokenStream::new(),
+    }
 }
 
 /// Validation of the values nested in `value`.
@@ -121,8 +155,9 @@ pub(super) fn for_struct(ctx: &Context<'_>, type_name: &str, s: &Struct) -> Toke
         })
     });
     quote! {
-        /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) here and
-        /// in nested values; requests check their bodies this way before they are sent.
+        /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+        /// values its number enums list, here and in nested values; requests check their bodies
+        /// this way before they are sent.
         pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
             #(#steps)*
             ::std::result::Result::Ok(())

@@ -18,7 +18,7 @@ use openapiv3::{OpenAPI, ReferenceOr, Schema};
 use crate::diagnostics::{Diagnostic, Error};
 use crate::ir::{Api, TypeDef};
 use crate::load::Document;
-use crate::names::{self, Scope};
+use crate::names::{self, Case, Scope};
 
 /// What the caller knows that the document may not say.
 #[derive(Debug, Clone, Default)]
@@ -32,6 +32,9 @@ pub struct Config {
     /// with `api_version` by the client whatever values its schema lists, with a warning when
     /// they do not include it.
     pub version_header: Option<String>,
+    /// The vendor's documentation site (`https://docs.example.com`), against which relative
+    /// links in descriptions (`[Models](/models)`) resolve; without it they become plain text.
+    pub docs_base_url: Option<String>,
 }
 
 /// The lowered API and the warnings found on the way.
@@ -48,6 +51,31 @@ const RESERVED_TYPES: &[&str] = &["Client", "ClientBuilder", "Api", "Error", "Re
 
 /// Lowers a document.
 pub fn lower(document: &Document, config: &Config) -> Result<Lowered, Error> {
+    names::Acronyms::collect(name_inputs(&document.openapi))
+        .scope(|| lower_with_names(document, config))
+}
+
+/// The names a document gives that the Rust names are made from: schema names, operation ids
+/// and tags, where its acronyms are found.
+fn name_inputs(spec: &OpenAPI) -> Vec<&str> {
+    let mut inputs: Vec<&str> = Vec::new();
+    if let Some(components) = &spec.components {
+        inputs.extend(components.schemas.keys().map(String::as_str));
+    }
+    inputs.extend(spec.tags.iter().map(|tag| tag.name.as_str()));
+    for (_, item) in spec.paths.iter() {
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        for (_, operation) in item.iter() {
+            inputs.extend(operation.operation_id.as_deref());
+            inputs.extend(operation.tags.iter().map(String::as_str));
+        }
+    }
+    inputs
+}
+
+fn lower_with_names(document: &Document, config: &Config) -> Result<Lowered, Error> {
     let mut lowerer = Lowerer::new(&document.openapi);
     lowerer.version_header.clone_from(&config.version_header);
     lowerer.warnings.extend(document.warnings.iter().cloned());
@@ -99,6 +127,9 @@ struct Lowerer<'a> {
     /// The type namespace of the version module.
     type_scope: Scope,
     types: Vec<TypeDef>,
+    /// The types of the parameters of `components/parameters`, by component name, decided where
+    /// the first operation uses one.
+    parameter_types: BTreeMap<&'a str, crate::ir::Type>,
     /// Depth of nested schema lowering, to report rather than overflow on pathological nesting.
     depth: usize,
     /// The header filled with the API version ([`Config::version_header`]).
@@ -109,25 +140,81 @@ struct Lowerer<'a> {
 
 impl<'a> Lowerer<'a> {
     fn new(spec: &'a OpenAPI) -> Self {
-        let mut type_scope = Scope::with_reserved(RESERVED_TYPES.iter().copied());
-        let mut schema_names = BTreeMap::new();
-        if let Some(components) = &spec.components {
-            for name in components.schemas.keys() {
-                let rust = type_scope.claim(names::pascal(name));
-                schema_names.insert(name.as_str(), rust);
-            }
-        }
-        Self {
+        let mut lowerer = Self {
             spec,
             errors: Vec::new(),
             warnings: Vec::new(),
-            schema_names,
-            type_scope,
+            schema_names: BTreeMap::new(),
+            type_scope: Scope::with_reserved(RESERVED_TYPES.iter().copied()),
             types: Vec::new(),
+            parameter_types: BTreeMap::new(),
             depth: 0,
             version_header: None,
             version_header_warned: false,
+        };
+        let Some(components) = &spec.components else {
+            return lowerer;
+        };
+        // Names a maintainer chose come first, so that no derived name takes them.
+        for (name, schema) in &components.schemas {
+            let ReferenceOr::Item(schema) = schema else {
+                continue;
+            };
+            let at = format!(
+                "{SCHEMA_PREFIX}{}",
+                crate::diagnostics::escape_segment(name)
+            );
+            let extensions = &schema.schema_data.extensions;
+            if let Some(rust) = lowerer.chosen_name(extensions, names::RENAME, &at, Case::Pascal) {
+                let mut scope = std::mem::take(&mut lowerer.type_scope);
+                let rust = lowerer.claim_chosen(&mut scope, rust, &at, names::RENAME);
+                lowerer.type_scope = scope;
+                lowerer.schema_names.insert(name.as_str(), rust);
+            }
         }
+        for name in components.schemas.keys() {
+            if !lowerer.schema_names.contains_key(name.as_str()) {
+                let rust = lowerer.type_scope.claim(names::pascal(name));
+                lowerer.schema_names.insert(name.as_str(), rust);
+            }
+        }
+        lowerer
+    }
+
+    /// The name a maintainer chose with the extension `key` among `extensions` of the item at
+    /// `at`, when it is valid; an invalid one is an error naming the extension's pointer.
+    fn chosen_name(
+        &mut self,
+        extensions: &indexmap::IndexMap<String, serde_json::Value>,
+        key: &str,
+        at: &str,
+        case: Case,
+    ) -> Option<String> {
+        let value = extensions.get(key)?;
+        let at = crate::diagnostics::pointer(at, &[key]);
+        let Some(text) = value.as_str() else {
+            self.error(at, format!("`{key}` must be a string"));
+            return None;
+        };
+        match names::chosen(text, case) {
+            Ok(name) => Some(name),
+            Err(reason) => {
+                self.error(at, format!("`{key}`: {reason}"));
+                None
+            }
+        }
+    }
+
+    /// Claims a chosen name in `scope`; a name already taken there is an error naming the
+    /// extension's pointer (the name is then suffixed, but nothing is generated).
+    fn claim_chosen(&mut self, scope: &mut Scope, name: String, at: &str, key: &str) -> String {
+        if !scope.is_free(&name) {
+            self.error(
+                crate::diagnostics::pointer(at, &[key]),
+                format!("`{key}`: `{name}` collides with another name in the same scope"),
+            );
+        }
+        scope.claim(name)
     }
 
     fn error(&mut self, pointer: impl Into<String>, message: impl Into<String>) {
@@ -170,6 +257,7 @@ impl<'a> Lowerer<'a> {
         let mut types = std::mem::take(&mut self.types);
         let error_body = error_body::shared(&mut groups, &types);
         recursion::box_cycles(&mut types);
+        settle_fixed(&mut types);
         Api {
             title: spec.info.title.clone(),
             version,
@@ -179,6 +267,7 @@ impl<'a> Lowerer<'a> {
             groups,
             skipped,
             env: config.env.clone(),
+            docs_base_url: config.docs_base_url.clone(),
             examples,
             error_body,
         }
@@ -229,6 +318,40 @@ impl<'a> Lowerer<'a> {
     }
 }
 
+/// Keeps a field's fixed value only where its type can hold it (an enum that has the value, a
+/// scalar of the value's kind); elsewhere the caller passes the field as any other.
+fn settle_fixed(types: &mut [TypeDef]) {
+    let unfit: Vec<(usize, usize)> = {
+        let kinds: BTreeMap<&str, &crate::ir::TypeKind> = types
+            .iter()
+            .map(|def| (def.name.as_str(), &def.kind))
+            .collect();
+        let mut unfit = Vec::new();
+        for (index, def) in types.iter().enumerate() {
+            let (crate::ir::TypeKind::Struct(s) | crate::ir::TypeKind::Form(s)) = &def.kind else {
+                continue;
+            };
+            for (position, field) in s.fields.iter().enumerate() {
+                if let Some(value) = &field.fixed
+                    && crate::ir::fixed_literal(|name| kinds.get(name).copied(), &field.ty, value)
+                        .is_none()
+                {
+                    unfit.push((index, position));
+                }
+            }
+        }
+        unfit
+    };
+    for (index, position) in unfit {
+        if let Some(crate::ir::TypeKind::Struct(s) | crate::ir::TypeKind::Form(s)) =
+            types.get_mut(index).map(|def| &mut def.kind)
+            && let Some(field) = s.fields.get_mut(position)
+        {
+            field.fixed = None;
+        }
+    }
+}
+
 fn base_url(spec: &OpenAPI) -> String {
     let Some(server) = spec.servers.first() else {
         return String::from("/");
@@ -240,4 +363,74 @@ fn base_url(spec: &OpenAPI) -> String {
         }
     }
     url.trim_end_matches('/').to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    /// The diagnostics of lowering a document, as `pointer: message` lines.
+    fn diagnostics(text: &str) -> Vec<String> {
+        let file = Path::new("spec.yml");
+        let value = crate::load::parse_value(file, text).expect("parses");
+        let document = crate::load::parse_document(file, value).expect("is a document");
+        match lower(&document, &Config::default()) {
+            Ok(_) => Vec::new(),
+            Err(Error::Invalid { diagnostics, .. }) => diagnostics
+                .iter()
+                .map(|d| format!("{}: {}", d.pointer, d.message))
+                .collect(),
+            Err(other) => vec![other.to_string()],
+        }
+    }
+
+    #[test]
+    fn chosen_names_that_are_invalid_or_collide_are_errors() {
+        let spec = r#"
+openapi: 3.0.3
+info: {title: T, version: "1"}
+paths:
+  /a:
+    get:
+      operationId: a
+      x-rust-name: builder
+      parameters:
+        - {name: x, in: query, x-rust-name: type, schema: {type: string}}
+        - {name: y, in: query, x-rust-name: z, schema: {type: string}}
+        - {name: z, in: query, x-rust-name: z, schema: {type: string}}
+      responses: {'204': {description: ok}}
+    post:
+      operationId: b
+      x-rust-name: 7up
+      responses: {'204': {description: ok}}
+components:
+  schemas:
+    One: {type: object, x-rust-name: Two}
+    Two: {type: object, x-rust-name: Two}
+    Three: {type: object, x-rust-name: three}
+    Four:
+      type: object
+      properties:
+        a: {type: string, x-rust-name: b}
+        b: {type: string, x-rust-name: b}
+        c: {type: object, properties: {d: {type: string}}, x-rust-type-name: Client}
+        e: {type: string, x-rust-name: 1}
+"#;
+        assert_eq!(
+            diagnostics(spec),
+            [
+                "#/components/schemas/Two/x-rust-name: `x-rust-name`: `Two` collides with another name in the same scope",
+                "#/components/schemas/Three/x-rust-name: `x-rust-name`: `three` is not a PascalCase type name (`Three` would be)",
+                "#/components/schemas/Four/properties/b/x-rust-name: `x-rust-name`: `b` collides with another name in the same scope",
+                "#/components/schemas/Four/properties/e/x-rust-name: `x-rust-name` must be a string",
+                "#/components/schemas/Four/properties/c/x-rust-type-name: `x-rust-type-name`: `Client` collides with another name in the same scope",
+                "#/paths/~1a/get/x-rust-name: `x-rust-name`: `builder` collides with another name in the same scope",
+                "#/paths/~1a/post/x-rust-name: `x-rust-name`: `7up` is not a snake_case name (`n7up` would be)",
+                "#/paths/~1a/get/parameters/0/x-rust-name: `x-rust-name`: `type` is a Rust keyword",
+                "#/paths/~1a/get/parameters/2/x-rust-name: `x-rust-name`: `z` collides with another name in the same scope",
+            ]
+        );
+    }
 }

@@ -14,7 +14,7 @@ use crate::ir::{
     Operation, PageFlag, Pagination, Param, ParamLocation, PathPart, Payload, Response,
     ResponseVariant, Scalar, SecurityScheme, Skipped, Type, TypeKind,
 };
-use crate::names::{self, Scope};
+use crate::names::{self, Case, Scope};
 
 /// An operation's parameters: the ones its caller gives, and the ones the client fills itself.
 struct Parameters {
@@ -33,6 +33,8 @@ const BUILDER_FIELDS: &[&str] = &[
     "options",
     "with_options",
 ];
+const PARAMETER_PREFIX: &str = "#/components/parameters/";
+
 /// Methods the root client has itself.
 const CLIENT_METHODS: &[&str] = &["new", "builder", "from_env", "inner"];
 
@@ -150,7 +152,25 @@ impl<'a> Lowerer<'a> {
         let mut method_scopes: BTreeMap<String, Scope> = BTreeMap::new();
         let mut builder_scope = Scope::default();
         let mut skipped = Vec::new();
-        for item in pending {
+        // Method names a maintainer chose come first, so that no derived name takes them.
+        let mut chosen = BTreeMap::new();
+        for (index, item) in pending.iter().enumerate() {
+            let Some(method) =
+                self.chosen_name(&item.op.extensions, names::RENAME, &item.at, Case::Snake)
+            else {
+                continue;
+            };
+            let scope = if item.tag.is_empty() {
+                &mut client_scope
+            } else {
+                method_scopes.entry(item.tag.clone()).or_default()
+            };
+            let mut taken = std::mem::take(scope);
+            let method = self.claim_chosen(&mut taken, method, &item.at, names::RENAME);
+            *scope = taken;
+            chosen.insert(index, method);
+        }
+        for (index, item) in pending.into_iter().enumerate() {
             let group = match groups.iter().position(|g| g.wire == item.tag) {
                 Some(index) => index,
                 None => {
@@ -178,7 +198,10 @@ impl<'a> Lowerer<'a> {
                 Some(_) => method_scopes.entry(item.tag.clone()).or_default(),
                 None => &mut client_scope,
             };
-            let method = scope.claim(method_name(&item.id, &item.tag));
+            let method = match chosen.remove(&index) {
+                Some(method) => method,
+                None => scope.claim(method_name(&item.id, &item.tag)),
+            };
             let prefix = if item.tag.is_empty() {
                 String::new()
             } else {
@@ -307,34 +330,47 @@ impl<'a> Lowerer<'a> {
         api_version: Option<&str>,
     ) -> Result<Parameters, String> {
         // Operation parameters override path-item parameters with the same name and location.
-        let mut merged: Vec<(String, &'a Parameter)> = Vec::new();
+        // Each with the component it is defined in, when it is one of `components/parameters`.
+        let mut merged: Vec<(String, &'a Parameter, Option<&'a str>)> = Vec::new();
         let sources = [
             (item.path_params, pointer(&item.item_at, &["parameters"])),
             (&item.op.parameters[..], pointer(&item.at, &["parameters"])),
         ];
         for (list, list_at) in sources {
-            for (index, param) in list.iter().enumerate() {
+            for (index, reference) in list.iter().enumerate() {
                 let at = format!("{list_at}/{index}");
-                let Some(param) = self.parameter(param) else {
+                let Some(param) = self.parameter(reference) else {
                     self.error(at, "parameter reference does not resolve to a parameter");
                     continue;
                 };
+                let component = self.parameter_component(reference);
                 let data = param.parameter_data_ref();
-                let same = |(_, p): &(String, &Parameter)| {
+                let same = |(_, p, _): &(String, &Parameter, Option<&str>)| {
                     p.parameter_data_ref().name == data.name
                         && std::mem::discriminant(*p) == std::mem::discriminant(param)
                 };
                 match merged.iter().position(same) {
-                    Some(existing) => merged[existing] = (at, param),
-                    None => merged.push((at, param)),
+                    Some(existing) => merged[existing] = (at, param, component),
+                    None => merged.push((at, param, component)),
                 }
             }
         }
         let mut scope = Scope::with_reserved(BUILDER_FIELDS.iter().copied());
+        // Names a maintainer chose come first, so that no derived name takes them.
+        let mut chosen = BTreeMap::new();
+        for (index, (at, param, _)) in merged.iter().enumerate() {
+            let extensions = &param.parameter_data_ref().extensions;
+            if let Some(rust) = self.chosen_name(extensions, names::RENAME, at, Case::Snake) {
+                chosen.insert(
+                    index,
+                    self.claim_chosen(&mut scope, rust, at, names::RENAME),
+                );
+            }
+        }
         let mut params = Vec::new();
         let mut fixed = Vec::new();
         let mut fixed_query = Vec::new();
-        for (at, param) in merged {
+        for (index, (at, param, component)) in merged.into_iter().enumerate() {
             let data = param.parameter_data_ref();
             let location = match param {
                 Parameter::Path { style, .. } => {
@@ -426,6 +462,9 @@ impl<'a> Lowerer<'a> {
                 continue;
             }
             let ty = match schema {
+                Some(schema) if let Some(component) = component => {
+                    self.component_parameter_type(component, schema, &data.format)
+                }
                 Some(schema) => {
                     let name_hint = format!("{hint}{}", names::bare(&names::pascal(&data.name)));
                     let shape = self.shape(
@@ -465,7 +504,10 @@ impl<'a> Lowerer<'a> {
                 delimiter,
                 json,
                 bounds,
-                name: scope.claim(names::snake(&data.name)),
+                name: match chosen.remove(&index) {
+                    Some(rust) => rust,
+                    None => scope.claim(names::snake(&data.name)),
+                },
                 wire: data.name.clone(),
                 location,
                 ty,
@@ -494,7 +536,7 @@ impl<'a> Lowerer<'a> {
             Type::List(_) | Type::Map(_) => true,
             Type::Named(name) => match self.types.iter().find(|def| &def.name == name) {
                 Some(def) => match &def.kind {
-                    TypeKind::StringEnum(_) => false,
+                    TypeKind::StringEnum(_) | TypeKind::NumberEnum(_) => false,
                     TypeKind::Alias(inner) => self.structured(inner),
                     _ => true,
                 },
@@ -505,7 +547,53 @@ impl<'a> Lowerer<'a> {
     }
 
     fn parameter(&self, param: &'a ReferenceOr<Parameter>) -> Option<&'a Parameter> {
-        self.follow(param, "#/components/parameters/", |c| &c.parameters)
+        self.follow(param, PARAMETER_PREFIX, |c| &c.parameters)
+    }
+
+    /// The name in `components/parameters` of the parameter a reference ends at (the last one
+    /// of a chain of references); `None` for a parameter written in place.
+    fn parameter_component(&self, mut param: &'a ReferenceOr<Parameter>) -> Option<&'a str> {
+        let parameters = &self.spec.components.as_ref()?.parameters;
+        let mut name = None;
+        for _ in 0..16 {
+            let ReferenceOr::Reference { reference } = param else {
+                return name;
+            };
+            let short = reference.strip_prefix(PARAMETER_PREFIX)?;
+            let (key, next) = parameters.get_key_value(short)?;
+            name = Some(key.as_str());
+            param = next;
+        }
+        None
+    }
+
+    /// The type of a parameter defined in `components/parameters`: one type however many
+    /// operations use it, named after the component (`#/components/parameters/Order` -> `Order`).
+    fn component_parameter_type(
+        &mut self,
+        component: &'a str,
+        schema: &'a ReferenceOr<openapiv3::Schema>,
+        format: &'a ParameterSchemaOrContent,
+    ) -> Type {
+        if let Some(ty) = self.parameter_types.get(component) {
+            return ty.clone();
+        }
+        let mut at = format!("{PARAMETER_PREFIX}{}", escape_segment(component));
+        match format {
+            ParameterSchemaOrContent::Schema(_) => at = pointer(&at, &["schema"]),
+            ParameterSchemaOrContent::Content(content) => {
+                let media = content
+                    .keys()
+                    .next()
+                    .map(String::as_str)
+                    .unwrap_or_default();
+                at = pointer(&at, &["content", media, "schema"]);
+            }
+        }
+        let hint = names::bare(&names::pascal(component)).to_owned();
+        let ty = self.shape(SchemaRef::of(schema), &at, &hint).ty;
+        self.parameter_types.insert(component, ty.clone());
+        ty
     }
 
     /// The value a required header must have: the API version where the schema allows it, or the

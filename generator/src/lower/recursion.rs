@@ -25,7 +25,7 @@ fn slots(kind: &mut TypeKind) -> Vec<&mut Type> {
             .collect(),
         TypeKind::Untagged(u) => u.variants.iter_mut().map(|v| &mut v.ty).collect(),
         TypeKind::Alias(ty) => vec![ty],
-        TypeKind::StringEnum(_) => Vec::new(),
+        TypeKind::StringEnum(_) | TypeKind::NumberEnum(_) => Vec::new(),
     }
 }
 

@@ -5,7 +5,10 @@ use openapiv3::{AdditionalProperties, AnySchema, ReferenceOr, Schema, SchemaData
 
 use super::{Lowerer, SchemaRef};
 use crate::diagnostics::pointer;
-use crate::ir::{Bounds, EnumVariant, Field, Scalar, StringEnum, Struct, Type, TypeDef, TypeKind};
+use crate::ir::{
+    Bounds, EnumVariant, Field, NumberEnum, NumberVariant, Scalar, StringEnum, Struct, Type,
+    TypeDef, TypeKind,
+};
 use crate::names::{self, Scope};
 
 /// A type as used in one place: the type and whether `null` is allowed there.
@@ -190,10 +193,26 @@ impl<'a> Lowerer<'a> {
                         ..shape
                     };
                 }
+                let chosen = self.chosen_name(
+                    &inline.schema_data.extensions,
+                    names::RENAME_TYPE,
+                    at,
+                    names::Case::Pascal,
+                );
+                let hint = chosen.as_deref().unwrap_or(hint);
                 let ty = match self.lower_schema(inline, at, hint) {
                     Lowered::Inline(ty) => ty,
                     Lowered::Def(kind) => {
-                        let name = self.type_scope.claim(hint.to_owned());
+                        let name = match chosen.clone() {
+                            Some(chosen) => {
+                                let mut scope = std::mem::take(&mut self.type_scope);
+                                let name =
+                                    self.claim_chosen(&mut scope, chosen, at, names::RENAME_TYPE);
+                                self.type_scope = scope;
+                                name
+                            }
+                            None => self.type_scope.claim(hint.to_owned()),
+                        };
                         let doc = doc_of(&inline.schema_data);
                         self.types.push(TypeDef {
                             name: name.clone(),
@@ -403,6 +422,10 @@ impl<'a> Lowerer<'a> {
                 });
                 Lowered::Inline(Type::List(Box::new(Type::Named(item))))
             }
+            // Numbers the type can hold are an open enum of their own.
+            Some("integer" | "number") if let Some(numbers) = number_enum(view) => {
+                Lowered::Def(TypeKind::NumberEnum(numbers))
+            }
             // Any other declared type stands; the enum only lists some of its values.
             Some(_) => {
                 let mut any = view.any.clone();
@@ -532,12 +555,53 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// The one value a property's schema allows: a single-value `enum` (`const` is read as one),
+    /// on the schema itself or on the schema it refers to or wraps. Only strings, booleans and
+    /// numbers; whether the field's type can hold it is settled once every type is known.
+    fn fixed_value(&self, schema: SchemaRef<'a>) -> Option<serde_json::Value> {
+        let own = match schema {
+            SchemaRef::Inline(inline) => View::of(inline).map(|view| view.any.enumeration),
+            SchemaRef::Ref(_) => None,
+        };
+        let values = match own {
+            Some(values) if !values.is_empty() => values,
+            _ => {
+                let (target, _) = self.resolve(self.peel_all(schema))?;
+                View::of(target)?.any.enumeration
+            }
+        };
+        match values.as_slice() {
+            [
+                value @ (serde_json::Value::String(_)
+                | serde_json::Value::Bool(_)
+                | serde_json::Value::Number(_)),
+            ] => Some(value.clone()),
+            _ => None,
+        }
+    }
+
     /// The fields of a struct from flattened properties.
     pub(super) fn fields(&mut self, flat: Flat<'a>, name: &str) -> Struct {
         let mut scope = Scope::with_reserved(["new"]);
+        // Names a maintainer chose come first, so that no derived name takes them.
+        let mut chosen = std::collections::BTreeMap::new();
+        for (wire, (schema, at)) in &flat.properties {
+            let SchemaRef::Inline(inline) = schema else {
+                continue;
+            };
+            let extensions = &inline.schema_data.extensions;
+            if let Some(rust) = self.chosen_name(extensions, names::RENAME, at, names::Case::Snake)
+            {
+                let rust = self.claim_chosen(&mut scope, rust, at, names::RENAME);
+                chosen.insert(wire.clone(), rust);
+            }
+        }
         let mut fields = Vec::new();
         for (wire, (schema, at)) in flat.properties {
-            let rust = scope.claim(names::snake(&wire));
+            let rust = match chosen.remove(&wire) {
+                Some(rust) => rust,
+                None => scope.claim(names::snake(&wire)),
+            };
             let hint = format!("{name}{}", names::pascal(&wire).trim_start_matches("r#"));
             let shape = self.shape(schema, &at, &hint);
             let doc = match schema {
@@ -548,7 +612,9 @@ impl<'a> Lowerer<'a> {
                 SchemaRef::Inline(inline) => bounds_of(inline),
                 SchemaRef::Ref(_) => Bounds::default(),
             };
+            let fixed = self.fixed_value(schema);
             fields.push(Field {
+                fixed,
                 name: rust,
                 bounds,
                 required: flat.required.contains(&wire),
@@ -592,6 +658,24 @@ pub(super) fn bounds_of(schema: &Schema) -> Bounds {
         max_length: count(any.max_length),
         min_items: count(any.min_items),
         max_items: count(any.max_items),
+        multiple_of: any.multiple_of,
+        pattern: any.pattern.clone(),
+        format: any.format.clone().filter(|format| {
+            any.typ.as_deref() == Some("string")
+                && !matches!(
+                    format.as_str(),
+                    "date-time" | "date" | "uuid" | "byte" | "binary" | "password"
+                )
+        }),
+        values: if any.enumeration.iter().all(serde_json::Value::is_string) {
+            Vec::new()
+        } else {
+            any.enumeration
+                .iter()
+                .filter(|value| !value.is_null())
+                .cloned()
+                .collect()
+        },
     }
 }
 
@@ -654,6 +738,11 @@ pub(super) fn with_values(doc: Option<String>, schema: &Schema) -> Option<String
     let Some(view) = View::of(schema) else {
         return doc;
     };
+    // An enum of a numeric type is a type whose variants list the values.
+    if matches!(view.any.typ.as_deref(), Some("integer" | "number")) && number_enum(&view).is_some()
+    {
+        return doc;
+    }
     let values = &view.any.enumeration;
     // Objects and arrays would make unreadable docs; strings are an enum type's variants.
     if values.is_empty()
@@ -793,4 +882,86 @@ pub(super) fn string_enum(values: &[&str]) -> StringEnum {
         .find(|name| scope.is_free(name));
     let fallback = scope.claim(preferred.unwrap_or("Unknown").to_owned());
     StringEnum { variants, fallback }
+}
+
+/// The open enum of a schema of type `integer` or `number` with `enum`: its values in the type
+/// (`integer`: integers that fit the format; `number`: any number, held as `f64`). `None` when a
+/// value does not fit, or is not a number, and the schema stays the plain scalar.
+fn number_enum(view: &View) -> Option<NumberEnum> {
+    let mut scalar = scalar_for(view)?;
+    if matches!(scalar, Scalar::I32 | Scalar::U32) && !fits_32_bits(view, scalar) {
+        scalar = if scalar == Scalar::I32 {
+            Scalar::I64
+        } else {
+            Scalar::U64
+        };
+    }
+    if scalar == Scalar::F32 {
+        scalar = Scalar::F64;
+    }
+    let mut values: Vec<serde_json::Number> = Vec::new();
+    for value in view.any.enumeration.iter().filter(|v| !v.is_null()) {
+        let number = value.as_number()?;
+        let number = match scalar {
+            Scalar::F64 => number.clone(),
+            _ => integer_in(number, scalar)?,
+        };
+        let same = |other: &serde_json::Number| match scalar {
+            Scalar::F64 => other.as_f64() == number.as_f64(),
+            _ => other == &number,
+        };
+        if !values.iter().any(same) {
+            values.push(number);
+        }
+    }
+    if values.is_empty() {
+        return None;
+    }
+    let mut scope = Scope::default();
+    let variants = values
+        .into_iter()
+        .map(|value| NumberVariant {
+            name: scope.claim(names::number_variant(&value)),
+            value,
+        })
+        .collect();
+    let preferred = ["Unknown", "Other", "UnknownValue"]
+        .into_iter()
+        .find(|name| scope.is_free(name));
+    let fallback = scope.claim(preferred.unwrap_or("Unknown").to_owned());
+    Some(NumberEnum {
+        scalar,
+        variants,
+        fallback,
+    })
+}
+
+/// A number as an integer of the scalar's range (`1000.0` is `1000`), if it is one.
+fn integer_in(number: &serde_json::Number, scalar: Scalar) -> Option<serde_json::Number> {
+    let wide: i128 = match (number.as_i64(), number.as_u64()) {
+        (Some(int), _) => i128::from(int),
+        (None, Some(int)) => i128::from(int),
+        _ => {
+            let float = number.as_f64()?;
+            if float.fract() != 0.0 || float.abs() > 1e18 {
+                return None;
+            }
+            float as i128
+        }
+    };
+    let fits = match scalar {
+        Scalar::I32 => i32::try_from(wide).is_ok(),
+        Scalar::U32 => u32::try_from(wide).is_ok(),
+        Scalar::I64 => i64::try_from(wide).is_ok(),
+        Scalar::U64 => u64::try_from(wide).is_ok(),
+        _ => false,
+    };
+    if !fits {
+        return None;
+    }
+    match (i64::try_from(wide), u64::try_from(wide)) {
+        (Ok(int), _) => Some(int.into()),
+        (_, Ok(int)) => Some(int.into()),
+        _ => None,
+    }
 }

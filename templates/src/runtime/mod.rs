@@ -69,7 +69,7 @@ pub(crate) use form::Form;
 #[allow(unused_imports)]
 pub(crate) use request::Request;
 #[allow(unused_imports)]
-pub(crate) use validate::{check_items, check_length, check_number};
+pub(crate) use validate::{check_items, check_known, check_length, check_number};
 #[allow(unused_imports)]
 pub(crate) use wire::{
     date_time, encode_path, from_value, optional_date_time, serialize_tagged, split_tag,

@@ -1,0 +1,31 @@
+//! The sample arguments of the contract example satisfy what the schema states beyond the type:
+//! a snapshot of the calls emitted for the `constraints.yml` fixture.
+
+use std::path::Path;
+
+use generator::krate::Version;
+use generator::{Config, emit, load, lower};
+
+#[test]
+fn samples_follow_constraints() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/constraints.yml");
+    let document = load::load(&path).expect("fixture loads");
+    let config = Config {
+        api_version: Some("2024-01-01".to_owned()),
+        ..Config::default()
+    };
+    let lowered = lower(&document, &config).expect("fixture lowers");
+    let (module, feature) = Version::names("2024-01-01");
+    let version = Version {
+        module,
+        feature,
+        source: "constraints.yml".to_owned(),
+        api: lowered.api,
+    };
+    let code = emit::contract::example(&[version], "// fixture");
+    let calls = code
+        .split("async fn v2024_01_01")
+        .nth(1)
+        .expect("the version's calls");
+    insta::assert_snapshot!("constraints", calls);
+}
