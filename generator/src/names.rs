@@ -27,6 +27,12 @@ pub struct Acronyms {
     known: BTreeSet<String>,
 }
 
+/// The longest run of capitals read as one acronym (`HTTPS`, `OAUTH`).
+const MAX_ACRONYM: usize = 8;
+
+/// The longest run of capitals split into acronyms (`TTSSSE`); a longer one stays one word.
+const MAX_GLUED: usize = 32;
+
 thread_local! {
     static ACRONYMS: std::cell::RefCell<Acronyms> = std::cell::RefCell::default();
 }
@@ -39,7 +45,7 @@ impl Acronyms {
         let mut known = BTreeSet::new();
         for name in names {
             for (start, end) in capital_runs(name) {
-                if end - start >= 2 {
+                if (2..=MAX_ACRONYM).contains(&(end - start)) {
                     known.insert(name[start..end].to_owned());
                 }
             }
@@ -80,10 +86,14 @@ impl Acronyms {
     /// The fewest known acronyms other than `run` itself that make up `run`.
     fn pieces<'r>(&self, run: &'r str) -> Option<Vec<&'r str>> {
         // best[i]: the fewest pieces that make up run[i..].
+        // Linear in the run: pieces are short, and a long run of capitals is no glued acronym.
+        if run.len() > MAX_GLUED {
+            return None;
+        }
         let mut best: Vec<Option<Vec<&'r str>>> = vec![None; run.len() + 1];
         best[run.len()] = Some(Vec::new());
         for start in (0..run.len()).rev() {
-            for end in (start + 2..=run.len()).rev() {
+            for end in (start + 2..=run.len().min(start + MAX_ACRONYM)).rev() {
                 let piece = &run[start..end];
                 if piece == run || !self.known.contains(piece) {
                     continue;
@@ -350,6 +360,20 @@ mod tests {
         for (wire, expected) in table {
             assert_eq!(pascal(wire), expected, "pascal({wire:?})");
         }
+    }
+
+    #[test]
+    fn long_runs_of_capitals_stay_whole() {
+        let long = "AB".repeat(5_000);
+        let names = [long.as_str(), "ABRequest", "TTSRequest"];
+        let acronyms = Acronyms::collect(names);
+        assert!(acronyms.known.iter().all(|a| a.len() <= MAX_ACRONYM));
+        // A run longer than any glued acronym is one word, whatever the document knows.
+        assert_eq!(
+            acronyms.split(&format!("{long}Request")),
+            format!("{long}Request")
+        );
+        assert_eq!(acronyms.split("ABTTSRequest"), "AB TTS Request");
     }
 
     #[test]
