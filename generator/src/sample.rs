@@ -12,6 +12,11 @@ use regex_syntax::hir::{Class, Hir, HirKind};
 
 use crate::ir::Bounds;
 
+/// The longest sample string: a pattern or length bound asking for more (`(a{1000}){1000}`,
+/// `minLength: 1e12`) gets a sample this long, which the constraint may then reject, rather than
+/// exhausting memory.
+const MAX_SAMPLE: usize = 4096;
+
 /// A string the pattern matches, or `None` when the pattern cannot be read (look-around and
 /// back-references, which ECMA-262 has and `regex-syntax` does not).
 pub fn matching(pattern: &str) -> Option<String> {
@@ -27,12 +32,18 @@ pub fn matching(pattern: &str) -> Option<String> {
 }
 
 fn write(hir: &Hir, out: &mut String) {
+    if out.len() >= MAX_SAMPLE {
+        return;
+    }
     match hir.kind() {
         HirKind::Empty | HirKind::Look(_) => {}
         HirKind::Literal(literal) => out.push_str(&String::from_utf8_lossy(&literal.0)),
         HirKind::Class(class) => out.push(pick(class)),
         HirKind::Repetition(repetition) => {
-            for _ in 0..repetition.min.min(1024) {
+            for _ in 0..repetition.min {
+                if out.len() >= MAX_SAMPLE {
+                    break;
+                }
                 write(&repetition.sub, out);
             }
         }
@@ -104,13 +115,14 @@ pub fn string(bounds: &Bounds) -> String {
         _ => "sample",
     }
     .to_owned();
-    let min = bounds.min_length.unwrap_or(0);
-    let max = bounds.max_length.unwrap_or(u64::MAX);
-    while (value.chars().count() as u64) < min {
-        value.push('a');
+    let min = usize::try_from(bounds.min_length.unwrap_or(0)).unwrap_or(usize::MAX);
+    let max = usize::try_from(bounds.max_length.unwrap_or(u64::MAX)).unwrap_or(usize::MAX);
+    let count = value.chars().count();
+    if count < min {
+        value.push_str(&"a".repeat(min.min(MAX_SAMPLE).saturating_sub(count)));
     }
-    if (value.chars().count() as u64) > max {
-        value = value.chars().take(max as usize).collect();
+    if value.chars().count() > max {
+        value = value.chars().take(max).collect();
     }
     value
 }
@@ -207,12 +219,15 @@ fn fits(value: f64, bounds: &Bounds) -> bool {
     above && below && multiple
 }
 
+/// The most items a sample list has, whatever `minItems` asks.
+const MAX_ITEMS: u64 = 16;
+
 /// How many items a sample list has: two when allowed (a lone repeated multipart field reads as
-/// a single value), within `minItems` and `maxItems`.
+/// a single value), within `minItems` (up to 16) and `maxItems`.
 pub fn items(bounds: &Bounds) -> usize {
-    let min = bounds.min_items.unwrap_or(0);
+    let min = bounds.min_items.unwrap_or(0).min(MAX_ITEMS);
     let max = bounds.max_items.unwrap_or(u64::MAX);
-    2u64.max(min).min(max) as usize
+    usize::try_from(2u64.max(min).min(max)).unwrap_or(2)
 }
 
 #[cfg(test)]
@@ -290,5 +305,21 @@ mod tests {
             ..Bounds::default()
         };
         assert_eq!(items(&one), 1);
+    }
+
+    #[test]
+    fn hostile_bounds_give_bounded_samples() {
+        let nested = matching("(((a{1000}){1000}){1000})").expect("readable");
+        assert!(nested.len() <= MAX_SAMPLE + 1000, "{}", nested.len());
+        let long = Bounds {
+            min_length: Some(1_000_000_000_000),
+            ..Bounds::default()
+        };
+        assert_eq!(string(&long).len(), MAX_SAMPLE);
+        let many = Bounds {
+            min_items: Some(u64::MAX),
+            ..Bounds::default()
+        };
+        assert_eq!(items(&many), 16);
     }
 }
