@@ -93,7 +93,19 @@ fn error_body_decoder(body: &ErrorBody) -> TokenStream {
             quote!(::std::option::Option::Some(::std::string::ToString::to_string(&value.#name)))
         }
     };
-    let parts = body.summary.iter().map(text);
+    let parts: Vec<TokenStream> = body.summary.iter().map(text).collect();
+    let summary = if parts.is_empty() {
+        quote!(let summary: ::std::option::Option<::std::string::String> = ::std::option::Option::None;)
+    } else {
+        quote! {
+            let parts: ::std::vec::Vec<::std::string::String> = [#(#parts),*]
+                .into_iter()
+                .flatten()
+                .filter(|part| !part.trim().is_empty())
+                .collect();
+            let summary = (!parts.is_empty()).then(|| parts.join(": "));
+        }
+    };
     let request_id = match &body.request_id {
         Some(field) => text(field),
         None => quote!(::std::option::Option::None),
@@ -103,12 +115,7 @@ fn error_body_decoder(body: &ErrorBody) -> TokenStream {
         /// [`ApiError::detail`](crate::ApiError::detail).
         fn decode_error_body(body: &[u8]) -> ::std::option::Option<crate::runtime::ErrorDetail> {
             let value: #ty = ::serde_json::from_slice(body).ok()?;
-            let parts: ::std::vec::Vec<::std::string::String> = [#(#parts),*]
-                .into_iter()
-                .flatten()
-                .filter(|part| !part.trim().is_empty())
-                .collect();
-            let summary = (!parts.is_empty()).then(|| parts.join(": "));
+            #summary
             let request_id = #request_id;
             ::std::option::Option::Some(crate::runtime::ErrorDetail::new(value, summary, request_id))
         }
