@@ -106,7 +106,8 @@ impl Handler for Forward {
 /// or an idle connection is its last item, an error. A message that does
 /// not decode as `T` is yielded as the binding's raw variant. When the
 /// caller reads too slowly, the connection stops reading from the network
-/// (backpressure). Dropping the session and every sender closes the
+/// (backpressure), and sending waits too: read the session in another task
+/// than the one sending. Dropping the session and every sender closes the
 /// connection.
 pub struct WsSession<T> {
     received: mpsc::Receiver<RawMessage>,

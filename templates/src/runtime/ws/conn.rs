@@ -129,9 +129,10 @@ pub(super) fn spawn<H: Handler>(
             closing: false,
         };
         let end = task.run(commands, control, &mut handler).await;
-        let _ = task.socket.close(None).await;
+        // Set before anything else, for the senders that find the task gone.
         cell.set(end.clone());
         handler.ended(end);
+        let _ = task.socket.close(None).await;
     });
 }
 
