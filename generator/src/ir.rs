@@ -101,6 +101,17 @@ pub struct Message {
     /// The value of the channel's tag property this message fixes (`chunk`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
+    /// A received message that ends its context, or the session (`x-terminal`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub terminal: bool,
+    /// A sent message after which the client sends nothing more, answered by the server's
+    /// normal close (`x-ends-input`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub ends_input: bool,
+    /// A sent message that cancels its context (`x-cancels`); its fixed fields and the routing
+    /// key make the message a dropped context sends.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cancels: bool,
 }
 
 /// The content of a WebSocket frame.

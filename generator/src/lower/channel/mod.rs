@@ -92,6 +92,9 @@ impl<'a> Lowerer<'a> {
                     doc: message.doc.clone(),
                     payload,
                     tag: message.tag.clone(),
+                    terminal: message.terminal,
+                    ends_input: message.ends_input,
+                    cancels: message.cancels,
                 }
             })
             .collect()

@@ -18,6 +18,12 @@ pub(crate) const COMPONENTS: &str = "x-components";
 pub(crate) const SECURITY_SCHEMES: &str = "x-security-schemes";
 /// The extension on a channel naming the property that routes messages to contexts.
 pub(crate) const CONTEXT_KEY: &str = "x-context-key";
+/// The extension marking a received message that ends its context or the session.
+pub(crate) const TERMINAL: &str = "x-terminal";
+/// The extension marking the sent message after which the client sends nothing more.
+pub(crate) const ENDS_INPUT: &str = "x-ends-input";
+/// The extension marking the sent message that cancels a context.
+pub(crate) const CANCELS: &str = "x-cancels";
 
 const SCHEMAS: &str = "#/components/schemas/";
 /// How deep references are followed when a schema is copied out of the AsyncAPI document.
@@ -69,6 +75,9 @@ pub(super) struct PreparedMessage {
     pub(super) payload: PreparedPayload,
     pub(super) tag: Option<String>,
     pub(super) at: String,
+    pub(super) terminal: bool,
+    pub(super) ends_input: bool,
+    pub(super) cancels: bool,
     /// The payload's JSON Schema as the AsyncAPI document writes it, references followed.
     schema: Option<Value>,
 }
@@ -513,6 +522,9 @@ impl Reader<'_> {
             payload,
             tag: None,
             at: self.at(&at),
+            terminal: flag(message, TERMINAL),
+            ends_input: flag(message, ENDS_INPUT),
+            cancels: flag(message, CANCELS),
             schema: json.then_some(schema),
         })
     }
@@ -600,6 +612,11 @@ impl Reader<'_> {
             }
         }
     }
+}
+
+/// Whether an extension is `true`.
+fn flag(value: &Value, key: &str) -> bool {
+    value.get(key) == Some(&Value::Bool(true))
 }
 
 /// The first of these text fields a value has.

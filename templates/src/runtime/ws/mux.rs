@@ -98,7 +98,7 @@ impl<T> Multiplexer<T> {
     ///
     /// [`Error::Invalid`] if a context `id` is open already; the
     /// connection's error if it has ended.
-    pub(crate) fn context(&self, id: impl Into<String>) -> Result<WsContext<T>, Error> {
+    pub fn context(&self, id: impl Into<String>) -> Result<WsContext<T>, Error> {
         let id = id.into();
         if self.shared.end.get().is_some() {
             return Err(self.shared.end.send_error());
@@ -345,6 +345,23 @@ impl<T> WsContext<T> {
             .send(Command::Send(Message::text(text)))
             .await
             .map_err(|_| self.shared.end.send_error())
+    }
+}
+
+impl<T> WsContext<T> {
+    /// Sends `message` as JSON with its property `key` (e.g. `context_id`)
+    /// set to this context's id, so that a message never names another
+    /// context than the one it is sent on.
+    pub(crate) async fn send_keyed<M: Serialize + ?Sized>(
+        &self,
+        key: &str,
+        message: &M,
+    ) -> Result<(), Error> {
+        let mut value = serde_json::to_value(message).map_err(Error::Serialize)?;
+        if let Value::Object(map) = &mut value {
+            map.insert(key.to_owned(), Value::String(self.id.clone()));
+        }
+        self.send_json(&value).await
     }
 }
 
