@@ -36,6 +36,93 @@ pub struct Api {
     /// error; operations then get no error enum of their own.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_body: Option<ErrorBody>,
+    /// WebSocket channels from an AsyncAPI document read beside this one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<Channel>,
+}
+
+/// A WebSocket channel: a handshake to an address, then messages both ways.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Channel {
+    /// The address (`/tts/websocket`): the channel's identity on the wire.
+    pub wire: String,
+    /// The tag of the sub-client it belongs to (the channel's first tag, else the address's
+    /// first segment), matched case-insensitively against the operations' tags.
+    pub tag: String,
+    /// The method on the sub-client that opens it (`websocket`).
+    pub method: String,
+    /// The stem of the names of its types (`TtsWebsocket`).
+    pub type_stem: String,
+    /// The channel's description.
+    pub doc: Option<String>,
+    /// Handshake query parameters the caller gives: required ones are arguments, optional ones
+    /// setters.
+    pub params: Vec<Param>,
+    /// Handshake query parameters the client fills itself (the API version).
+    pub fixed_query: Vec<FixedHeader>,
+    /// Where credentials go on the handshake, each mapped onto a security scheme of the API.
+    pub credentials: Vec<ChannelCredential>,
+    /// Messages the client sends.
+    pub sends: Vec<Message>,
+    /// Messages the client receives.
+    pub receives: Vec<Message>,
+    /// The property that tells received messages apart (`type`), when every received JSON
+    /// message fixes one value of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tag_property: Option<String>,
+    /// The property naming the context a message belongs to on a multiplexed channel
+    /// (`context_id`): present in every message both ways, or named by `x-context-key`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub routing_key: Option<String>,
+    /// The channel's JSON pointer in the AsyncAPI document.
+    pub pointer: String,
+}
+
+/// A credential sent on a WebSocket handshake.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChannelCredential {
+    /// The API's security scheme whose credential it is (`APIKeyAuth`).
+    pub scheme: String,
+    /// Where it goes on the handshake.
+    pub location: SchemeLocation,
+}
+
+/// One message of a channel.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Message {
+    /// The Rust name (`GenerationRequest`), for variants and methods.
+    pub name: String,
+    /// The message's key in the document (`generationRequest`).
+    pub wire: String,
+    /// Its summary or description.
+    pub doc: Option<String>,
+    /// What the frame carries.
+    pub payload: MessagePayload,
+    /// The value of the channel's tag property this message fixes (`chunk`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+    /// A received message that ends its context, or the session (`x-terminal`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub terminal: bool,
+    /// A sent message after which the client sends nothing more, answered by the server's
+    /// normal close (`x-ends-input`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub ends_input: bool,
+    /// A sent message that cancels its context (`x-cancels`); its fixed fields and the routing
+    /// key make the message a dropped context sends.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cancels: bool,
+}
+
+/// The content of a WebSocket frame.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum MessagePayload {
+    /// A text frame of JSON.
+    Json(Type),
+    /// A text frame of plain text: one of these values, or any text when empty.
+    Text(Vec<String>),
+    /// A binary frame.
+    Binary,
 }
 
 /// The error body an API declares for every operation.

@@ -252,7 +252,8 @@ fn lib_rs(versions: &[Version]) -> TokenStream {
         #[rustfmt::skip]
         pub use runtime::{
             AccessToken, ApiError, Base64Bytes, BinaryResponse, ByteStream, ClientBuilder, Error, ErrorKind,
-            EventStream, FilePart, Multipart, RequestOptions, RetryPolicy, Secret, TokenProvider,
+            EventStream, FilePart, Multipart, Multiplexer, RawMessage, RequestOptions, RetryPolicy, Secret,
+            TokenProvider, WsConfig, WsContext, WsSender, WsSession,
         };
 
         #(#modules)*
@@ -456,7 +457,8 @@ fn standalone_lib_rs() -> TokenStream {
         #[rustfmt::skip]
         pub use runtime::{
             AccessToken, ApiError, Base64Bytes, BinaryResponse, ByteStream, Error, ErrorKind,
-            EventStream, FilePart, Multipart, RequestOptions, RetryPolicy, Secret, TokenProvider,
+            EventStream, FilePart, Multipart, Multiplexer, RawMessage, RequestOptions, RetryPolicy, Secret,
+            TokenProvider, WsConfig, WsContext, WsSender, WsSession,
         };
 
         /// The client builder of the runtime, generic over the API; [`ClientBuilder`] is it for

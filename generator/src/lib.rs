@@ -4,6 +4,7 @@
 //! the plain-data [`ir`], and [`emit`] prints the IR as Rust code. All failures and all naming
 //! decisions happen before emission; emission cannot fail.
 
+pub mod asyncapi;
 pub mod diagnostics;
 pub mod ir;
 pub mod load;
@@ -15,6 +16,6 @@ pub mod sample;
 pub mod surface;
 
 pub use diagnostics::{Diagnostic, Error};
-pub use lower::{Config, Lowered, lower};
+pub use lower::{Config, Lowered, lower, lower_with};
 pub mod emit;
 pub mod krate;

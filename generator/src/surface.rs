@@ -69,6 +69,12 @@ pub fn render(api: &Api) -> String {
             operation(&mut out, &prefix, op);
         }
     }
+    if !api.channels.is_empty() {
+        let _ = writeln!(out, "\nwebsockets");
+        for channel in &api.channels {
+            channel_surface(&mut out, channel);
+        }
+    }
     if !api.skipped.is_empty() {
         let _ = writeln!(out, "\nnot generated");
         for skipped in &api.skipped {
@@ -266,5 +272,53 @@ fn payload_name(payload: &Payload) -> String {
         Payload::Text => "String (text)".to_owned(),
         Payload::Binary => "BinaryResponse".to_owned(),
         Payload::EventStream(ty) => format!("EventStream<{}>", type_name(ty)),
+    }
+}
+
+/// One WebSocket channel: the handshake, then the messages each way.
+fn channel_surface(out: &mut String, channel: &crate::ir::Channel) {
+    let args: Vec<String> = channel
+        .params
+        .iter()
+        .filter(|p| p.required)
+        .map(|p| format!("{}: {}", p.name, type_name(&p.ty)))
+        .collect();
+    let _ = writeln!(
+        out,
+        "  {}().{}({}) -> {}: {}",
+        crate::names::snake(&channel.tag),
+        channel.method,
+        args.join(", "),
+        channel.type_stem,
+        channel.wire
+    );
+    for param in channel.params.iter().filter(|p| !p.required) {
+        let _ = writeln!(out, "    .{}({})", param.name, type_name(&param.ty));
+    }
+    for fixed in &channel.fixed_query {
+        let _ = writeln!(out, "    query {}={}", fixed.wire, fixed.value);
+    }
+    for credential in &channel.credentials {
+        if let SchemeLocation::Query(name) = &credential.location {
+            let _ = writeln!(out, "    {} in query {name}", credential.scheme);
+        }
+    }
+    if let Some(key) = &channel.routing_key {
+        let _ = writeln!(out, "    contexts by {key}");
+    }
+    for (direction, messages) in [("sends", &channel.sends), ("receives", &channel.receives)] {
+        for message in messages {
+            let payload = match &message.payload {
+                crate::ir::MessagePayload::Json(ty) => format!("json {}", type_name(ty)),
+                crate::ir::MessagePayload::Text(values) if values.is_empty() => "text".to_owned(),
+                crate::ir::MessagePayload::Text(values) => format!("text {}", values.join(" | ")),
+                crate::ir::MessagePayload::Binary => "binary".to_owned(),
+            };
+            let tag = match (&channel.tag_property, &message.tag) {
+                (Some(property), Some(value)) => format!(" ({property} {value})"),
+                _ => String::new(),
+            };
+            let _ = writeln!(out, "    {direction} {}: {payload}{tag}", message.name);
+        }
     }
 }

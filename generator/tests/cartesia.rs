@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use generator::{Config, load, lower, surface};
+use generator::{Config, asyncapi, load, lower_with, surface};
 
 #[test]
 fn cartesia_surfaces() {
@@ -21,16 +21,25 @@ fn cartesia_surfaces() {
         .collect();
     versions.sort();
     assert!(!versions.is_empty(), "specs/ holds at least one version");
+    // The WebSocket channels, one AsyncAPI document for every version.
+    let overlay = specs.join("asyncapi.overlay.yml");
+    let channels = asyncapi::load_with_overlay(
+        &specs.join("asyncapi.yml"),
+        overlay.is_file().then_some(overlay.as_path()),
+    )
+    .expect("AsyncAPI document loads");
     for version in versions {
         let overlay = specs.join(&version).join("overlay.yml");
         let overlay = overlay.is_file().then_some(overlay);
         let document =
             load::load_with_overlay(&specs.join(&version).join("api.yml"), overlay.as_deref())
                 .expect("spec loads");
-        let lowered = lower(
+        let lowered = lower_with(
             &document,
+            Some(&channels),
             &Config {
                 api_version: Some(version.clone()),
+                version_header: Some("Cartesia-Version".to_owned()),
                 ..Config::default()
             },
         )

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use generator::{Config, emit, load, lower};
+use generator::{Config, asyncapi, emit, load, lower_with};
 
 #[test]
 fn fixtures() {
@@ -22,7 +22,14 @@ fn fixtures() {
                 .ends_with("docs_text.yml")
                 .then(|| "https://docs.example.com".to_owned()),
         };
-        let lowered = lower(&document, &config).expect("fixture lowers");
+        // A fixture's WebSocket channels are in the AsyncAPI document of the same name.
+        let channels = path
+            .parent()
+            .zip(path.file_name())
+            .map(|(dir, name)| dir.join("asyncapi").join(name))
+            .filter(|path| path.is_file())
+            .map(|path| asyncapi::load_with_overlay(&path, None).expect("AsyncAPI fixture loads"));
+        let lowered = lower_with(&document, channels.as_ref(), &config).expect("fixture lowers");
         insta::assert_yaml_snapshot!("ir", (&lowered.warnings, &lowered.api));
         let mut code = String::new();
         for (file, text) in emit::module(&lowered.api, "fixture") {

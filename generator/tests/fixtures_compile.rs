@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use generator::krate::{self, Version};
-use generator::{Config, load, lower, names};
+use generator::{Config, asyncapi, load, lower_with, names};
 
 fn fixture_versions(root: &Path) -> Vec<Version> {
     let dir = root.join("generator/tests/fixtures");
@@ -39,7 +39,18 @@ fn fixture_versions(root: &Path) -> Vec<Version> {
                     .ends_with("docs_text.yml")
                     .then(|| "https://docs.example.com".to_owned()),
             };
-            let api = lower(&document, &config).expect("fixture lowers").api;
+            // A fixture's WebSocket channels are in the AsyncAPI document of the same name.
+            let channels = path
+                .parent()
+                .zip(path.file_name())
+                .map(|(dir, name)| dir.join("asyncapi").join(name))
+                .filter(|path| path.is_file())
+                .map(|path| {
+                    asyncapi::load_with_overlay(&path, None).expect("AsyncAPI fixture loads")
+                });
+            let api = lower_with(&document, channels.as_ref(), &config)
+                .expect("fixture lowers")
+                .api;
             Version {
                 module: names::bare(&names::snake(&stem)).to_owned(),
                 feature: stem.replace('_', "-"),

@@ -102,6 +102,20 @@ fn build(root: &Path) -> Result<(BTreeMap<PathBuf, String>, Vec<Summary>)> {
     let mut versions = Vec::new();
     let mut summaries = Vec::new();
     let settings = read_config(root)?;
+    // The WebSocket channels of every version, from one AsyncAPI document beside them.
+    let asyncapi_relative = "specs/asyncapi.yml";
+    let asyncapi_path = root.join(asyncapi_relative);
+    let channels = if asyncapi_path.is_file() {
+        let overlay = root.join("specs/asyncapi.overlay.yml");
+        let overlay = overlay.is_file().then_some(overlay);
+        Some(
+            generator::asyncapi::load_with_overlay(&asyncapi_path, overlay.as_deref()).map_err(
+                |err| anyhow::anyhow!(rename(err.to_string(), &asyncapi_path, asyncapi_relative)),
+            )?,
+        )
+    } else {
+        None
+    };
     for version in spec_versions(root)? {
         let relative = format!("specs/{version}/api.yml");
         let path = root.join(&relative);
@@ -123,7 +137,8 @@ fn build(root: &Path) -> Result<(BTreeMap<PathBuf, String>, Vec<Summary>)> {
             version_header: settings.version_header.clone(),
             docs_base_url: settings.docs_base_url.clone(),
         };
-        let lowered = generator::lower(&document, &config).map_err(named)?;
+        let lowered =
+            generator::lower_with(&document, channels.as_ref(), &config).map_err(named)?;
         let source = match &overlay {
             Some(_) => format!("{relative} with {overlay_relative}"),
             None => relative.clone(),

@@ -54,6 +54,12 @@ pub enum ErrorKind {
     TokenProvider,
     /// A local file or writer failed.
     Io,
+    /// The server closed a WebSocket connection with a close code that is
+    /// not a server error (e.g. `1008` policy violation, `1003` unsupported
+    /// data), or closed it normally before the end of input.
+    Closed,
+    /// A WebSocket context received messages faster than they were read.
+    Overflow,
 }
 
 impl Error {
@@ -63,7 +69,13 @@ impl Error {
             Self::Api(e) => status_kind(e.status()),
             Self::Http(e) if e.is_timeout() => ErrorKind::Timeout,
             Self::Http(_) => ErrorKind::Connection,
-            Self::Timeout { .. } => ErrorKind::Timeout,
+            Self::Timeout { .. } | Self::Idle { .. } => ErrorKind::Timeout,
+            Self::WebSocket { code: None, .. } => ErrorKind::Connection,
+            Self::WebSocket {
+                code: Some(code), ..
+            } if is_server_close(*code) => ErrorKind::Server,
+            Self::WebSocket { .. } => ErrorKind::Closed,
+            Self::Overflow { .. } => ErrorKind::Overflow,
             Self::Decode { .. } | Self::MalformedBody { .. } => ErrorKind::Decode,
             Self::Io(_) => ErrorKind::Io,
             Self::TokenProvider(_) => ErrorKind::TokenProvider,
@@ -80,7 +92,9 @@ impl Error {
     }
 
     /// Whether sending the same request again may succeed: a connection
-    /// error, a timeout, or a `408`, `429` or `5xx` response. The client
+    /// error, a timeout, or a `408`, `429` or `5xx` response; for a
+    /// WebSocket, a failed connection, a server error close code (`1011` to
+    /// `1014`) or an idle timeout. The client
     /// retries such failures itself (see
     /// [`RetryPolicy`](crate::runtime::RetryPolicy)).
     pub fn is_retryable(&self) -> bool {
@@ -91,11 +105,18 @@ impl Error {
                     || status == StatusCode::REQUEST_TIMEOUT
                     || status == StatusCode::TOO_MANY_REQUESTS
             }
-            Self::Timeout { .. } => true,
+            Self::Timeout { .. } | Self::Idle { .. } => true,
+            Self::WebSocket { code, .. } => code.is_none_or(is_server_close),
             Self::Http(e) => e.is_connect() || e.is_timeout() || e.is_request() || e.is_body(),
             _ => false,
         }
     }
+}
+
+/// Close codes for failures of the server: internal error, service
+/// restart, try again later, bad gateway.
+fn is_server_close(code: u16) -> bool {
+    (1011..=1014).contains(&code)
 }
 
 fn status_kind(status: StatusCode) -> ErrorKind {
@@ -204,6 +225,54 @@ mod tests {
             source,
         });
         assert_eq!(decode.err().map(|e| e.kind()), Some(ErrorKind::Decode));
+    }
+
+    #[test]
+    fn websocket_errors_map_to_kinds() {
+        let closed = |code, reason: &str| Error::WebSocket {
+            code,
+            reason: reason.into(),
+        };
+        let cases = [
+            (
+                closed(None, "connection reset"),
+                ErrorKind::Connection,
+                true,
+            ),
+            (closed(Some(1011), "oops"), ErrorKind::Server, true),
+            (closed(Some(1013), ""), ErrorKind::Server, true),
+            (closed(Some(1008), "bad"), ErrorKind::Closed, false),
+            (closed(Some(1000), ""), ErrorKind::Closed, false),
+            (Error::Overflow { capacity: 8 }, ErrorKind::Overflow, false),
+            (
+                Error::Idle {
+                    after: Duration::from_secs(2),
+                },
+                ErrorKind::Timeout,
+                true,
+            ),
+        ];
+        for (error, kind, retryable) in cases {
+            assert_eq!(error.kind(), kind, "{error}");
+            assert_eq!(error.is_retryable(), retryable, "{error}");
+        }
+        assert_eq!(
+            closed(Some(1008), "bad voice").to_string(),
+            "websocket closed by the server with code 1008: bad voice"
+        );
+        assert_eq!(
+            closed(Some(1011), "").to_string(),
+            "websocket closed by the server with code 1011"
+        );
+        assert_eq!(
+            closed(None, "tls: bad certificate").to_string(),
+            "websocket error: tls: bad certificate"
+        );
+        let idle = Error::Idle {
+            after: Duration::from_secs(2),
+        };
+        assert!(idle.is_timeout());
+        assert_eq!(idle.to_string(), "no websocket message for 2s");
     }
 
     #[tokio::test]

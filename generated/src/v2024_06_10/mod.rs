@@ -3,6 +3,8 @@
 //! The Cartesia API, version 2024-06-10.
 //!
 //! Start with [`Client::builder`]; operations are grouped by tag on sub-clients such as `client.api_status()`.
+pub mod websockets;
+
 mod client;
 pub mod requests;
 

@@ -902,3 +902,68 @@ impl<'a> VoicesClient<'a> {
         super::requests::VoicesLocalize::new(self.client, body)
     }
 }
+
+impl<'a> TtsClient<'a> {
+    /// This endpoint creates a bidirectional WebSocket connection. The connection supports multiplexing, so you can send multiple requests and receive the corresponding responses in parallel.
+    ///
+    /// The WebSocket API is built around contexts:
+    ///
+    /// - When you send a generation request, you pass a `context_id`. Further inputs on the same `context_id` will [continue the generation](/build-with-cartesia/capability-guides/stream-inputs-using-continuations), maintaining prosody.
+    /// - Responses for a context contain the `context_id` you passed in so that you can match requests and responses.
+    ///
+    /// Read the guide [on working with contexts](/api-reference/tts/working-with-web-sockets/contexts) to learn more.
+    ///
+    /// For the best performance, we recommend the following usage pattern:
+    ///
+    /// 1. **Do many generations over a single WebSocket**. Just use a separate context for each generation. The WebSocket scales up to dozens of concurrent generations.
+    /// 2. **Set up the WebSocket before the first generation**. This ensures you don’t incur latency when you start generating speech.
+    /// 3. **Include necessary spaces and punctuation**: This allows Sonic to generate speech more accurately and with better prosody.
+    /// 4. Use `max_buffer_delay_ms` to let the model intelligently manage buffering up to the specified maximum delay.
+    ///
+    /// For conversational agent use cases, we recommend the following usage pattern:
+    ///
+    /// 1. **Each turn in a conversation should correspond to a context**: For example, if you are using Sonic to power a voice agent, each turn in the conversation should be a new context.
+    /// 2. **Start a new context for interruptions**: If the user interrupts the agent, start a new context for the agent’s response.
+    ///
+    /// To learn more about managing concurrent generations and WebSocket connection limits, see the [concurrency limits and timeouts](/use-the-api/concurrency-limits-and-timeouts) page.
+    ///
+    /// Opens `/tts/websocket` (WebSocket); optional query parameters and the connection's settings are set on the returned builder; await it to connect.
+    pub fn websocket(&self) -> super::websockets::TtsWebsocketHandshake<'_> {
+        super::websockets::TtsWebsocketHandshake::new(self.client)
+    }
+}
+
+impl<'a> SttClient<'a> {
+    /// This endpoint creates a bidirectional WebSocket connection for real-time speech transcription.
+    ///
+    /// Our STT endpoint enables sending in a stream of audio as bytes, and provides transcription results as they become available.
+    ///
+    /// **Usage Pattern**:
+    ///
+    /// 1. Connect to the WebSocket with appropriate query parameters
+    /// 2. Send audio chunks as **binary WebSocket messages** in the specified encoding format
+    /// 3. Receive transcription messages as JSON with word-level timestamps
+    /// 4. Send `finalize` as a text message to flush any remaining audio (receives `flush_done` acknowledgment)
+    /// 5. Send `done` as a text message to close the session cleanly (receives `done` acknowledgment and closes)
+    ///
+    /// **Performance Recommendation**: For best performance, it is recommended to resample audio before streaming and send audio chunks in `pcm_s16le` format at 16kHz sample rate.
+    ///
+    /// **Pricing**: Speech-to-text streaming is priced at **1 credit per 1 second** of audio streamed in.
+    ///
+    /// **Concurrency**: STT has a dedicated concurrency limit, which determines the maximum number of active WebSocket connections you can have at any time. If you exceed your concurrency limit, new connections will be rejected with a 429 error. Idle WebSocket connections are automatically closed after 20 seconds of inactivity (no audio being streamed).
+    ///
+    /// Opens `/stt/websocket` (WebSocket); optional query parameters and the connection's settings are set on the returned builder; await it to connect.
+    pub fn websocket(
+        &self,
+        model: impl ::std::convert::Into<::std::string::String>,
+        encoding: super::types::SttEncoding,
+        sample_rate: i64,
+    ) -> super::websockets::SttWebsocketHandshake<'_> {
+        super::websockets::SttWebsocketHandshake::new(
+            self.client,
+            model,
+            encoding,
+            sample_rate,
+        )
+    }
+}

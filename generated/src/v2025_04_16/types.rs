@@ -6469,6 +6469,113 @@ impl IdSpecifier {
     }
 }
 
+/// Response type identifier
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash,
+    ::std::cmp::PartialOrd,
+    ::std::cmp::Ord
+)]
+#[non_exhaustive]
+pub enum SttErrorResponseType {
+    /// `error`
+    Error,
+    /// A value this version of the crate does not know, kept as it was received.
+    Unknown(::std::string::String),
+}
+
+impl SttErrorResponseType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Error => "error",
+            Self::Unknown(value) => value,
+        }
+    }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "error" => ::std::option::Option::Some(Self::Error),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
+
+impl ::std::convert::From<&str> for SttErrorResponseType {
+    fn from(value: &str) -> Self {
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
+    }
+}
+
+impl ::std::fmt::Display for SttErrorResponseType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for SttErrorResponseType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SttErrorResponseType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value.as_str()))
+    }
+}
+
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+#[non_exhaustive]
+pub struct SttErrorResponse {
+    /// Response type identifier
+    pub r#type: SttErrorResponseType,
+    /// Error message describing what went wrong
+    pub error: ::std::string::String,
+    /// Unique identifier for the request
+    pub request_id: ::std::string::String,
+}
+
+impl SttErrorResponse {
+    /// Creates a value from its required fields; optional fields start unset. The values the schema fixes are filled in: `type` is `"error"`.
+    pub fn new(
+        error: impl ::std::convert::Into<::std::string::String>,
+        request_id: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            r#type: SttErrorResponseType::Error,
+            error: error.into(),
+            request_id: request_id.into(),
+        }
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
+}
+
 #[derive(::std::fmt::Debug, ::std::default::Default)]
 #[non_exhaustive]
 pub struct DatasetsUploadFileBody {

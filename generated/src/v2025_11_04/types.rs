@@ -11059,6 +11059,891 @@ impl LocalizeVoiceRequest {
     }
 }
 
+/// Response type identifier
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash,
+    ::std::cmp::PartialOrd,
+    ::std::cmp::Ord
+)]
+#[non_exhaustive]
+pub enum ChunkResponseType {
+    /// `chunk`
+    Chunk,
+    /// A value this version of the crate does not know, kept as it was received.
+    Unknown(::std::string::String),
+}
+
+impl ChunkResponseType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Chunk => "chunk",
+            Self::Unknown(value) => value,
+        }
+    }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "chunk" => ::std::option::Option::Some(Self::Chunk),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
+
+impl ::std::convert::From<&str> for ChunkResponseType {
+    fn from(value: &str) -> Self {
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
+    }
+}
+
+impl ::std::fmt::Display for ChunkResponseType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for ChunkResponseType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChunkResponseType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value.as_str()))
+    }
+}
+
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+#[non_exhaustive]
+pub struct ChunkResponse {
+    /// Response type identifier
+    pub r#type: ChunkResponseType,
+    /// Base64-encoded audio data
+    pub data: crate::Base64Bytes,
+    /// Whether this is the final chunk for this context
+    pub done: bool,
+    /// HTTP-style status code
+    pub status_code: i64,
+    /// Processing time for this chunk
+    pub step_time: f64,
+    /// A unique identifier for the context. You can use any unique identifier, like a UUID or human ID.
+    ///
+    /// Some customers use unique identifiers from their own systems (such as conversation IDs) as context IDs.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub context_id: ::std::option::Option<::std::string::String>,
+}
+
+impl ChunkResponse {
+    /// Creates a value from its required fields; optional fields start unset. The values the schema fixes are filled in: `type` is `"chunk"`.
+    pub fn new(
+        data: crate::Base64Bytes,
+        done: bool,
+        status_code: i64,
+        step_time: f64,
+    ) -> Self {
+        Self {
+            r#type: ChunkResponseType::Chunk,
+            data,
+            done,
+            status_code,
+            step_time,
+            context_id: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets `context_id`.
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+/// Response type identifier
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash,
+    ::std::cmp::PartialOrd,
+    ::std::cmp::Ord
+)]
+#[non_exhaustive]
+pub enum FlushDoneResponseType {
+    /// `flush_done`
+    FlushDone,
+    /// A value this version of the crate does not know, kept as it was received.
+    Unknown(::std::string::String),
+}
+
+impl FlushDoneResponseType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::FlushDone => "flush_done",
+            Self::Unknown(value) => value,
+        }
+    }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "flush_done" => ::std::option::Option::Some(Self::FlushDone),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
+
+impl ::std::convert::From<&str> for FlushDoneResponseType {
+    fn from(value: &str) -> Self {
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
+    }
+}
+
+impl ::std::fmt::Display for FlushDoneResponseType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for FlushDoneResponseType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for FlushDoneResponseType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value.as_str()))
+    }
+}
+
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+#[non_exhaustive]
+pub struct FlushDoneResponse {
+    /// Response type identifier
+    pub r#type: FlushDoneResponseType,
+    /// Whether generation is complete
+    pub done: bool,
+    /// Whether the flush is complete
+    pub flush_done: bool,
+    /// An identifier corresponding to the number of flush commands that have been sent for this context. Starts at 1. This can be used to map chunks of audio to certain transcript submissions.
+    pub flush_id: i64,
+    /// HTTP-style status code
+    pub status_code: i64,
+    /// A unique identifier for the context. You can use any unique identifier, like a UUID or human ID.
+    ///
+    /// Some customers use unique identifiers from their own systems (such as conversation IDs) as context IDs.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub context_id: ::std::option::Option<::std::string::String>,
+}
+
+impl FlushDoneResponse {
+    /// Creates a value from its required fields; optional fields start unset. The values the schema fixes are filled in: `type` is `"flush_done"`.
+    pub fn new(done: bool, flush_done: bool, flush_id: i64, status_code: i64) -> Self {
+        Self {
+            r#type: FlushDoneResponseType::FlushDone,
+            done,
+            flush_done,
+            flush_id,
+            status_code,
+            context_id: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets `context_id`.
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+/// Response type identifier
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash,
+    ::std::cmp::PartialOrd,
+    ::std::cmp::Ord
+)]
+#[non_exhaustive]
+pub enum DoneResponseType {
+    /// `done`
+    Done,
+    /// A value this version of the crate does not know, kept as it was received.
+    Unknown(::std::string::String),
+}
+
+impl DoneResponseType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Done => "done",
+            Self::Unknown(value) => value,
+        }
+    }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "done" => ::std::option::Option::Some(Self::Done),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
+
+impl ::std::convert::From<&str> for DoneResponseType {
+    fn from(value: &str) -> Self {
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
+    }
+}
+
+impl ::std::fmt::Display for DoneResponseType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DoneResponseType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DoneResponseType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value.as_str()))
+    }
+}
+
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+#[non_exhaustive]
+pub struct DoneResponse {
+    /// Response type identifier
+    pub r#type: DoneResponseType,
+    /// Whether generation is complete
+    pub done: bool,
+    /// HTTP-style status code
+    pub status_code: i64,
+    /// A unique identifier for the context. You can use any unique identifier, like a UUID or human ID.
+    ///
+    /// Some customers use unique identifiers from their own systems (such as conversation IDs) as context IDs.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub context_id: ::std::option::Option<::std::string::String>,
+}
+
+impl DoneResponse {
+    /// Creates a value from its required fields; optional fields start unset. The values the schema fixes are filled in: `type` is `"done"`.
+    pub fn new(done: bool, status_code: i64) -> Self {
+        Self {
+            r#type: DoneResponseType::Done,
+            done,
+            status_code,
+            context_id: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets `context_id`.
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+/// Response type identifier
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash,
+    ::std::cmp::PartialOrd,
+    ::std::cmp::Ord
+)]
+#[non_exhaustive]
+pub enum TimestampsResponseType {
+    /// `timestamps`
+    Timestamps,
+    /// A value this version of the crate does not know, kept as it was received.
+    Unknown(::std::string::String),
+}
+
+impl TimestampsResponseType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Timestamps => "timestamps",
+            Self::Unknown(value) => value,
+        }
+    }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "timestamps" => ::std::option::Option::Some(Self::Timestamps),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
+
+impl ::std::convert::From<&str> for TimestampsResponseType {
+    fn from(value: &str) -> Self {
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
+    }
+}
+
+impl ::std::fmt::Display for TimestampsResponseType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for TimestampsResponseType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for TimestampsResponseType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value.as_str()))
+    }
+}
+
+/// Word-level timing information
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::default::Default,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+#[non_exhaustive]
+pub struct TimestampsResponseWordTimestamps {
+    /// List of words in order
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub words: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Start times in seconds for each word
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub start: ::std::option::Option<::std::vec::Vec<f64>>,
+    /// End times in seconds for each word
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub end: ::std::option::Option<::std::vec::Vec<f64>>,
+}
+
+impl TimestampsResponseWordTimestamps {
+    /// Creates a value from its required fields; optional fields start unset.
+    pub fn new() -> Self {
+        Self {
+            words: ::std::option::Option::None,
+            start: ::std::option::Option::None,
+            end: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets `words`.
+    pub fn words(mut self, value: ::std::vec::Vec<::std::string::String>) -> Self {
+        self.words = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets `start`.
+    pub fn start(mut self, value: ::std::vec::Vec<f64>) -> Self {
+        self.start = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets `end`.
+    pub fn end(mut self, value: ::std::vec::Vec<f64>) -> Self {
+        self.end = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+#[non_exhaustive]
+pub struct TimestampsResponse {
+    /// Response type identifier
+    pub r#type: TimestampsResponseType,
+    /// Whether generation is complete
+    pub done: bool,
+    /// HTTP-style status code
+    pub status_code: i64,
+    /// A unique identifier for the context. You can use any unique identifier, like a UUID or human ID.
+    ///
+    /// Some customers use unique identifiers from their own systems (such as conversation IDs) as context IDs.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub context_id: ::std::option::Option<::std::string::String>,
+    /// Word-level timing information
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub word_timestamps: ::std::option::Option<TimestampsResponseWordTimestamps>,
+}
+
+impl TimestampsResponse {
+    /// Creates a value from its required fields; optional fields start unset. The values the schema fixes are filled in: `type` is `"timestamps"`.
+    pub fn new(done: bool, status_code: i64) -> Self {
+        Self {
+            r#type: TimestampsResponseType::Timestamps,
+            done,
+            status_code,
+            context_id: ::std::option::Option::None,
+            word_timestamps: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets `context_id`.
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `word_timestamps`.
+    pub fn word_timestamps(mut self, value: TimestampsResponseWordTimestamps) -> Self {
+        self.word_timestamps = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.word_timestamps {
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+/// Response type identifier
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash,
+    ::std::cmp::PartialOrd,
+    ::std::cmp::Ord
+)]
+#[non_exhaustive]
+pub enum ErrorResponseType {
+    /// `error`
+    Error,
+    /// A value this version of the crate does not know, kept as it was received.
+    Unknown(::std::string::String),
+}
+
+impl ErrorResponseType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Error => "error",
+            Self::Unknown(value) => value,
+        }
+    }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "error" => ::std::option::Option::Some(Self::Error),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
+
+impl ::std::convert::From<&str> for ErrorResponseType {
+    fn from(value: &str) -> Self {
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
+    }
+}
+
+impl ::std::fmt::Display for ErrorResponseType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for ErrorResponseType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ErrorResponseType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value.as_str()))
+    }
+}
+
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+#[non_exhaustive]
+pub struct ErrorResponse {
+    /// Response type identifier
+    pub r#type: ErrorResponseType,
+    /// Whether generation is complete
+    pub done: bool,
+    /// Error message describing what went wrong
+    pub error: ::std::string::String,
+    /// HTTP-style status code
+    pub status_code: i64,
+    /// A unique identifier for the context. You can use any unique identifier, like a UUID or human ID.
+    ///
+    /// Some customers use unique identifiers from their own systems (such as conversation IDs) as context IDs.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub context_id: ::std::option::Option<::std::string::String>,
+}
+
+impl ErrorResponse {
+    /// Creates a value from its required fields; optional fields start unset. The values the schema fixes are filled in: `type` is `"error"`.
+    pub fn new(
+        done: bool,
+        error: impl ::std::convert::Into<::std::string::String>,
+        status_code: i64,
+    ) -> Self {
+        Self {
+            r#type: ErrorResponseType::Error,
+            done,
+            error: error.into(),
+            status_code,
+            context_id: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets `context_id`.
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+/// Response type identifier
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash,
+    ::std::cmp::PartialOrd,
+    ::std::cmp::Ord
+)]
+#[non_exhaustive]
+pub enum PhonemeTimestampsResponseType {
+    /// `phoneme_timestamps`
+    PhonemeTimestamps,
+    /// A value this version of the crate does not know, kept as it was received.
+    Unknown(::std::string::String),
+}
+
+impl PhonemeTimestampsResponseType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PhonemeTimestamps => "phoneme_timestamps",
+            Self::Unknown(value) => value,
+        }
+    }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "phoneme_timestamps" => ::std::option::Option::Some(Self::PhonemeTimestamps),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
+
+impl ::std::convert::From<&str> for PhonemeTimestampsResponseType {
+    fn from(value: &str) -> Self {
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
+    }
+}
+
+impl ::std::fmt::Display for PhonemeTimestampsResponseType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for PhonemeTimestampsResponseType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for PhonemeTimestampsResponseType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value.as_str()))
+    }
+}
+
+/// Phoneme-level timing information
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::default::Default,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+#[non_exhaustive]
+pub struct PhonemeTimestampsResponsePhonemeTimestamps {
+    /// List of phonemes in order
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub phonemes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Start times in seconds for each phoneme
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub start: ::std::option::Option<::std::vec::Vec<f64>>,
+    /// End times in seconds for each phoneme
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub end: ::std::option::Option<::std::vec::Vec<f64>>,
+}
+
+impl PhonemeTimestampsResponsePhonemeTimestamps {
+    /// Creates a value from its required fields; optional fields start unset.
+    pub fn new() -> Self {
+        Self {
+            phonemes: ::std::option::Option::None,
+            start: ::std::option::Option::None,
+            end: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets `phonemes`.
+    pub fn phonemes(mut self, value: ::std::vec::Vec<::std::string::String>) -> Self {
+        self.phonemes = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets `start`.
+    pub fn start(mut self, value: ::std::vec::Vec<f64>) -> Self {
+        self.start = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets `end`.
+    pub fn end(mut self, value: ::std::vec::Vec<f64>) -> Self {
+        self.end = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+#[non_exhaustive]
+pub struct PhonemeTimestampsResponse {
+    /// Response type identifier
+    pub r#type: PhonemeTimestampsResponseType,
+    /// Whether generation is complete
+    pub done: bool,
+    /// HTTP-style status code
+    pub status_code: i64,
+    /// A unique identifier for the context. You can use any unique identifier, like a UUID or human ID.
+    ///
+    /// Some customers use unique identifiers from their own systems (such as conversation IDs) as context IDs.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub context_id: ::std::option::Option<::std::string::String>,
+    /// Phoneme-level timing information
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub phoneme_timestamps: ::std::option::Option<
+        PhonemeTimestampsResponsePhonemeTimestamps,
+    >,
+}
+
+impl PhonemeTimestampsResponse {
+    /// Creates a value from its required fields; optional fields start unset. The values the schema fixes are filled in: `type` is `"phoneme_timestamps"`.
+    pub fn new(done: bool, status_code: i64) -> Self {
+        Self {
+            r#type: PhonemeTimestampsResponseType::PhonemeTimestamps,
+            done,
+            status_code,
+            context_id: ::std::option::Option::None,
+            phoneme_timestamps: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets `context_id`.
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `phoneme_timestamps`.
+    pub fn phoneme_timestamps(
+        mut self,
+        value: PhonemeTimestampsResponsePhonemeTimestamps,
+    ) -> Self {
+        self.phoneme_timestamps = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        if let ::std::option::Option::Some(value) = &self.phoneme_timestamps {
+            value.validate()?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
 #[derive(::std::fmt::Debug)]
 #[non_exhaustive]
 pub struct DatasetsUploadFileBody {

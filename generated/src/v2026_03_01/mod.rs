@@ -3,6 +3,8 @@
 //! The Cartesia API, version 2026-03-01.
 //!
 //! Start with [`Client::builder`]; operations are grouped by tag on sub-clients such as `client.agents()`.
+pub mod websockets;
+
 mod client;
 pub mod requests;
 

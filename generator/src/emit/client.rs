@@ -36,6 +36,11 @@ pub(super) fn module_root(ctx: &Context<'_>) -> TokenStream {
         };
         quote!(crate::runtime::SecurityScheme { name: #name, location: #location })
     });
+    let channels_mod = (!api.channels.is_empty()).then(|| {
+        quote!(
+            pub mod websockets;
+        )
+    });
     let (error_body_const, error_body_fn) = match &api.error_body {
         Some(body) => (
             quote!(
@@ -54,6 +59,7 @@ pub(super) fn module_root(ctx: &Context<'_>) -> TokenStream {
     quote! {
         #doc
 
+        #channels_mod
         mod client;
         pub mod requests;
         pub mod types;

@@ -3,6 +3,7 @@
 //! Emission cannot fail: every decision was made by lowering. Paths in the output are fully
 //! qualified (`::std::string::String`) so that names from a spec cannot shadow them.
 
+mod channels;
 pub(crate) mod client;
 pub mod contract;
 pub(crate) mod docs;
@@ -30,7 +31,15 @@ pub fn module(api: &Api, header: &str) -> BTreeMap<String, String> {
         "types.rs".to_owned(),
         format_chunks(header, types::types(&ctx)),
     );
-    files.insert("client.rs".to_owned(), format(header, client::client(&ctx)));
+    let mut client_items = client::client(&ctx);
+    if !api.channels.is_empty() {
+        client_items.extend(channels::openers(&ctx));
+        files.insert(
+            "websockets.rs".to_owned(),
+            format(header, channels::channels(&ctx)),
+        );
+    }
+    files.insert("client.rs".to_owned(), format(header, client_items));
     files.insert(
         "requests.rs".to_owned(),
         format_chunks(header, requests::requests(&ctx)),

@@ -4,6 +4,7 @@
 //! a [`Diagnostic`] naming its JSON pointer. Errors stop generation after this phase; warnings are
 //! returned beside the result.
 
+mod channel;
 mod error_body;
 mod operation;
 mod recursion;
@@ -51,8 +52,18 @@ const RESERVED_TYPES: &[&str] = &["Client", "ClientBuilder", "Api", "Error", "Re
 
 /// Lowers a document.
 pub fn lower(document: &Document, config: &Config) -> Result<Lowered, Error> {
+    lower_with(document, None, config)
+}
+
+/// Lowers a document together with an AsyncAPI document describing the API's WebSocket
+/// channels, whose payloads are this document's component schemas where it defines them.
+pub fn lower_with(
+    document: &Document,
+    channels: Option<&crate::asyncapi::Document>,
+    config: &Config,
+) -> Result<Lowered, Error> {
     names::Acronyms::collect(name_inputs(&document.openapi))
-        .scope(|| lower_with_names(document, config))
+        .scope(|| lower_with_names(document, channels, config))
 }
 
 /// The names a document gives that the Rust names are made from: schema names, operation ids
@@ -75,11 +86,52 @@ fn name_inputs(spec: &OpenAPI) -> Vec<&str> {
     inputs
 }
 
-fn lower_with_names(document: &Document, config: &Config) -> Result<Lowered, Error> {
-    let mut lowerer = Lowerer::new(&document.openapi);
+fn lower_with_names(
+    document: &Document,
+    channels: Option<&crate::asyncapi::Document>,
+    config: &Config,
+) -> Result<Lowered, Error> {
+    let prepared = channels.map(|channels| {
+        channel::prepare(
+            channels,
+            &document.openapi,
+            config.api_version.as_deref(),
+            config.version_header.as_deref(),
+        )
+    });
+    // AsyncAPI component schemas the payloads reach and this document lacks join its components
+    // for lowering, so that one schema lowering resolves and names them.
+    let merged = prepared
+        .as_ref()
+        .filter(|prepared| !prepared.schemas.is_empty())
+        .map(|prepared| {
+            let mut spec = document.openapi.clone();
+            let components = spec.components.get_or_insert_with(Default::default);
+            for (name, schema) in &prepared.schemas {
+                components.schemas.insert(name.clone(), schema.clone());
+            }
+            spec
+        });
+    let mut lowerer = Lowerer::new(merged.as_ref().unwrap_or(&document.openapi));
     lowerer.version_header.clone_from(&config.version_header);
     lowerer.warnings.extend(document.warnings.iter().cloned());
-    let api = lowerer.api(config);
+    let mut api = lowerer.api(config, prepared.as_ref());
+    if let Some(prepared) = &prepared {
+        for ty in &mut api.types {
+            let from_asyncapi = ty
+                .origin
+                .strip_prefix(SCHEMA_PREFIX)
+                .map(|rest| rest.split('/').next().unwrap_or_default())
+                .is_some_and(|name| {
+                    prepared
+                        .schemas
+                        .contains_key(&crate::diagnostics::unescape_segment(name))
+                });
+            if from_asyncapi {
+                ty.origin = format!("{}{}", prepared.file, ty.origin);
+            }
+        }
+    }
     if lowerer.errors.is_empty() {
         Ok(Lowered {
             api,
@@ -225,7 +277,7 @@ impl<'a> Lowerer<'a> {
         self.warnings.push(Diagnostic::new(pointer, message));
     }
 
-    fn api(&mut self, config: &Config) -> Api {
+    fn api(&mut self, config: &Config, prepared: Option<&'a channel::Prepared>) -> Api {
         let spec = self.spec;
         let version = config
             .api_version
@@ -254,6 +306,9 @@ impl<'a> Lowerer<'a> {
         }
         let (mut groups, skipped) =
             self.operations(&security_schemes, config.api_version.as_deref());
+        let channels = prepared
+            .map(|prepared| self.channels(prepared))
+            .unwrap_or_default();
         let mut types = std::mem::take(&mut self.types);
         let error_body = error_body::shared(&mut groups, &types);
         recursion::box_cycles(&mut types);
@@ -270,6 +325,7 @@ impl<'a> Lowerer<'a> {
             docs_base_url: config.docs_base_url.clone(),
             examples,
             error_body,
+            channels,
         }
     }
 

@@ -118,12 +118,25 @@ impl Credentials {
         schemes: &'static [SecurityScheme],
         security: &'static [&'static [&'static str]],
     ) -> Result<Vec<(SchemeLocation, &'a Credential)>, Error> {
+        let chosen = self.select_schemes(schemes, security)?;
+        Ok(chosen
+            .into_iter()
+            .map(|(scheme, credential)| (scheme.location, credential))
+            .collect())
+    }
+
+    /// [`select`](Self::select), with the chosen schemes.
+    pub(crate) fn select_schemes<'a>(
+        &'a self,
+        schemes: &'static [SecurityScheme],
+        security: &'static [&'static [&'static str]],
+    ) -> Result<Vec<(&'static SecurityScheme, &'a Credential)>, Error> {
         for alternative in security.iter().filter(|alt| !alt.is_empty()) {
             let chosen: Option<Vec<_>> = alternative
                 .iter()
                 .map(|name| {
                     let scheme = schemes.iter().find(|s| s.name == *name)?;
-                    Some((scheme.location, self.get(name)?))
+                    Some((scheme, self.get(name)?))
                 })
                 .collect();
             if let Some(chosen) = chosen {

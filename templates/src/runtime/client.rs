@@ -119,8 +119,9 @@ impl<V: ApiVersion> ClientBuilder<V> {
 
     /// Limits the time to establish a connection. Defaults to 10 seconds.
     ///
-    /// Ignored when a custom client is set with
-    /// [`http_client`](Self::http_client).
+    /// For HTTP requests, ignored when a custom client is set with
+    /// [`http_client`](Self::http_client); it always limits opening a
+    /// WebSocket connection (connecting, TLS and the handshake).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
         self
@@ -236,6 +237,7 @@ impl<V: ApiVersion> ClientBuilder<V> {
         Ok(ApiClient {
             inner: Arc::new(Inner {
                 http,
+                connect_timeout: self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
                 base_url,
                 timeout,
                 retry: self.retry,
@@ -250,6 +252,9 @@ impl<V: ApiVersion> ClientBuilder<V> {
 
 pub(super) struct Inner {
     pub(super) http: reqwest::Client,
+    /// Also limits opening a WebSocket connection, even with a custom
+    /// `http` client.
+    pub(super) connect_timeout: Duration,
     pub(super) base_url: Url,
     /// The limit of each attempt; `None` for a user-supplied client unless
     /// one was set.

@@ -138,6 +138,40 @@ pub enum Error {
         reason: String,
     },
 
+    /// A WebSocket connection failed: it could not be opened (connection
+    /// refused, TLS), the server broke the protocol or sent a message larger
+    /// than allowed, or it closed the connection: with an error code, without
+    /// a close frame, or normally but before the end of input. A refused
+    /// handshake is an [`Error::Api`] instead, like an HTTP error response.
+    #[error("{}", websocket_message(*code, reason))]
+    WebSocket {
+        /// The close code the server sent, e.g. `1008` (policy violation);
+        /// `None` when the connection failed without one.
+        code: Option<u16>,
+        /// The server's close reason, or what went wrong.
+        reason: String,
+    },
+
+    /// Nothing arrived for too long: no frame at all over a WebSocket
+    /// connection (see `WsConfig::idle_timeout`), or no message on one of
+    /// its contexts (`WsConfig::context_idle_timeout`).
+    #[error("no websocket message for {after:?}")]
+    Idle {
+        /// The timeout that elapsed.
+        after: Duration,
+    },
+
+    /// Messages for a WebSocket context arrived faster than they were read
+    /// and its buffer is full; the context was cancelled (see
+    /// `WsConfig::context_buffer`).
+    #[error(
+        "websocket context buffer full ({capacity} bytes): messages arrived faster than they were read"
+    )]
+    Overflow {
+        /// The buffer's size in bytes.
+        capacity: usize,
+    },
+
     /// A value is outside the bounds the API declares for it (minimum,
     /// maximum, length, item count); the request was not sent.
     #[error("invalid `{field}`: {reason}")]
@@ -164,7 +198,7 @@ impl Error {
     /// own ([`Error::Timeout`]) or the transport's (e.g. connecting).
     pub fn is_timeout(&self) -> bool {
         match self {
-            Self::Timeout { .. } => true,
+            Self::Timeout { .. } | Self::Idle { .. } => true,
             Self::Http(e) => e.is_timeout(),
             _ => false,
         }
@@ -174,6 +208,17 @@ impl Error {
     /// credentials cannot leak through the message.
     pub(crate) fn http(err: reqwest::Error) -> Self {
         Self::Http(err.without_url())
+    }
+}
+
+/// The message of [`Error::WebSocket`].
+fn websocket_message(code: Option<u16>, reason: &str) -> String {
+    match (code, reason.is_empty()) {
+        (Some(code), true) => format!("websocket closed by the server with code {code}"),
+        (Some(code), false) => {
+            format!("websocket closed by the server with code {code}: {reason}")
+        }
+        (None, _) => format!("websocket error: {reason}"),
     }
 }
 

@@ -27,6 +27,7 @@ mod token_tests;
 mod urls;
 mod validate;
 mod wire;
+mod ws;
 
 pub use auth::Secret;
 pub use client::ClientBuilder;
@@ -49,6 +50,10 @@ pub use response::{BinaryResponse, ByteStream};
 pub use sse::EventStream;
 #[allow(unused_imports)]
 pub use token::{AccessToken, TokenProvider};
+// Public for the WebSocket bindings to name; not re-exported from the crate
+// root until a binding uses them.
+#[allow(unreachable_pub, unused_imports)]
+pub use ws::{Multiplexer, RawMessage, WsConfig, WsContext, WsSender, WsSession};
 
 // Sealed: `pub` only because they appear in the public bound of
 // `ClientBuilder<V: ApiVersion>`; the crate root does not re-export them, so
@@ -74,3 +79,5 @@ pub(crate) use validate::{check_items, check_known, check_length, check_number};
 pub(crate) use wire::{
     date_time, encode_path, from_value, optional_date_time, serialize_tagged, split_tag,
 };
+#[allow(unused_imports)]
+pub(crate) use ws::{Handshake, Routing, StreamProtocol};
