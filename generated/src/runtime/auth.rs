@@ -10,7 +10,7 @@ use reqwest::header::{AUTHORIZATION, COOKIE, HeaderMap, HeaderName, HeaderValue}
 use url::{Host, Url};
 
 use super::error::Error;
-use super::token::Credential;
+use super::token::{Credential, TokenProvider};
 
 /// A credential (API key or access token) that never shows up in `Debug`
 /// output or error messages.
@@ -237,6 +237,45 @@ pub(crate) fn apply(location: SchemeLocation, secret: &Secret) -> Result<Applied
 
 /// The `Cookie` header of a request: the cookies it already has (set through request options),
 /// then the credentials' cookies, which replace any of the same name.
+/// Applies every selected credential to a request's URL and headers: header credentials set,
+/// query credentials appended, cookie credentials joined into the `Cookie` header. The access
+/// tokens taken from providers are noted in `tokens`, so that a `401` can refresh them.
+pub(crate) async fn apply_all<'c>(
+    credentials: &[(SchemeLocation, &'c Credential)],
+    url: &mut Url,
+    headers: &mut HeaderMap,
+    tokens: &mut Vec<(&'c TokenProvider, Secret)>,
+) -> Result<(), Error> {
+    let mut query = Vec::new();
+    let mut cookies = Vec::new();
+    for &(location, credential) in credentials {
+        let applied = match credential {
+            Credential::Fixed(secret) => apply(location, secret)?,
+            Credential::Provider(provider) => {
+                let token = provider.token().await?;
+                let applied = apply(location, &token)?;
+                tokens.push((provider, token));
+                applied
+            }
+        };
+        match applied {
+            Applied::Header(name, value) => {
+                headers.insert(name, value);
+            }
+            Applied::Query(name, value) => query.push((name, value)),
+            Applied::Cookie(name, value) => cookies.push((name, value)),
+        }
+    }
+    if !cookies.is_empty() {
+        let value = cookie_header(headers, &cookies)?;
+        headers.insert(COOKIE, value);
+    }
+    if !query.is_empty() {
+        url.query_pairs_mut().extend_pairs(&query);
+    }
+    Ok(())
+}
+
 pub(crate) fn cookie_header(
     existing: &HeaderMap,
     credentials: &[(&'static str, String)],

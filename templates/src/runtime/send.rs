@@ -5,12 +5,12 @@ use std::future::{Future, ready};
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderMap, USER_AGENT};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, USER_AGENT};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use super::auth::{self, Applied, SchemeLocation, Secret};
+use super::auth::{self, SchemeLocation, Secret};
 use super::error::{ApiError, Error, ErrorBodyDecoder};
 use super::request::{Body, Request};
 use super::response::BinaryResponse;
@@ -182,33 +182,7 @@ impl<'c> Attempt<'c> {
         let once = async {
             let mut url = self.url.clone();
             let mut headers = self.headers.clone();
-            let mut query = Vec::new();
-            let mut cookies = Vec::new();
-            for &(location, credential) in &self.credentials {
-                let applied = match credential {
-                    Credential::Fixed(secret) => auth::apply(location, secret)?,
-                    Credential::Provider(provider) => {
-                        let token = provider.token().await?;
-                        let applied = auth::apply(location, &token)?;
-                        tokens.push((provider, token));
-                        applied
-                    }
-                };
-                match applied {
-                    Applied::Header(name, value) => {
-                        headers.insert(name, value);
-                    }
-                    Applied::Query(name, value) => query.push((name, value)),
-                    Applied::Cookie(name, value) => cookies.push((name, value)),
-                }
-            }
-            if !cookies.is_empty() {
-                let value = auth::cookie_header(&headers, &cookies)?;
-                headers.insert(COOKIE, value);
-            }
-            if !query.is_empty() {
-                url.query_pairs_mut().extend_pairs(&query);
-            }
+            auth::apply_all(&self.credentials, &mut url, &mut headers, tokens).await?;
             let request = self.http.request(self.method.clone(), url).headers(headers);
             let request = match body {
                 Some(Body::Bytes(bytes)) => request.body(bytes),

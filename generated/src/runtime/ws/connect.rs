@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 use reqwest::StatusCode;
-use reqwest::header::{COOKIE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use rustls::ClientConfig;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::ServerName;
@@ -20,7 +20,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use url::{Host, Url};
 
-use super::super::auth::{self, Applied, SchemeLocation, Secret};
+use super::super::auth::{self, SchemeLocation, Secret};
 use super::super::client::ApiClient;
 use super::super::error::{ApiError, Error};
 use super::super::token::{Credential, TokenProvider};
@@ -204,31 +204,7 @@ impl<'c> Attempt<'c> {
     async fn run(&self, tokens: &mut Vec<(&'c TokenProvider, Secret)>) -> Result<Socket, Error> {
         let mut url = self.url.clone();
         let mut headers = self.headers.clone();
-        let mut cookies = Vec::new();
-        for &(location, credential) in &self.credentials {
-            let applied = match credential {
-                Credential::Fixed(secret) => auth::apply(location, secret)?,
-                Credential::Provider(provider) => {
-                    let token = provider.token().await?;
-                    let applied = auth::apply(location, &token)?;
-                    tokens.push((provider, token));
-                    applied
-                }
-            };
-            match applied {
-                Applied::Header(name, value) => {
-                    headers.insert(name, value);
-                }
-                Applied::Query(name, value) => {
-                    url.query_pairs_mut().append_pair(name, &value);
-                }
-                Applied::Cookie(name, value) => cookies.push((name, value)),
-            }
-        }
-        if !cookies.is_empty() {
-            let value = auth::cookie_header(&headers, &cookies)?;
-            headers.insert(COOKIE, value);
-        }
+        auth::apply_all(&self.credentials, &mut url, &mut headers, tokens).await?;
         let io = connect_io(&url).await?;
         // The URL may carry a credential: no error below may show it.
         let mut request = url
