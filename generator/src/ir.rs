@@ -112,6 +112,51 @@ pub struct Message {
     /// key make the message a dropped context sends.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub cancels: bool,
+    /// A received message that reports an error (`x-error`): the output stream ends with it as
+    /// an error.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub error: bool,
+    /// The method that sends it (`send_audio`; `x-rust-name` chooses it). A text message of
+    /// fixed values has one method per value instead, named for the value. Empty for received
+    /// messages.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub method: String,
+    /// A sent message that carries a context's input in pieces (`x-context-input`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input: Option<ContextInput>,
+    /// A received message that carries a context's output (`x-context-output`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output: Option<ContextOutput>,
+}
+
+/// The fields of a sent message that carry a context's input in pieces: the message's other
+/// fields, given once when the context opens, are sent again with each piece.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ContextInput {
+    /// The field of each piece of input (`transcript`).
+    pub text: String,
+    /// The boolean field that says more input follows (`continue`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub more: Option<String>,
+    /// The boolean field that asks for the output so far (`flush`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flush: Option<String>,
+}
+
+/// The field of a received message that carries a context's output, and the methods that
+/// return that output alone.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContextOutput {
+    /// The Rust name of the field (`data`).
+    pub field: String,
+    /// The field's type.
+    pub ty: Type,
+    /// The method turning a context into a stream of the field's values (`audio`).
+    pub stream: String,
+    /// The method of the connection that sends one whole input on a new context and returns
+    /// its output stream (`generate`), when a sent message carries input.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub call: Option<String>,
 }
 
 /// The content of a WebSocket frame.

@@ -252,8 +252,9 @@ fn lib_rs(versions: &[Version]) -> TokenStream {
         #[rustfmt::skip]
         pub use runtime::{
             AccessToken, ApiError, Base64Bytes, BinaryResponse, ByteStream, ClientBuilder, Error, ErrorKind,
-            EventStream, FilePart, Multipart, Multiplexer, RawMessage, RequestOptions, RetryPolicy, Secret,
-            TokenProvider, WsConfig, WsContext, WsSender, WsSession,
+            EventError, EventStream, FilePart, Multipart, Multiplexer, RawMessage, RequestOptions,
+            RetryPolicy, Secret, TokenProvider, WsConfig, WsContext, WsInput, WsOutput, WsSender,
+            WsSession,
         };
 
         #(#modules)*
@@ -457,8 +458,9 @@ fn standalone_lib_rs() -> TokenStream {
         #[rustfmt::skip]
         pub use runtime::{
             AccessToken, ApiError, Base64Bytes, BinaryResponse, ByteStream, Error, ErrorKind,
-            EventStream, FilePart, Multipart, Multiplexer, RawMessage, RequestOptions, RetryPolicy, Secret,
-            TokenProvider, WsConfig, WsContext, WsSender, WsSession,
+            EventError, EventStream, FilePart, Multipart, Multiplexer, RawMessage, RequestOptions,
+            RetryPolicy, Secret, TokenProvider, WsConfig, WsContext, WsInput, WsOutput, WsSender,
+            WsSession,
         };
 
         /// The client builder of the runtime, generic over the API; [`ClientBuilder`] is it for

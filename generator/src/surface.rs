@@ -318,7 +318,59 @@ fn channel_surface(out: &mut String, channel: &crate::ir::Channel) {
                 (Some(property), Some(value)) => format!(" ({property} {value})"),
                 _ => String::new(),
             };
-            let _ = writeln!(out, "    {direction} {}: {payload}{tag}", message.name);
+            let mut how = Vec::new();
+            match &message.payload {
+                crate::ir::MessagePayload::Text(values) if !values.is_empty() => {
+                    let methods: Vec<String> = values
+                        .iter()
+                        .map(|v| format!(".{}()", crate::names::snake(v)))
+                        .collect();
+                    how.push(methods.join(" "));
+                }
+                _ if message.cancels => how.push(".cancel()".to_owned()),
+                _ if !message.method.is_empty() => how.push(format!(".{}(..)", message.method)),
+                _ => {}
+            }
+            if let Some(input) = &message.input {
+                let mut fields = vec![input.text.as_str()];
+                fields.extend(input.more.as_deref());
+                fields.extend(input.flush.as_deref());
+                let mut methods = vec![".push(..)"];
+                if input.more.is_some() && input.flush.is_some() {
+                    methods.push(".flush()");
+                }
+                if input.more.is_some() {
+                    methods.push(".finish()");
+                }
+                how.push(format!(
+                    "input {} by {}",
+                    methods.join(" "),
+                    fields.join(", ")
+                ));
+            }
+            if let Some(output) = &message.output {
+                let call = output
+                    .call
+                    .as_ref()
+                    .map(|call| format!(", one call .{call}(..)"))
+                    .unwrap_or_default();
+                how.push(format!(
+                    "output .{}() of {}{call}",
+                    output.stream, output.field
+                ));
+            }
+            if message.terminal {
+                how.push("ends".to_owned());
+            }
+            if message.error {
+                how.push("error".to_owned());
+            }
+            let how = if how.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", how.join("; "))
+            };
+            let _ = writeln!(out, "    {direction} {}: {payload}{tag}{how}", message.name);
         }
     }
 }

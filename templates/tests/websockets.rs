@@ -71,14 +71,11 @@ async fn send(server: &mut Server, value: Value) {
         .expect("send");
 }
 
-fn generation(transcript: &str, more: bool) -> GenerationRequest {
+fn template() -> GenerationRequest {
     serde_json::from_value(json!({
         "model_id": "sonic-2",
-        "transcript": transcript,
         "voice": {"mode": "id", "id": "a0e99841-438c-4a64-b679-ae501e7d6091"},
         "output_format": {"container": "raw", "encoding": "pcm_s16le", "sample_rate": 16000},
-        "context_id": "replaced by the context's id",
-        "continue": more,
     }))
     .expect("a generation request")
 }
@@ -129,17 +126,13 @@ async fn two_tts_contexts_interleave_on_one_socket() {
     });
 
     let ws = client.tts().websocket().await.expect("connects");
-    let a = ws.context("a").expect("context a");
-    let b = ws.context("b").expect("context b");
-    a.send_generation_request(&generation("Hello, ", true))
+    let a = ws.context_with_id("a", template()).expect("context a");
+    let b = ws.context_with_id("b", template()).expect("context b");
+    a.push("Hello, ").await.expect("sent");
+    b.send(&template().transcript("Another voice."))
         .await
         .expect("sent");
-    b.send_generation_request(&generation("Another voice.", false))
-        .await
-        .expect("sent");
-    a.send_generation_request(&generation("world!", false))
-        .await
-        .expect("sent");
+    a.finish().await.expect("sent");
     let collect = |context| async move {
         tokio::time::timeout(
             Duration::from_secs(5),
@@ -160,7 +153,12 @@ async fn two_tts_contexts_interleave_on_one_socket() {
     let contexts: Vec<&Value> = requests.iter().map(|r| &r["context_id"]).collect();
     assert_eq!(contexts, [&json!("a"), &json!("b"), &json!("a")]);
     assert_eq!(requests[0]["continue"], true);
-    assert_eq!(requests[2]["transcript"], "world!");
+    assert_eq!(requests[0]["transcript"], "Hello, ");
+    assert_eq!(requests[0]["model_id"], "sonic-2");
+    assert_eq!(requests[1]["transcript"], "Another voice.");
+    assert_eq!(requests[2]["transcript"], "");
+    assert_eq!(requests[2]["continue"], false);
+    assert_eq!(requests[2]["voice"]["mode"], "id");
 
     let a_events: Vec<TtsWebsocketEvent> =
         a_events.into_iter().map(|e| e.expect("an event")).collect();
@@ -228,7 +226,7 @@ async fn an_stt_session_sends_audio_and_commands_and_reads_transcripts() {
         .expect("connects");
     let sender = session.sender();
     sender
-        .send_stt_audio_data(vec![1u8, 2, 3, 4])
+        .send_audio(vec![1u8, 2, 3, 4])
         .await
         .expect("audio sent");
     sender.finalize().await.expect("finalize sent");
@@ -276,4 +274,90 @@ async fn an_stt_session_sends_audio_and_commands_and_reads_transcripts() {
         SttWebsocketEvent::SttTranscriptResponse(t) if t.is_final && t.text == "Hello world."
     ));
     assert!(matches!(&events[3], SttWebsocketEvent::SttDoneResponse(_)));
+}
+
+#[tokio::test]
+async fn one_call_generations_stream_their_audio_and_end_on_error_messages_of_either_shape() {
+    let (listener, client) = listen().await;
+    let server = tokio::spawn(async move {
+        let (mut socket, _) = accept(&listener).await;
+        let mut requests = Vec::new();
+        for _ in 0..3 {
+            requests.push(next_json(&mut socket).await);
+        }
+        let id = |i: usize| requests[i]["context_id"].as_str().expect("an id").to_owned();
+        let (ok, old, new) = (id(0), id(1), id(2));
+        send(&mut socket, chunk(&ok, b"one")).await;
+        send(
+            &mut socket,
+            json!({"type": "error", "done": true, "status_code": 400, "context_id": old,
+                   "error": "voice not found"}),
+        )
+        .await;
+        send(
+            &mut socket,
+            json!({"type": "timestamps", "done": false, "status_code": 206, "context_id": ok,
+                   "word_timestamps": {"words": ["Hi"], "start": [0.0], "end": [0.2]}}),
+        )
+        .await;
+        send(
+            &mut socket,
+            json!({"type": "error", "done": true, "status_code": 429, "context_id": new,
+                   "error_code": "concurrency_limited", "title": "Too many requests",
+                   "message": "Concurrency limit reached", "request_id": "req-7"}),
+        )
+        .await;
+        send(&mut socket, chunk(&ok, b"two")).await;
+        send(&mut socket, done(&ok)).await;
+        requests
+    });
+
+    let ws = client.tts().websocket().await.expect("connects");
+    let request = template().transcript("Hi");
+    let ok = ws.generate(&request).await.expect("sent");
+    let old = ws.generate(&request).await.expect("sent");
+    let new = ws.generate(&request).await.expect("sent");
+    let collect = |output| async move {
+        tokio::time::timeout(
+            Duration::from_secs(5),
+            futures_util::StreamExt::collect::<Vec<_>>(output),
+        )
+        .await
+        .expect("the output ends")
+    };
+    let (ok, old, new) = tokio::join!(collect(ok), collect(old), collect(new));
+
+    let requests = server.await.expect("server");
+    for request in &requests {
+        assert_eq!(request["continue"], false, "{request}");
+        assert_eq!(request["transcript"], "Hi");
+    }
+    let ids: std::collections::BTreeSet<&str> = requests
+        .iter()
+        .map(|r| r["context_id"].as_str().expect("an id"))
+        .collect();
+    assert_eq!(ids.len(), 3, "each generation has its own context");
+
+    let audio: Vec<u8> = ok
+        .into_iter()
+        .flat_map(|chunk| chunk.expect("audio").to_vec())
+        .collect();
+    assert_eq!(audio, b"onetwo");
+    let [Err(cartesia_api::Error::Event(old))] = old.as_slice() else {
+        panic!("one error: {old:?}");
+    };
+    assert_eq!(old.status(), Some(400));
+    assert_eq!(old.message(), "voice not found");
+    let [Err(error @ cartesia_api::Error::Event(new))] = new.as_slice() else {
+        panic!("one error: {new:?}");
+    };
+    assert_eq!(new.code(), Some("concurrency_limited"));
+    assert_eq!(new.request_id(), Some("req-7"));
+    assert_eq!(error.kind(), cartesia_api::ErrorKind::RateLimit);
+    assert!(error.is_retryable());
+    assert_eq!(
+        error.to_string(),
+        "the server reported an error (429 concurrency_limited): Too many requests: \
+         Concurrency limit reached (request req-7)"
+    );
 }

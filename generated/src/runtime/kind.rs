@@ -67,6 +67,7 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::Api(e) => status_kind(e.status()),
+            Self::Event(e) => event_status(e).map_or(ErrorKind::Server, status_kind),
             Self::Http(e) if e.is_timeout() => ErrorKind::Timeout,
             Self::Http(_) => ErrorKind::Connection,
             Self::Timeout { .. } | Self::Idle { .. } => ErrorKind::Timeout,
@@ -105,12 +106,20 @@ impl Error {
                     || status == StatusCode::REQUEST_TIMEOUT
                     || status == StatusCode::TOO_MANY_REQUESTS
             }
+            Self::Event(e) => event_status(e).is_some_and(|status| {
+                status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS
+            }),
             Self::Timeout { .. } | Self::Idle { .. } => true,
             Self::WebSocket { code, .. } => code.is_none_or(is_server_close),
             Self::Http(e) => e.is_connect() || e.is_timeout() || e.is_request() || e.is_body(),
             _ => false,
         }
     }
+}
+
+/// The status an error message carries, if it is a valid one.
+fn event_status(error: &super::error::EventError) -> Option<StatusCode> {
+    error.status().and_then(|s| StatusCode::from_u16(s).ok())
 }
 
 /// Close codes for failures of the server: internal error, service

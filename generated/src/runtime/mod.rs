@@ -32,7 +32,7 @@ mod ws;
 
 pub use auth::Secret;
 pub use client::ClientBuilder;
-pub use error::{ApiError, Error};
+pub use error::{ApiError, Error, EventError};
 pub use kind::ErrorKind;
 pub use retry::RetryPolicy;
 pub use wire::Base64Bytes;
@@ -54,7 +54,9 @@ pub use token::{AccessToken, TokenProvider};
 // Public for the WebSocket bindings to name; not re-exported from the crate
 // root until a binding uses them.
 #[allow(unreachable_pub, unused_imports)]
-pub use ws::{Multiplexer, RawMessage, WsConfig, WsContext, WsSender, WsSession};
+pub use ws::{
+    Multiplexer, RawMessage, WsConfig, WsContext, WsInput, WsOutput, WsSender, WsSession,
+};
 
 // Sealed: `pub` only because they appear in the public bound of
 // `ClientBuilder<V: ApiVersion>`; the crate root does not re-export them, so

@@ -3864,7 +3864,8 @@ impl WebSocketFlushDoneResponse {
 #[non_exhaustive]
 pub struct CancelContextRequest {
     /// The ID of the context to cancel.
-    pub context_id: ContextId,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub context_id: ::std::option::Option<ContextId>,
     /// Whether to cancel the context, so that no more messages are generated for that context.
     ///
     /// One of `true`.
@@ -3873,11 +3874,20 @@ pub struct CancelContextRequest {
 
 impl CancelContextRequest {
     /// Creates a value from its required fields; optional fields start unset. The values the schema fixes are filled in: `cancel` is `true`.
-    pub fn new(context_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn new() -> Self {
         Self {
-            context_id: context_id.into(),
+            context_id: ::std::option::Option::None,
             cancel: true,
         }
+    }
+
+    /// Sets `context_id`.
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
+        self
     }
 
     /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
@@ -3885,6 +3895,12 @@ impl CancelContextRequest {
     /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
+    }
+}
+
+impl ::std::default::Default for CancelContextRequest {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -3900,7 +3916,8 @@ pub struct GenerationRequest {
     /// The ID of the model to use for the generation. See [Models](https://docs.cartesia.ai/build-with-cartesia/tts-models) for available models.
     pub model_id: ::std::string::String,
     /// The transcript to generate speech for.
-    pub transcript: ::std::string::String,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub transcript: ::std::option::Option<::std::string::String>,
     pub voice: TtsRequestVoiceSpecifier,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub language: ::std::option::Option<SupportedLanguage>,
@@ -3947,13 +3964,12 @@ impl GenerationRequest {
     /// Creates a value from its required fields; optional fields start unset.
     pub fn new(
         model_id: impl ::std::convert::Into<::std::string::String>,
-        transcript: impl ::std::convert::Into<::std::string::String>,
         voice: TtsRequestVoiceSpecifier,
         output_format: WebSocketRawOutputFormat,
     ) -> Self {
         Self {
             model_id: model_id.into(),
-            transcript: transcript.into(),
+            transcript: ::std::option::Option::None,
             voice,
             language: ::std::option::Option::None,
             output_format,
@@ -3968,6 +3984,15 @@ impl GenerationRequest {
             use_normalized_timestamps: ::std::option::Option::None,
             pronunciation_dict_ids: ::std::option::Option::None,
         }
+    }
+
+    /// Sets `transcript`.
+    pub fn transcript(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.transcript = ::std::option::Option::Some(value.into());
+        self
     }
 
     /// Sets `language`.
@@ -6550,22 +6575,78 @@ pub struct SttErrorResponse {
     /// Response type identifier
     pub r#type: SttErrorResponseType,
     /// Error message describing what went wrong
-    pub error: ::std::string::String,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub error: ::std::option::Option<::std::string::String>,
     /// Unique identifier for the request
-    pub request_id: ::std::string::String,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub request_id: ::std::option::Option<::std::string::String>,
+    /// Human-readable error title.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub title: ::std::option::Option<::std::string::String>,
+    /// Human-readable error message.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub message: ::std::option::Option<::std::string::String>,
+    /// Machine-readable error code.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub error_code: ::std::option::Option<::std::string::String>,
 }
 
 impl SttErrorResponse {
     /// Creates a value from its required fields; optional fields start unset. The values the schema fixes are filled in: `type` is `"error"`.
-    pub fn new(
-        error: impl ::std::convert::Into<::std::string::String>,
-        request_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn new() -> Self {
         Self {
             r#type: SttErrorResponseType::Error,
-            error: error.into(),
-            request_id: request_id.into(),
+            error: ::std::option::Option::None,
+            request_id: ::std::option::Option::None,
+            title: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            error_code: ::std::option::Option::None,
         }
+    }
+
+    /// Sets `error`.
+    pub fn error(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.error = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `request_id`.
+    pub fn request_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.request_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `title`.
+    pub fn title(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.title = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `message`.
+    pub fn message(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.message = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `error_code`.
+    pub fn error_code(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.error_code = ::std::option::Option::Some(value.into());
+        self
     }
 
     /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
@@ -6573,6 +6654,12 @@ impl SttErrorResponse {
     /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
+    }
+}
+
+impl ::std::default::Default for SttErrorResponse {
+    fn default() -> Self {
+        Self::new()
     }
 }
 

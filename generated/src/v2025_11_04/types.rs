@@ -6122,7 +6122,8 @@ impl ::std::convert::From<SttErrorResponse> for SttManualFinalizeWebSocketRespon
 #[non_exhaustive]
 pub struct CancelContextRequest {
     /// The ID of the context to cancel.
-    pub context_id: ContextId,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub context_id: ::std::option::Option<ContextId>,
     /// Whether to cancel the context, so that no more messages are generated for that context.
     ///
     /// One of `true`.
@@ -6131,11 +6132,20 @@ pub struct CancelContextRequest {
 
 impl CancelContextRequest {
     /// Creates a value from its required fields; optional fields start unset. The values the schema fixes are filled in: `cancel` is `true`.
-    pub fn new(context_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn new() -> Self {
         Self {
-            context_id: context_id.into(),
+            context_id: ::std::option::Option::None,
             cancel: true,
         }
+    }
+
+    /// Sets `context_id`.
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
+        self
     }
 
     /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
@@ -6143,6 +6153,12 @@ impl CancelContextRequest {
     /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
+    }
+}
+
+impl ::std::default::Default for CancelContextRequest {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -6158,14 +6174,16 @@ impl CancelContextRequest {
 pub struct GenerationRequest {
     pub model_id: TtsModel,
     /// The transcript to generate speech for.
-    pub transcript: ::std::string::String,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub transcript: ::std::option::Option<::std::string::String>,
     pub voice: TtsRequestVoiceSpecifier,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub generation_config: ::std::option::Option<GenerationConfig>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub language: ::std::option::Option<SupportedLanguage>,
     pub output_format: RawOutputFormat,
-    pub context_id: ContextId,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub context_id: ::std::option::Option<ContextId>,
     /// Whether this input may be followed by more inputs.
     /// If not specified, this defaults to `false`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -6200,19 +6218,17 @@ impl GenerationRequest {
     /// Creates a value from its required fields; optional fields start unset.
     pub fn new(
         model_id: TtsModel,
-        transcript: impl ::std::convert::Into<::std::string::String>,
         voice: TtsRequestVoiceSpecifier,
         output_format: RawOutputFormat,
-        context_id: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self {
             model_id,
-            transcript: transcript.into(),
+            transcript: ::std::option::Option::None,
             voice,
             generation_config: ::std::option::Option::None,
             language: ::std::option::Option::None,
             output_format,
-            context_id: context_id.into(),
+            context_id: ::std::option::Option::None,
             r#continue: ::std::option::Option::None,
             max_buffer_delay_ms: ::std::option::Option::None,
             speed: ::std::option::Option::None,
@@ -6224,6 +6240,15 @@ impl GenerationRequest {
         }
     }
 
+    /// Sets `transcript`.
+    pub fn transcript(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.transcript = ::std::option::Option::Some(value.into());
+        self
+    }
+
     /// Sets `generation_config`.
     pub fn generation_config(mut self, value: GenerationConfig) -> Self {
         self.generation_config = ::std::option::Option::Some(value);
@@ -6233,6 +6258,15 @@ impl GenerationRequest {
     /// Sets `language`.
     pub fn language(mut self, value: SupportedLanguage) -> Self {
         self.language = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets `context_id`.
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
         self
     }
 
@@ -11704,32 +11738,72 @@ pub struct ErrorResponse {
     /// Response type identifier
     pub r#type: ErrorResponseType,
     /// Whether generation is complete
-    pub done: bool,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub done: ::std::option::Option<bool>,
     /// Error message describing what went wrong
-    pub error: ::std::string::String,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub error: ::std::option::Option<::std::string::String>,
     /// HTTP-style status code
-    pub status_code: i64,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub status_code: ::std::option::Option<i64>,
     /// A unique identifier for the context. You can use any unique identifier, like a UUID or human ID.
     ///
     /// Some customers use unique identifiers from their own systems (such as conversation IDs) as context IDs.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub context_id: ::std::option::Option<::std::string::String>,
+    /// Human-readable error title.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub title: ::std::option::Option<::std::string::String>,
+    /// Human-readable error message.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub message: ::std::option::Option<::std::string::String>,
+    /// Machine-readable error code.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub error_code: ::std::option::Option<::std::string::String>,
+    /// Unique identifier of the request.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub request_id: ::std::option::Option<::std::string::String>,
+    /// URL to relevant documentation.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub doc_url: ::std::option::Option<::std::string::String>,
 }
 
 impl ErrorResponse {
     /// Creates a value from its required fields; optional fields start unset. The values the schema fixes are filled in: `type` is `"error"`.
-    pub fn new(
-        done: bool,
-        error: impl ::std::convert::Into<::std::string::String>,
-        status_code: i64,
-    ) -> Self {
+    pub fn new() -> Self {
         Self {
             r#type: ErrorResponseType::Error,
-            done,
-            error: error.into(),
-            status_code,
+            done: ::std::option::Option::None,
+            error: ::std::option::Option::None,
+            status_code: ::std::option::Option::None,
             context_id: ::std::option::Option::None,
+            title: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            error_code: ::std::option::Option::None,
+            request_id: ::std::option::Option::None,
+            doc_url: ::std::option::Option::None,
         }
+    }
+
+    /// Sets `done`.
+    pub fn done(mut self, value: bool) -> Self {
+        self.done = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets `error`.
+    pub fn error(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.error = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `status_code`.
+    pub fn status_code(mut self, value: i64) -> Self {
+        self.status_code = ::std::option::Option::Some(value);
+        self
     }
 
     /// Sets `context_id`.
@@ -11741,11 +11815,62 @@ impl ErrorResponse {
         self
     }
 
+    /// Sets `title`.
+    pub fn title(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.title = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `message`.
+    pub fn message(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.message = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `error_code`.
+    pub fn error_code(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.error_code = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `request_id`.
+    pub fn request_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.request_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `doc_url`.
+    pub fn doc_url(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.doc_url = ::std::option::Option::Some(value.into());
+        self
+    }
+
     /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
     /// values its number enums list, here and in nested values; requests check their bodies
     /// this way before they are sent.
     pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
         ::std::result::Result::Ok(())
+    }
+}
+
+impl ::std::default::Default for ErrorResponse {
+    fn default() -> Self {
+        Self::new()
     }
 }
 

@@ -68,7 +68,7 @@ impl<'de> ::serde::Deserialize<'de> for TtsWebsocketEvent {
     }
 }
 
-/// A connection to `/tts/websocket` carrying many contexts, each named by its `context_id`: [`context`](crate::runtime::Multiplexer::context) opens one, a stream of [`TtsWebsocketEvent`] with typed sends.
+/// A connection to `/tts/websocket` carrying many contexts, each named by its `context_id`: `context(..)` opens one: a stream of [`TtsWebsocketEvent`], with typed sends.
 pub type TtsWebsocket = crate::runtime::Multiplexer<TtsWebsocketEvent>;
 /// Opens `/tts/websocket`: set optional query parameters and settings, then `.await` it.
 #[must_use = "a handshake does nothing until awaited"]
@@ -132,7 +132,7 @@ impl<'a> TtsWebsocketHandshake<'a> {
             .multiplex(crate::runtime::Routing {
                 key: tts_websocket_key,
                 is_terminal: tts_websocket_is_terminal,
-                cancel: tts_websocket_cancel,
+                cancel: ::std::option::Option::Some(tts_websocket_cancel),
                 raw: TtsWebsocketEvent::Raw,
             })
             .await
@@ -151,7 +151,72 @@ impl<'a> ::std::future::IntoFuture for TtsWebsocketHandshake<'a> {
     }
 }
 
-impl crate::runtime::WsContext<TtsWebsocketEvent> {
+impl crate::runtime::Multiplexer<TtsWebsocketEvent> {
+    /// Opens a context with a fresh `context_id`. `template` holds the fields every piece of input carries; [`push`](crate::runtime::WsInput::push) sends it with the next `transcript`. The context is a stream of [`TtsWebsocketEvent`].
+    ///
+    /// # Errors
+    ///
+    /// If a context of this id is open already (`context_with_id`), or the connection has ended.
+    pub fn context(
+        &self,
+        template: super::types::GenerationRequest,
+    ) -> ::std::result::Result<
+        crate::runtime::WsContext<TtsWebsocketEvent>,
+        crate::runtime::Error,
+    > {
+        let template = ::serde_json::to_value(&template)
+            .map_err(crate::runtime::Error::Serialize)?;
+        self.open(::std::option::Option::None, ::std::option::Option::Some(template))
+    }
+
+    /// Opens a context named `id` (any unique text, e.g. a conversation id), with the fields every piece of input carries.
+    ///
+    /// # Errors
+    ///
+    /// If a context of this id is open already (`context_with_id`), or the connection has ended.
+    pub fn context_with_id(
+        &self,
+        id: impl ::std::convert::Into<::std::string::String>,
+        template: super::types::GenerationRequest,
+    ) -> ::std::result::Result<
+        crate::runtime::WsContext<TtsWebsocketEvent>,
+        crate::runtime::Error,
+    > {
+        let template = ::serde_json::to_value(&template)
+            .map_err(crate::runtime::Error::Serialize)?;
+        self.open(
+            ::std::option::Option::Some(id.into()),
+            ::std::option::Option::Some(template),
+        )
+    }
+
+    /// One whole input on a new context: sends `request` with `continue: false` and returns the context's output (as [`audio`](crate::runtime::WsContext::audio) does). Many may run at once on one connection.
+    ///
+    /// # Errors
+    ///
+    /// The connection's error if it has ended; a message that cannot be serialized. Errors of the generation come through the stream.
+    pub async fn generate(
+        &self,
+        request: &super::types::GenerationRequest,
+    ) -> ::std::result::Result<
+        crate::runtime::WsOutput<TtsWebsocketEvent, ::bytes::Bytes>,
+        crate::runtime::Error,
+    > {
+        let context = self
+            .open(::std::option::Option::None, ::std::option::Option::None)?;
+        context
+            .input()
+            .send_keyed(
+                "context_id",
+                request,
+                &[("continue", ::serde_json::Value::Bool(false))],
+            )
+            .await?;
+        ::std::result::Result::Ok(context.output(tts_websocket_output))
+    }
+}
+
+impl crate::runtime::WsInput<TtsWebsocketEvent> {
     /// Use this to generate speech for a transcript.
     ///
     /// Sent on this context: its `context_id` is set to the context's id.
@@ -159,25 +224,157 @@ impl crate::runtime::WsContext<TtsWebsocketEvent> {
     /// # Errors
     ///
     /// The connection's error if it has ended; a message that cannot be serialized.
-    pub async fn send_generation_request(
+    pub async fn send(
         &self,
         message: &super::types::GenerationRequest,
     ) -> ::std::result::Result<(), crate::runtime::Error> {
-        self.send_keyed("context_id", message).await
+        self.send_keyed("context_id", message, &[]).await
     }
 
-    /// Use this to cancel a context, so that no more messages are generated for that context.
-    ///
-    /// Sent on this context: its `context_id` is set to the context's id.
+    /// Sends the next piece of input: the context's [`GenerationRequest`](super::types::GenerationRequest) with `transcript` set to `text` with `continue: true`. Pieces spoken in one context keep one prosody; send them as they arrive (e.g. from a language model).
     ///
     /// # Errors
     ///
     /// The connection's error if it has ended; a message that cannot be serialized.
-    pub async fn send_cancel_request(
+    pub async fn push(
         &self,
-        message: &super::types::CancelContextRequest,
+        text: impl ::std::convert::Into<::std::string::String>,
     ) -> ::std::result::Result<(), crate::runtime::Error> {
-        self.send_keyed("context_id", message).await
+        self.send_input(
+                "context_id",
+                &[
+                    ("transcript", ::serde_json::Value::from(text.into())),
+                    ("continue", ::serde_json::Value::from(true)),
+                ],
+            )
+            .await
+    }
+
+    /// Asks for the output of the input so far (`flush: true`); more input may follow.
+    ///
+    /// # Errors
+    ///
+    /// The connection's error if it has ended; a message that cannot be serialized.
+    pub async fn flush(&self) -> ::std::result::Result<(), crate::runtime::Error> {
+        self.send_input(
+                "context_id",
+                &[
+                    ("transcript", ::serde_json::Value::from("")),
+                    ("continue", ::serde_json::Value::from(true)),
+                    ("flush", ::serde_json::Value::from(true)),
+                ],
+            )
+            .await
+    }
+
+    /// Ends the context's input (an empty `transcript` with `continue: false`): the server finishes the output and ends the context.
+    ///
+    /// # Errors
+    ///
+    /// The connection's error if it has ended; a message that cannot be serialized.
+    pub async fn finish(&self) -> ::std::result::Result<(), crate::runtime::Error> {
+        self.send_input(
+                "context_id",
+                &[
+                    ("transcript", ::serde_json::Value::from("")),
+                    ("continue", ::serde_json::Value::from(false)),
+                ],
+            )
+            .await
+    }
+}
+
+impl crate::runtime::WsContext<TtsWebsocketEvent> {
+    /// Sends a message: [`WsInput::send`](crate::runtime::WsInput::send) on this context.
+    ///
+    /// # Errors
+    ///
+    /// As the sending half's.
+    pub async fn send(
+        &self,
+        message: &super::types::GenerationRequest,
+    ) -> ::std::result::Result<(), crate::runtime::Error> {
+        self.input().send(message).await
+    }
+
+    /// Sends the next piece of input: [`WsInput::push`](crate::runtime::WsInput::push) on this context.
+    ///
+    /// # Errors
+    ///
+    /// As the sending half's.
+    pub async fn push(
+        &self,
+        text: impl ::std::convert::Into<::std::string::String>,
+    ) -> ::std::result::Result<(), crate::runtime::Error> {
+        self.input().push(text).await
+    }
+
+    /// Asks for the output of the input so far: [`WsInput::flush`](crate::runtime::WsInput::flush) on this context.
+    ///
+    /// # Errors
+    ///
+    /// As the sending half's.
+    pub async fn flush(&self) -> ::std::result::Result<(), crate::runtime::Error> {
+        self.input().flush().await
+    }
+
+    /// Ends the context's input: [`WsInput::finish`](crate::runtime::WsInput::finish) on this context.
+    ///
+    /// # Errors
+    ///
+    /// As the sending half's.
+    pub async fn finish(&self) -> ::std::result::Result<(), crate::runtime::Error> {
+        self.input().finish().await
+    }
+
+    /// The context's output alone: the `data` of each [`ChunkResponse`](TtsWebsocketEvent::ChunkResponse) message, as a stream that ends with the context. An error message of the context ends it with [`Error::Event`](crate::runtime::Error::Event); the other messages are skipped.
+    pub fn audio(self) -> crate::runtime::WsOutput<TtsWebsocketEvent, ::bytes::Bytes> {
+        self.output(tts_websocket_output)
+    }
+}
+
+fn tts_websocket_output(
+    message: TtsWebsocketEvent,
+) -> ::std::option::Option<
+    ::std::result::Result<::bytes::Bytes, crate::runtime::Error>,
+> {
+    match message {
+        TtsWebsocketEvent::ChunkResponse(message) => {
+            let value = message.data;
+            ::std::option::Option::Some(
+                ::std::result::Result::Ok(::bytes::Bytes::from(value.into_inner())),
+            )
+        }
+        TtsWebsocketEvent::ErrorResponse(message) => {
+            let value = ::serde_json::to_value(&message).unwrap_or_default();
+            ::std::option::Option::Some(
+                ::std::result::Result::Err(
+                    crate::runtime::Error::Event(
+                        ::std::boxed::Box::new(
+                            crate::runtime::EventError::from_json(&value),
+                        ),
+                    ),
+                ),
+            )
+        }
+        TtsWebsocketEvent::Raw(crate::runtime::RawMessage::Text(text)) => {
+            let value: ::serde_json::Value = ::serde_json::from_str(&text).ok()?;
+            match value.get("type").and_then(::serde_json::Value::as_str) {
+                ::std::option::Option::Some("error") => {
+                    ::std::option::Option::Some(
+                        ::std::result::Result::Err(
+                            crate::runtime::Error::Event(
+                                ::std::boxed::Box::new(
+                                    crate::runtime::EventError::from_json(&value),
+                                ),
+                            ),
+                        ),
+                    )
+                }
+                _ => ::std::option::Option::None,
+            }
+        }
+        _ => ::std::option::Option::None,
     }
 }
 
@@ -391,7 +588,7 @@ impl crate::runtime::WsSender<SttWebsocketEvent> {
     /// # Errors
     ///
     /// The connection's error if it has ended.
-    pub async fn send_stt_audio_data(
+    pub async fn send_audio(
         &self,
         bytes: impl ::std::convert::Into<::bytes::Bytes>,
     ) -> ::std::result::Result<(), crate::runtime::Error> {

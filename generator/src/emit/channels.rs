@@ -6,7 +6,7 @@ use quote::{format_ident, quote};
 
 use super::requests::text;
 use super::{Context, docs, ident, rust_type};
-use crate::ir::{Channel, Message, MessagePayload, SchemeLocation, TypeKind};
+use crate::ir::{Channel, Message, MessagePayload, SchemeLocation};
 use crate::names;
 
 /// The `websockets.rs` file of a version module.
@@ -143,14 +143,13 @@ fn channel_items(ctx: &Context<'_>, channel: &Channel) -> TokenStream {
         }
     });
     let (open, extra) = match &channel.routing_key {
-        Some(key) => multiplexed(ctx, channel, &event, key),
+        Some(key) => super::contexts::multiplexed(ctx, channel, &event, key),
         None => single(channel, &event),
     };
     let socket_doc = match &channel.routing_key {
         Some(key) => format!(
             "A connection to `{address}` carrying many contexts, each named by its `{key}`: \
-             [`context`](crate::runtime::Multiplexer::context) opens one, a stream of \
-             [`{event}`] with typed sends."
+             `context(..)` opens one: a stream of [`{event}`], with typed sends."
         ),
         None => format!(
             "A connection to `{address}`: a stream of [`{event}`]; \
@@ -311,7 +310,7 @@ fn terminal_tags(channel: &Channel) -> Vec<&str> {
         .collect()
 }
 
-fn is_terminal_fn(channel: &Channel, name: &proc_macro2::Ident) -> TokenStream {
+pub(super) fn is_terminal_fn(channel: &Channel, name: &proc_macro2::Ident) -> TokenStream {
     let tags = terminal_tags(channel);
     let body = match (&channel.tag_property, tags.is_empty()) {
         (Some(property), false) => quote! {
@@ -327,90 +326,6 @@ fn is_terminal_fn(channel: &Channel, name: &proc_macro2::Ident) -> TokenStream {
             #body
         }
     }
-}
-
-fn multiplexed(
-    ctx: &Context<'_>,
-    channel: &Channel,
-    event: &proc_macro2::Ident,
-    key: &str,
-) -> (TokenStream, TokenStream) {
-    let snake = names::snake(&channel.type_stem);
-    let key_fn = format_ident!("{snake}_key");
-    let terminal_fn = format_ident!("{snake}_is_terminal");
-    let cancel_fn = format_ident!("{snake}_cancel");
-    let open = quote! {
-        handshake
-            .multiplex(crate::runtime::Routing {
-                key: #key_fn,
-                is_terminal: #terminal_fn,
-                cancel: #cancel_fn,
-                raw: #event::Raw,
-            })
-            .await
-    };
-    // The cancel message: the fixed fields of the message marked as cancelling, and the key.
-    let mut fixed = serde_json::Map::new();
-    if let Some(crate::ir::Type::Named(name)) =
-        channel
-            .sends
-            .iter()
-            .find(|m| m.cancels)
-            .and_then(|m| match &m.payload {
-                MessagePayload::Json(ty) => Some(ty),
-                _ => None,
-            })
-        && let Some(TypeKind::Struct(fields)) = ctx.kind(name)
-    {
-        for field in &fields.fields {
-            if let Some(value) = &field.fixed {
-                fixed.insert(field.wire.clone(), value.clone());
-            }
-        }
-    }
-    let template = serde_json::Value::Object(fixed).to_string();
-    let terminal = is_terminal_fn(channel, &terminal_fn);
-    let sends = channel.sends.iter().filter_map(|m| {
-        let MessagePayload::Json(ty) = &m.payload else {
-            return None;
-        };
-        let method = format_ident!("send_{}", names::snake(&m.name));
-        let ty = rust_type(ty, &quote!(super::types::));
-        let doc = docs::lines(&format!(
-            "{}\n\nSent on this context: its `{key}` is set to the context's id.",
-            m.doc.as_deref().unwrap_or(&format!("Sends a `{}` message.", m.wire))
-        ));
-        Some(quote! {
-            #doc
-            ///
-            /// # Errors
-            ///
-            /// The connection's error if it has ended; a message that cannot be serialized.
-            pub async fn #method(&self, message: &#ty) -> ::std::result::Result<(), crate::runtime::Error> {
-                self.send_keyed(#key, message).await
-            }
-        })
-    });
-    let extra = quote! {
-        impl crate::runtime::WsContext<#event> {
-            #(#sends)*
-        }
-
-        fn #key_fn(value: &::serde_json::Value) -> ::std::option::Option<::std::string::String> {
-            value.get(#key)?.as_str().map(::std::borrow::ToOwned::to_owned)
-        }
-
-        #terminal
-
-        fn #cancel_fn(id: &str) -> ::serde_json::Value {
-            let mut message: ::serde_json::Value = ::serde_json::from_str(#template).unwrap_or_default();
-            if let ::serde_json::Value::Object(map) = &mut message {
-                map.insert(#key.to_owned(), ::serde_json::Value::String(id.to_owned()));
-            }
-            message
-        }
-    };
-    (open, extra)
 }
 
 fn single(channel: &Channel, event: &proc_macro2::Ident) -> (TokenStream, TokenStream) {
@@ -440,7 +355,7 @@ fn single(channel: &Channel, event: &proc_macro2::Ident) -> (TokenStream, TokenS
         };
         match &m.payload {
             MessagePayload::Binary => {
-                let method = format_ident!("send_{}", names::snake(&m.name));
+                let method = ident(&m.method);
                 methods.push(quote! {
                     #doc
                     #errors
@@ -450,7 +365,7 @@ fn single(channel: &Channel, event: &proc_macro2::Ident) -> (TokenStream, TokenS
                 });
             }
             MessagePayload::Text(values) if values.is_empty() => {
-                let method = format_ident!("send_{}", names::snake(&m.name));
+                let method = ident(&m.method);
                 methods.push(quote! {
                     #doc
                     #errors
@@ -477,7 +392,7 @@ fn single(channel: &Channel, event: &proc_macro2::Ident) -> (TokenStream, TokenS
                 }
             }
             MessagePayload::Json(ty) => {
-                let method = format_ident!("send_{}", names::snake(&m.name));
+                let method = ident(&m.method);
                 let ty = rust_type(ty, &quote!(super::types::));
                 methods.push(quote! {
                     #doc

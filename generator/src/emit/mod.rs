@@ -5,6 +5,7 @@
 
 mod channels;
 pub(crate) mod client;
+mod contexts;
 pub mod contract;
 pub(crate) mod docs;
 pub mod examples;

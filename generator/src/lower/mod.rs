@@ -310,6 +310,7 @@ impl<'a> Lowerer<'a> {
             .map(|prepared| self.channels(prepared))
             .unwrap_or_default();
         let mut types = std::mem::take(&mut self.types);
+        channel::fill_by_context(&channels, &groups, &mut types);
         let error_body = error_body::shared(&mut groups, &types);
         recursion::box_cycles(&mut types);
         settle_fixed(&mut types);

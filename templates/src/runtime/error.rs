@@ -152,6 +152,12 @@ pub enum Error {
         reason: String,
     },
 
+    /// The server reported an error in a message of a WebSocket connection
+    /// (an error event), e.g. for one context; the context or session has
+    /// ended.
+    #[error("{0}")]
+    Event(Box<EventError>),
+
     /// Nothing arrived for too long: no frame at all over a WebSocket
     /// connection (see `WsConfig::idle_timeout`), or no message on one of
     /// its contexts (`WsConfig::context_idle_timeout`).
@@ -208,6 +214,86 @@ impl Error {
     /// credentials cannot leak through the message.
     pub(crate) fn http(err: reqwest::Error) -> Self {
         Self::Http(err.without_url())
+    }
+}
+
+/// An error message a server sent over a WebSocket connection, read
+/// leniently: the fields are taken from whichever shape it has (an `error`
+/// text, or a `title` and `message` with an `error_code`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventError {
+    status: Option<u16>,
+    code: Option<String>,
+    message: String,
+    request_id: Option<String>,
+}
+
+impl EventError {
+    /// Reads an error message; the message is empty if it has none.
+    pub(crate) fn from_json(value: &serde_json::Value) -> Self {
+        let text = |key: &str| {
+            value
+                .get(key)
+                .and_then(serde_json::Value::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let message = match (text("title"), text("message"), text("error")) {
+            (Some(title), Some(message), _) if title != message => format!("{title}: {message}"),
+            (_, Some(message), _) | (Some(message), None, _) | (None, None, Some(message)) => {
+                message
+            }
+            (None, None, None) => String::new(),
+        };
+        Self {
+            status: value
+                .get("status_code")
+                .and_then(serde_json::Value::as_u64)
+                .and_then(|s| u16::try_from(s).ok()),
+            code: text("error_code"),
+            message,
+            request_id: text("request_id"),
+        }
+    }
+
+    /// The HTTP-style status the message carries (`status_code`), if any.
+    pub fn status(&self) -> Option<u16> {
+        self.status
+    }
+
+    /// The machine-readable error code (`error_code`), if any.
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    /// What the server said went wrong.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The server's id of the request, to quote to support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+}
+
+impl fmt::Display for EventError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the server reported an error")?;
+        match (self.status, &self.code) {
+            (Some(status), Some(code)) => write!(f, " ({status} {code})")?,
+            (Some(status), None) => write!(f, " ({status})")?,
+            (None, Some(code)) => write!(f, " ({code})")?,
+            (None, None) => {}
+        }
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message)?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " (request {id})")?;
+        }
+        Ok(())
     }
 }
 

@@ -51,7 +51,7 @@ fn raw(message: RawMessage) -> Msg {
 const ROUTING: Routing<Msg> = Routing {
     key: |v| v.get("context_id")?.as_str().map(str::to_owned),
     is_terminal: |v| v["done"] == true || v["type"] == "error",
-    cancel: |id| json!({"context_id": id, "cancel": true}),
+    cancel: Some(|id| json!({"context_id": id, "cancel": true})),
     raw,
 };
 
@@ -170,10 +170,17 @@ async fn interleaved_messages_reach_their_contexts() {
     assert!(headers.contains_key("user-agent"));
 
     let ids = ids(24);
-    let mut contexts: Vec<_> = ids.iter().map(|id| mux.context(id).expect("new")).collect();
-    assert!(matches!(mux.context("ctx-3"), Err(Error::Invalid { .. })));
+    let mut contexts: Vec<_> = ids
+        .iter()
+        .map(|id| mux.open(Some(id.into()), None).expect("new"))
+        .collect();
+    assert!(matches!(
+        mux.open(Some("ctx-3".into()), None),
+        Err(Error::Invalid { .. })
+    ));
     for context in &contexts {
         context
+            .input()
             .send_json(&json!({"context_id": context.id(), "transcript": "hi"}))
             .await
             .expect("sent");
@@ -230,8 +237,8 @@ async fn interleaved_messages_reach_their_contexts() {
 #[tokio::test]
 async fn a_full_buffer_fails_its_context_only() {
     let (mux, mut server) = mux(WsConfig::new().context_buffer(64)).await;
-    let mut slow = mux.context("slow").expect("new");
-    let mut fast = mux.context("fast").expect("new");
+    let mut slow = mux.open(Some("slow".into()), None).expect("new");
+    let mut fast = mux.open(Some("fast".into()), None).expect("new");
     for n in 0..10 {
         send(&mut server, json!({"context_id": "slow", "n": n})).await;
     }
@@ -265,8 +272,8 @@ async fn a_full_buffer_fails_its_context_only() {
 #[tokio::test]
 async fn dropping_an_unfinished_context_cancels_it() {
     let (mux, mut server) = mux(WsConfig::new()).await;
-    let open = mux.context("open").expect("new");
-    let mut finished = mux.context("finished").expect("new");
+    let open = mux.open(Some("open".into()), None).expect("new");
+    let mut finished = mux.open(Some("finished".into()), None).expect("new");
     send(&mut server, json!({"context_id": "finished", "done": true})).await;
     assert!(finished.next().await.is_some());
     drop(finished);
@@ -276,7 +283,7 @@ async fn dropping_an_unfinished_context_cancels_it() {
         json!({"context_id": "open", "cancel": true})
     );
     // The context's id can be used again.
-    let again = mux.context("open").expect("new");
+    let again = mux.open(Some("open".into()), None).expect("new");
     drop(mux);
     drop(again);
     assert_eq!(
@@ -297,7 +304,7 @@ async fn a_silent_context_times_out_and_is_cancelled() {
         .idle_timeout(None)
         .ping_interval(None);
     let (mux, mut server) = mux(config).await;
-    let mut context = mux.context("quiet").expect("new");
+    let mut context = mux.open(Some("quiet".into()), None).expect("new");
     tokio::time::pause();
     let error = context.next().await;
     assert!(
@@ -318,7 +325,7 @@ async fn a_silent_connection_times_out() {
         .context_idle_timeout(None)
         .ping_interval(None);
     let (mux, _server) = mux(config).await;
-    let mut context = mux.context("a").expect("new");
+    let mut context = mux.open(Some("a".into()), None).expect("new");
     tokio::time::pause();
     let error = context.next().await;
     assert!(
@@ -329,13 +336,16 @@ async fn a_silent_connection_times_out() {
         error.and_then(Result::err).map(|e| e.kind()),
         Some(ErrorKind::Timeout)
     );
-    assert!(matches!(mux.context("b"), Err(Error::Idle { .. })));
+    assert!(matches!(
+        mux.open(Some("b".into()), None),
+        Err(Error::Idle { .. })
+    ));
 }
 
 #[tokio::test]
 async fn close_codes_become_errors() {
     let (mux, mut server) = mux(WsConfig::new()).await;
-    let mut context = mux.context("a").expect("new");
+    let mut context = mux.open(Some("a".into()), None).expect("new");
     let frame = CloseFrame {
         code: CloseCode::Policy,
         reason: "bad voice".into(),

@@ -2,8 +2,10 @@
 //! payloads and handshake parameters go through the shared schema lowering, so a payload that
 //! names a component schema of this version is that version's type.
 
+mod context;
 mod prepare;
 
+pub(super) use context::fill_by_context;
 pub(super) use prepare::{Prepared, prepare};
 
 use prepare::{PreparedMessage, PreparedPayload};
@@ -11,10 +13,72 @@ use prepare::{PreparedMessage, PreparedPayload};
 use super::schema::bounds_of;
 use super::{Lowerer, SchemaRef};
 use crate::ir::{Channel, Message, MessagePayload, Param, ParamLocation};
-use crate::names::{self, Scope};
+use crate::names::{self, Case, Scope};
 
 /// Names the generated channel types define themselves (`Handshake` setters and methods).
 const CHANNEL_METHODS: &[&str] = &["config", "connect", "into_future", "client"];
+
+/// Methods of a multiplexed connection (`Multiplexer`): the runtime's, and those every binding
+/// generates (`context`, `context_with_id`).
+pub(crate) const CONNECTION_METHODS: &[&str] = &[
+    "context",
+    "context_with_id",
+    "open",
+    "dropped",
+    "close",
+    "fmt",
+];
+
+/// Methods of a context (`WsContext`): the runtime's, those a binding generates for the context's
+/// input and cancelling, and the `Stream` methods a caller reaches through `StreamExt`.
+pub(crate) const CONTEXT_METHODS: &[&str] = &[
+    "id",
+    "input",
+    "output",
+    "send_json",
+    "send_keyed",
+    "send_input",
+    "send_value",
+    "push",
+    "flush",
+    "finish",
+    "cancel",
+    "fmt",
+    "drop",
+    "clone",
+    "next",
+    "poll_next",
+    "size_hint",
+    "map",
+    "filter",
+    "filter_map",
+    "then",
+    "take",
+    "skip",
+    "fuse",
+    "boxed",
+    "chain",
+    "zip",
+    "fold",
+    "collect",
+    "for_each",
+    "by_ref",
+];
+
+/// Methods of the sending half of a single-stream channel (`WsSender`): the runtime's, and
+/// `Clone`'s.
+pub(crate) const SENDER_METHODS: &[&str] = &[
+    "send_binary",
+    "send_text",
+    "send_json",
+    "pipe_reader",
+    "pipe_stream",
+    "finish",
+    "command",
+    "clone",
+    "clone_from",
+    "fmt",
+];
 
 impl<'a> Lowerer<'a> {
     /// The channels, in document order.
@@ -48,8 +112,42 @@ impl<'a> Lowerer<'a> {
                     }
                 })
                 .collect();
-            let sends = self.messages(&channel.sends);
-            let receives = self.messages(&channel.receives);
+            let multiplexed = channel.routing_key.is_some();
+            let mut send_scope = Scope::with_reserved(
+                (if multiplexed {
+                    CONTEXT_METHODS
+                } else {
+                    SENDER_METHODS
+                })
+                .iter()
+                .copied(),
+            );
+            let mut connection_scope = Scope::with_reserved(CONNECTION_METHODS.iter().copied());
+            let mut sends = self.messages(&channel.sends, Some(&mut send_scope));
+            let mut receives = self.messages(&channel.receives, None);
+            for (message, prepared) in sends.iter_mut().zip(&channel.sends) {
+                message.input =
+                    self.context_input(prepared, &message.payload, channel.routing_key.as_deref());
+            }
+            let has_input = sends.iter().any(|m| m.input.is_some());
+            for (message, prepared) in receives.iter_mut().zip(&channel.receives) {
+                message.output = self.context_output(
+                    prepared,
+                    &message.payload,
+                    &mut send_scope,
+                    &mut connection_scope,
+                );
+                if let Some(output) = &mut message.output
+                    && output.call.is_some()
+                    && !has_input
+                {
+                    self.error(
+                        format!("{}/{}/call", prepared.at, prepare::CONTEXT_OUTPUT),
+                        "a one-call method needs a sent message that carries the input (`x-context-input`)",
+                    );
+                    output.call = None;
+                }
+            }
             out.push(Channel {
                 wire: channel.address.clone(),
                 tag: channel.tag.clone(),
@@ -69,7 +167,11 @@ impl<'a> Lowerer<'a> {
         out
     }
 
-    fn messages(&mut self, messages: &'a [PreparedMessage]) -> Vec<Message> {
+    fn messages(
+        &mut self,
+        messages: &'a [PreparedMessage],
+        mut methods: Option<&mut Scope>,
+    ) -> Vec<Message> {
         let mut scope = Scope::default();
         messages
             .iter()
@@ -86,6 +188,10 @@ impl<'a> Lowerer<'a> {
                     PreparedPayload::Text(values) => MessagePayload::Text(values.clone()),
                     PreparedPayload::Binary => MessagePayload::Binary,
                 };
+                let method = match methods.as_deref_mut() {
+                    Some(scope) => self.send_method(message, &payload, scope),
+                    None => String::new(),
+                };
                 Message {
                     name: scope.claim(message.name.clone()),
                     wire: message.wire.clone(),
@@ -95,8 +201,106 @@ impl<'a> Lowerer<'a> {
                     terminal: message.terminal,
                     ends_input: message.ends_input,
                     cancels: message.cancels,
+                    error: message.error,
+                    method,
+                    input: None,
+                    output: None,
                 }
             })
             .collect()
+    }
+
+    /// The method sending a message: `x-rust-name`, else `cancel` for the message that cancels
+    /// a context, else `send_` and the message's name. A text message of fixed values has one
+    /// method per value, claimed here too; it keeps the default name, unused.
+    fn send_method(
+        &mut self,
+        message: &PreparedMessage,
+        payload: &MessagePayload,
+        scope: &mut Scope,
+    ) -> String {
+        let extensions: indexmap::IndexMap<String, serde_json::Value> = message
+            .extensions
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if let MessagePayload::Text(values) = payload
+            && !values.is_empty()
+        {
+            for value in values {
+                let name = names::snake(value);
+                if !scope.is_free(&name) {
+                    self.error(
+                        format!("{}/payload", message.at),
+                        format!("the command `{value}` would be a method `{name}` that is already defined"),
+                    );
+                }
+                scope.claim(name);
+            }
+            return String::new();
+        }
+        if let Some(name) = self.chosen_name(&extensions, names::RENAME, &message.at, Case::Snake) {
+            return self.claim_chosen(scope, name, &message.at, names::RENAME);
+        }
+        if message.cancels {
+            return "cancel".to_owned();
+        }
+        scope.claim(format!(
+            "send_{}",
+            names::bare(&names::snake(&message.name))
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CONNECTION_METHODS, CONTEXT_METHODS, SENDER_METHODS};
+
+    /// The methods defined in `impl` blocks of the given types in a runtime source file.
+    fn methods(file: &str, types: &[&str]) -> Vec<String> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../templates/src/runtime/ws")
+            .join(file);
+        let source = std::fs::read_to_string(&path).expect("runtime source");
+        let mut current = false;
+        let mut out = Vec::new();
+        for line in source.lines() {
+            if line.starts_with("impl") {
+                let header = line.split(" for ").last().unwrap_or(line);
+                current = types.iter().any(|t| header.contains(&format!("{t}<")));
+            } else if current && let Some(rest) = line.strip_prefix("    ") {
+                let rest = rest
+                    .trim_start_matches("pub(crate) ")
+                    .trim_start_matches("pub ");
+                let rest = rest.trim_start_matches("async ");
+                if let Some(name) = rest.strip_prefix("fn ") {
+                    let end = name.find(['(', '<']).unwrap_or(name.len());
+                    out.push(name[..end].to_owned());
+                }
+            }
+        }
+        assert!(!out.is_empty(), "no methods found in {file}");
+        out
+    }
+
+    #[test]
+    fn the_reserved_method_tables_hold_every_runtime_method() {
+        let contexts: Vec<&str> = CONTEXT_METHODS
+            .iter()
+            .chain(CONNECTION_METHODS)
+            .copied()
+            .collect();
+        for name in methods("mux.rs", &["WsContext", "WsInput", "Multiplexer"]) {
+            assert!(
+                contexts.contains(&name.as_str()),
+                "`{name}` of mux.rs is not reserved"
+            );
+        }
+        for name in methods("stream.rs", &["WsSender"]) {
+            assert!(
+                SENDER_METHODS.contains(&name.as_str()),
+                "`{name}` of stream.rs is not reserved"
+            );
+        }
     }
 }

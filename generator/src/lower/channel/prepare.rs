@@ -24,6 +24,16 @@ pub(crate) const TERMINAL: &str = "x-terminal";
 pub(crate) const ENDS_INPUT: &str = "x-ends-input";
 /// The extension marking the sent message that cancels a context.
 pub(crate) const CANCELS: &str = "x-cancels";
+/// The extension marking a received message that reports an error.
+pub(crate) const ERROR: &str = "x-error";
+/// The extension on a sent message of a multiplexed channel naming the fields that carry a
+/// context's input in pieces: `{text: <field>, continue: <field>, flush: <field>}`.
+pub(crate) const CONTEXT_INPUT: &str = "x-context-input";
+/// The extension on a received message naming the field that carries a context's output and the
+/// methods that return it: `{field: <field>, stream: <method>, call: <method>}`.
+pub(crate) const CONTEXT_OUTPUT: &str = "x-context-output";
+/// The message extensions read after the payload is lowered.
+const LATER: &[&str] = &[names::RENAME, CONTEXT_INPUT, CONTEXT_OUTPUT];
 
 const SCHEMAS: &str = "#/components/schemas/";
 /// How deep references are followed when a schema is copied out of the AsyncAPI document.
@@ -78,6 +88,10 @@ pub(super) struct PreparedMessage {
     pub(super) terminal: bool,
     pub(super) ends_input: bool,
     pub(super) cancels: bool,
+    pub(super) error: bool,
+    /// The extensions read once the payload is lowered (`x-rust-name`, `x-context-input`,
+    /// `x-context-output`), by key.
+    pub(super) extensions: Map<String, Value>,
     /// The payload's JSON Schema as the AsyncAPI document writes it, references followed.
     schema: Option<Value>,
 }
@@ -525,6 +539,11 @@ impl Reader<'_> {
             terminal: flag(message, TERMINAL),
             ends_input: flag(message, ENDS_INPUT),
             cancels: flag(message, CANCELS),
+            error: flag(message, ERROR),
+            extensions: LATER
+                .iter()
+                .filter_map(|key| Some(((*key).to_owned(), message.get(*key)?.clone())))
+                .collect(),
             schema: json.then_some(schema),
         })
     }

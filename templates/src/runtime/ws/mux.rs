@@ -33,8 +33,9 @@ pub(crate) struct Routing<T> {
     /// true`, `type: "error"`). A terminal message without a key ends every
     /// open context.
     pub(crate) is_terminal: fn(&Value) -> bool,
-    /// The message that cancels a context, given its key.
-    pub(crate) cancel: fn(&str) -> Value,
+    /// The message that cancels a context, given its key, if the channel
+    /// has one.
+    pub(crate) cancel: Option<fn(&str) -> Value>,
     /// Wraps a message of a context that does not decode as `T`.
     pub(crate) raw: fn(RawMessage) -> T,
 }
@@ -90,26 +91,49 @@ pub struct Multiplexer<T> {
     kind: PhantomData<fn() -> T>,
 }
 
+/// A random version-4 UUID, e.g. `0b5c4ce4-4a7e-4c7c-9d6c-5f0e2b9c1a3d`:
+/// ids need only be unique on their connection.
+fn random_id() -> String {
+    uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes())
+        .into_uuid()
+        .to_string()
+}
+
 impl<T> Multiplexer<T> {
-    /// Opens the context `id`: its messages are queued for the returned
-    /// handle from now on.
+    /// Opens a context named `id`, or by a fresh random id: its messages
+    /// are queued for the returned handle from now on. `template` holds
+    /// the fields each piece of input carries (see [`WsInput`]).
+    ///
+    /// The binding exposes this as `context(..)` and `context_with_id(..)`.
     ///
     /// # Errors
     ///
     /// [`Error::Invalid`] if a context `id` is open already; the
     /// connection's error if it has ended.
-    pub fn context(&self, id: impl Into<String>) -> Result<WsContext<T>, Error> {
-        let id = id.into();
+    pub(crate) fn open(
+        &self,
+        id: Option<String>,
+        template: Option<Value>,
+    ) -> Result<WsContext<T>, Error> {
         if self.shared.end.get().is_some() {
             return Err(self.shared.end.send_error());
         }
         let mut slots = self.shared.slots();
-        if slots.contains_key(&id) {
-            return Err(Error::Invalid {
-                field: "context_id".to_owned(),
-                reason: format!("a context `{id}` is open on this connection already"),
-            });
-        }
+        let id = match id {
+            Some(id) if slots.contains_key(&id) => {
+                return Err(Error::Invalid {
+                    field: "context_id".to_owned(),
+                    reason: format!("a context `{id}` is open on this connection already"),
+                });
+            }
+            Some(id) => id,
+            None => loop {
+                let id = random_id();
+                if !slots.contains_key(&id) {
+                    break id;
+                }
+            },
+        };
         let slot = Arc::new(Slot(Mutex::new(State {
             queue: VecDeque::new(),
             bytes: 0,
@@ -120,11 +144,18 @@ impl<T> Multiplexer<T> {
             activity: Instant::now(),
         })));
         slots.insert(id.clone(), Arc::clone(&slot));
+        drop(slots);
         Ok(WsContext {
-            id,
+            input: WsInput {
+                id: id.into(),
+                template: template.map(Arc::new),
+                slot: Arc::clone(&slot),
+                shared: Arc::clone(&self.shared),
+                commands: self.commands.clone(),
+                kind: PhantomData,
+            },
             slot,
             shared: Arc::clone(&self.shared),
-            commands: self.commands.clone(),
             raw: self.raw,
             idle: self.idle,
             sleep: None,
@@ -164,7 +195,7 @@ struct Shared {
     end: Arc<EndCell>,
     /// Cancel messages, at most one per context.
     control: mpsc::UnboundedSender<Message>,
-    cancel: fn(&str) -> Value,
+    cancel: Option<fn(&str) -> Value>,
     /// Each context's buffer in bytes.
     capacity: usize,
 }
@@ -184,8 +215,9 @@ impl Shared {
 
     /// Queues the cancel message of context `id`.
     fn cancel(&self, id: &str) {
-        let message = (self.cancel)(id).to_string();
-        let _ = self.control.send(Message::text(message));
+        if let Some(cancel) = self.cancel {
+            let _ = self.control.send(Message::text(cancel(id).to_string()));
+        }
     }
 }
 
@@ -318,10 +350,9 @@ impl Handler for Router {
 /// decode as `T` is yielded as the binding's raw variant. Dropping the
 /// handle before the terminal message cancels the context on the server.
 pub struct WsContext<T> {
-    id: String,
+    input: WsInput<T>,
     slot: Arc<Slot>,
     shared: Arc<Shared>,
-    commands: mpsc::Sender<Command>,
     raw: fn(RawMessage) -> T,
     idle: Option<Duration>,
     sleep: Option<Pin<Box<Sleep>>>,
@@ -332,10 +363,90 @@ pub struct WsContext<T> {
 impl<T> WsContext<T> {
     /// The context's key, e.g. its `context_id`.
     pub fn id(&self) -> &str {
+        &self.input.id
+    }
+
+    /// The sending half of this context: a handle to give to the task that
+    /// produces the input while this one reads the output. It has the same
+    /// sending methods as the context.
+    pub fn input(&self) -> &WsInput<T> {
+        &self.input
+    }
+
+    /// Cancels the context: the server is told to stop generating (when the
+    /// channel has a cancel message) and nothing more is read. Dropping a
+    /// context before its last message does the same.
+    pub fn cancel(self) {}
+
+    /// Turns the context into a stream of the values `pick` takes out of
+    /// its messages: `Some(Ok(..))` yields one, `Some(Err(..))` ends the
+    /// stream with an error (an error message), `None` skips the message.
+    pub(crate) fn output<O>(self, pick: fn(T) -> Option<Result<O, Error>>) -> WsOutput<T, O> {
+        WsOutput {
+            context: self,
+            pick,
+            ended: false,
+        }
+    }
+}
+
+/// The sending half of a [`WsContext`]: cheap to clone, usable from another
+/// task while the context is read. Messages it sends carry the context's
+/// key; messages of input also carry the fields given when the context was
+/// opened (its template), so each piece names only its text.
+pub struct WsInput<T> {
+    id: Arc<str>,
+    template: Option<Arc<Value>>,
+    slot: Arc<Slot>,
+    shared: Arc<Shared>,
+    commands: mpsc::Sender<Command>,
+    kind: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for WsInput<T> {
+    fn clone(&self) -> Self {
+        Self {
+            id: Arc::clone(&self.id),
+            template: self.template.clone(),
+            slot: Arc::clone(&self.slot),
+            shared: Arc::clone(&self.shared),
+            commands: self.commands.clone(),
+            kind: PhantomData,
+        }
+    }
+}
+
+impl<T> fmt::Debug for WsInput<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WsInput")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> WsInput<T> {
+    /// The context's key, e.g. its `context_id`.
+    pub fn id(&self) -> &str {
         &self.id
     }
 
-    /// Sends `message` (which should name this context) as JSON text.
+    /// Cancels the context on the server (when the channel has a cancel
+    /// message); the context's stream then ends without more messages.
+    pub fn cancel(&self) {
+        self.shared.remove(&self.id, &self.slot);
+        let mut state = self.slot.state();
+        let cancel = !state.done && !std::mem::replace(&mut state.cancelled, true);
+        state.done = true;
+        if let Some(waker) = state.waker.take() {
+            waker.wake();
+        }
+        drop(state);
+        if cancel {
+            self.shared.cancel(&self.id);
+        }
+    }
+
+    /// Sends `message` as JSON text, as it is.
     ///
     /// Waits while the connection's send queue is full.
     pub(crate) async fn send_json<M: Serialize + ?Sized>(&self, message: &M) -> Result<(), Error> {
@@ -346,22 +457,97 @@ impl<T> WsContext<T> {
             .await
             .map_err(|_| self.shared.end.send_error())
     }
-}
 
-impl<T> WsContext<T> {
     /// Sends `message` as JSON with its property `key` (e.g. `context_id`)
     /// set to this context's id, so that a message never names another
-    /// context than the one it is sent on.
+    /// context than the one it is sent on, and with `fields` set.
     pub(crate) async fn send_keyed<M: Serialize + ?Sized>(
         &self,
         key: &str,
         message: &M,
+        fields: &[(&str, Value)],
     ) -> Result<(), Error> {
-        let mut value = serde_json::to_value(message).map_err(Error::Serialize)?;
+        let value = serde_json::to_value(message).map_err(Error::Serialize)?;
+        self.send_value(key, value, fields).await
+    }
+
+    /// Sends the context's template with its property `key` set to this
+    /// context's id and with `fields` set (e.g. the text of one piece).
+    pub(crate) async fn send_input(
+        &self,
+        key: &str,
+        fields: &[(&str, Value)],
+    ) -> Result<(), Error> {
+        let template = self
+            .template
+            .as_deref()
+            .cloned()
+            .unwrap_or_else(|| Value::Object(serde_json::Map::new()));
+        self.send_value(key, template, fields).await
+    }
+
+    async fn send_value(
+        &self,
+        key: &str,
+        mut value: Value,
+        fields: &[(&str, Value)],
+    ) -> Result<(), Error> {
         if let Value::Object(map) = &mut value {
-            map.insert(key.to_owned(), Value::String(self.id.clone()));
+            for (name, field) in fields {
+                map.insert((*name).to_owned(), field.clone());
+            }
+            map.insert(key.to_owned(), Value::String(self.id.to_string()));
         }
         self.send_json(&value).await
+    }
+}
+
+/// The values a context's messages carry (e.g. its audio), as a stream
+/// that ends with the context: an error message of the context ends it with
+/// that error. Returned by the binding's output methods, e.g. `audio()`.
+pub struct WsOutput<T, O> {
+    context: WsContext<T>,
+    pick: fn(T) -> Option<Result<O, Error>>,
+    ended: bool,
+}
+
+impl<T, O> WsOutput<T, O> {
+    /// The context whose output this is, e.g. to send more input.
+    pub fn context(&self) -> &WsContext<T> {
+        &self.context
+    }
+}
+
+impl<T, O> fmt::Debug for WsOutput<T, O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WsOutput")
+            .field("context", &self.context)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: DeserializeOwned, O> Stream for WsOutput<T, O> {
+    type Item = Result<O, Error>;
+
+    fn poll_next(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        while !this.ended {
+            let item = match Pin::new(&mut this.context).poll_next(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => None,
+                Poll::Ready(Some(Ok(message))) => match (this.pick)(message) {
+                    None => continue,
+                    Some(item) => Some(item),
+                },
+                Poll::Ready(Some(Err(error))) => Some(Err(error)),
+            };
+            this.ended = !matches!(item, Some(Ok(_)));
+            return Poll::Ready(item);
+        }
+        Poll::Ready(None)
     }
 }
 
@@ -409,10 +595,10 @@ impl<T: DeserializeOwned> Stream for WsContext<T> {
             return Poll::Pending;
         }
         this.finished = true;
-        this.shared.remove(&this.id, &this.slot);
+        this.shared.remove(&this.input.id, &this.slot);
         let mut state = this.slot.state();
         if !std::mem::replace(&mut state.cancelled, true) {
-            this.shared.cancel(&this.id);
+            this.shared.cancel(&this.input.id);
         }
         Poll::Ready(Some(Err(Error::Idle { after: idle })))
     }
@@ -420,12 +606,12 @@ impl<T: DeserializeOwned> Stream for WsContext<T> {
 
 impl<T> Drop for WsContext<T> {
     fn drop(&mut self) {
-        self.shared.remove(&self.id, &self.slot);
+        self.shared.remove(&self.input.id, &self.slot);
         let mut state = self.slot.state();
         let cancel = !state.done && !std::mem::replace(&mut state.cancelled, true);
         drop(state);
         if cancel {
-            self.shared.cancel(&self.id);
+            self.shared.cancel(&self.input.id);
         }
     }
 }
@@ -434,7 +620,7 @@ impl<T> fmt::Debug for WsContext<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = self.slot.state();
         f.debug_struct("WsContext")
-            .field("id", &self.id)
+            .field("id", &self.input.id)
             .field("queued", &state.queue.len())
             .field("done", &state.done)
             .finish_non_exhaustive()
