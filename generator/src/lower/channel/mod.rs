@@ -2,8 +2,10 @@
 //! payloads and handshake parameters go through the shared schema lowering, so a payload that
 //! names a component schema of this version is that version's type.
 
+mod contract;
 mod prepare;
 
+pub(super) use contract::contracts;
 pub(super) use prepare::{Prepared, prepare};
 
 use prepare::{PreparedMessage, PreparedPayload};
@@ -64,6 +66,7 @@ impl<'a> Lowerer<'a> {
                 tag_property: channel.tag_property.clone(),
                 routing_key: channel.routing_key.clone(),
                 pointer: channel.at.clone(),
+                contract: serde_json::Value::Null,
             });
         }
         out
