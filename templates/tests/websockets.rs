@@ -270,7 +270,7 @@ async fn a_context_the_server_forgets_ends_with_an_idle_error() {
     )
     .await;
     let client = client(&server);
-    let config = WsConfig::default().context_idle_timeout(Some(Duration::from_millis(300)));
+    let config = WsConfig::default().context_idle_timeout(Some(Duration::from_secs(1)));
     let ws = tts(&client, config).await;
     let a = context(&ws, "a");
     speak(&a, "No end.", false).await;
