@@ -76,6 +76,11 @@ pub struct Channel {
     pub routing_key: Option<String>,
     /// The channel's JSON pointer in the AsyncAPI document.
     pub pointer: String,
+    /// The channel's contract as plain JSON: the handshake's query parameters (with their JSON
+    /// Schemas), the credentials' query names, and each message both ways with its kind and, for
+    /// JSON, a self-contained JSON Schema (2020-12). Null until filled from the documents.
+    #[serde(skip_serializing_if = "serde_json::Value::is_null")]
+    pub contract: serde_json::Value,
 }
 
 /// A credential sent on a WebSocket handshake.

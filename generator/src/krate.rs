@@ -143,8 +143,33 @@ pub fn assemble(
         for (name, text) in emit::module(&version.api, &header) {
             files.insert(Path::new("src").join(&version.module).join(name), text);
         }
+        if let Some(contract) = channel_contract(&version.api, &header) {
+            let name = format!("{}.json", version.api.version);
+            files.insert(Path::new("tests/channels").join(name), contract);
+        }
     }
     Ok(files)
+}
+
+/// The contract of a version's WebSocket channels, for the tests' WebSocket server: each
+/// channel's contract by address, as pretty JSON.
+fn channel_contract(api: &crate::ir::Api, header: &str) -> Option<String> {
+    if api.channels.is_empty() {
+        return None;
+    }
+    let channels: serde_json::Map<String, serde_json::Value> = api
+        .channels
+        .iter()
+        .map(|channel| (channel.wire.clone(), channel.contract.clone()))
+        .collect();
+    let contract = serde_json::json!({
+        "$comment": header,
+        "version": api.version,
+        "channels": channels,
+    });
+    serde_json::to_string_pretty(&contract)
+        .ok()
+        .map(|text| text + "\n")
 }
 
 fn read_templates(root: &Path) -> Result<Vec<(PathBuf, String)>, AssembleError> {

@@ -15,6 +15,9 @@ pub struct Document {
     pub file: PathBuf,
     /// The parsed document.
     pub openapi: openapiv3::OpenAPI,
+    /// The JSON `openapi` was parsed from (normalised, as the model reads it): where a schema's
+    /// exact text is needed, such as the JSON Schemas of a channel contract.
+    pub value: Value,
     /// What reading the document had to leave out (parts of OpenAPI 3.1 without a 3.0 form).
     pub warnings: Vec<Diagnostic>,
 }
@@ -119,6 +122,7 @@ pub fn parse_document(file: &Path, mut value: Value) -> Result<Document, Error> 
     Ok(Document {
         file: file.to_owned(),
         openapi,
+        value,
         warnings,
     })
 }

@@ -116,6 +116,9 @@ fn lower_with_names(
     lowerer.version_header.clone_from(&config.version_header);
     lowerer.warnings.extend(document.warnings.iter().cloned());
     let mut api = lowerer.api(config, prepared.as_ref());
+    if let (Some(prepared), Some(asyncapi)) = (&prepared, channels) {
+        channel::contracts(&mut api.channels, prepared, asyncapi, &document.value);
+    }
     if let Some(prepared) = &prepared {
         for ty in &mut api.types {
             let from_asyncapi = ty

@@ -3,9 +3,11 @@
 //! names a component schema of this version is that version's type.
 
 mod context;
+mod contract;
 mod prepare;
 
 pub(super) use context::fill_by_context;
+pub(super) use contract::contracts;
 pub(super) use prepare::{Prepared, prepare};
 
 use prepare::{PreparedMessage, PreparedPayload};
@@ -162,6 +164,7 @@ impl<'a> Lowerer<'a> {
                 tag_property: channel.tag_property.clone(),
                 routing_key: channel.routing_key.clone(),
                 pointer: channel.at.clone(),
+                contract: serde_json::Value::Null,
             });
         }
         out
