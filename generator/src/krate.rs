@@ -311,10 +311,10 @@ pub fn standalone(
         if !websockets && name.starts_with(WS_RUNTIME) {
             continue;
         }
-        let text = if !websockets && name == "src/runtime/mod.rs" {
-            without_ws_module(&text)
+        let (text, note) = if !websockets && name == "src/runtime/mod.rs" {
+            (without_ws_module(&text), ", the WebSocket module left out")
         } else {
-            text
+            (text, "")
         };
         if name == "Cargo.toml" {
             let path = templates.join(&relative);
@@ -325,7 +325,7 @@ pub fn standalone(
             files.insert(
                 relative,
                 format!(
-                    "// Copied by `{}` from templates/{name}.\n{text}",
+                    "// Copied by `{}` from templates/{name}{note}.\n{text}",
                     options.command
                 ),
             );
