@@ -307,19 +307,41 @@ pub fn library_name(package: &str) -> String {
     package.replace('-', "_")
 }
 
+/// The runtime's WebSocket module, left out of a standalone crate whose API has no channels.
+const WS_RUNTIME: &str = "src/runtime/ws/";
+
+/// The dependencies only the WebSocket runtime names, left out with it (the HTTP client's TLS
+/// comes with `reqwest`'s own `rustls` feature).
+const WS_DEPENDENCIES: &[&str] = &[
+    "tokio-tungstenite",
+    "tokio-rustls",
+    "rustls",
+    "rustls-platform-verifier",
+];
+
 /// Builds every file of a standalone crate for one API: the runtime from the templates, the API
 /// as the crate root's contents (`petstore_client::Client`), a manifest made from the template's
-/// with the given name, and a README listing the operations. Tests and examples of the templates
-/// are written for the Cartesia client and are left out.
+/// with the given name, and a README listing the operations and channels. Tests and examples of
+/// the templates are written for the Cartesia client and are left out, and so are the WebSocket
+/// runtime and its dependencies when the API has no channels.
 pub fn standalone(
     templates: &Path,
     api: &Api,
     options: &Standalone<'_>,
 ) -> Result<BTreeMap<PathBuf, String>, AssembleError> {
     let library = library_name(options.package);
+    let websockets = !api.channels.is_empty();
     let mut files = BTreeMap::new();
     for (relative, text) in read_templates(templates)? {
         let name = relative.to_string_lossy().replace('\\', "/");
+        if !websockets && name.starts_with(WS_RUNTIME) {
+            continue;
+        }
+        let (text, note) = if !websockets && name == "src/runtime/mod.rs" {
+            (without_ws_module(&text), ", the WebSocket module left out")
+        } else {
+            (text, "")
+        };
         if name == "Cargo.toml" {
             let path = templates.join(&relative);
             files.insert(relative, standalone_manifest(&path, &text, api, options)?);
@@ -329,7 +351,7 @@ pub fn standalone(
             files.insert(
                 relative,
                 format!(
-                    "// Copied by `{}` from templates/{name}.\n{text}",
+                    "// Copied by `{}` from templates/{name}{note}.\n{text}",
                     options.command
                 ),
             );
@@ -341,7 +363,7 @@ pub fn standalone(
     );
     files.insert(
         PathBuf::from("src/lib.rs"),
-        emit::format(&header, standalone_lib_rs()),
+        emit::format(&header, standalone_lib_rs(websockets)),
     );
     files.insert(PathBuf::from("README.md"), standalone_readme(api, options));
     if options.examples
@@ -396,6 +418,13 @@ fn standalone_manifest(
     package.insert("publish", toml_edit::value(false));
     doc.remove("example");
     doc.remove("features");
+    if api.channels.is_empty()
+        && let Some(dependencies) = doc.get_mut("dependencies").and_then(|d| d.as_table_mut())
+    {
+        for dependency in WS_DEPENDENCIES {
+            dependencies.remove(dependency);
+        }
+    }
     match &options.lints {
         Some(lints) => {
             doc.insert("lints", toml_edit::Item::Table(lints.clone()));
@@ -460,6 +489,25 @@ fn standalone_readme(api: &Api, options: &Standalone<'_>) -> String {
             ));
         }
     }
+    if !api.channels.is_empty() {
+        out.push_str("\n## WebSocket channels\n\n");
+        for channel in &api.channels {
+            let on = api
+                .groups
+                .iter()
+                .find(|g| g.wire.eq_ignore_ascii_case(&channel.tag))
+                .and_then(|g| g.accessor.as_ref())
+                .map_or_else(|| "client".to_owned(), |a| format!("client.{}()", a.method));
+            let shape = match &channel.routing_key {
+                Some(key) => format!("contexts by `{key}` on one connection"),
+                None => "one stream".to_owned(),
+            };
+            out.push_str(&format!(
+                "- `{on}.{}(..).await`: `{}` ({shape})\n",
+                channel.method, channel.wire
+            ));
+        }
+    }
     if !api.skipped.is_empty() {
         out.push_str("\n## Not generated\n\n");
         for skipped in &api.skipped {
@@ -474,7 +522,43 @@ fn standalone_readme(api: &Api, options: &Standalone<'_>) -> String {
     out
 }
 
-fn standalone_lib_rs() -> TokenStream {
+/// The runtime's `mod.rs` without the WebSocket module: its `mod` line, and each `use` of it
+/// with the attributes and comments directly above.
+fn without_ws_module(text: &str) -> String {
+    let mut kept: Vec<&str> = Vec::new();
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if trimmed == "mod ws;" {
+            continue;
+        }
+        if trimmed.starts_with("pub use ws::") || trimmed.starts_with("pub(crate) use ws::") {
+            while kept.last().is_some_and(|l| {
+                l.trim_start().starts_with("#[") || l.trim_start().starts_with("//")
+            }) {
+                kept.pop();
+            }
+            continue;
+        }
+        kept.push(line);
+    }
+    let mut out = kept.join("\n");
+    out.push('\n');
+    out
+}
+
+fn standalone_lib_rs(websockets: bool) -> TokenStream {
+    let ws = websockets.then(|| {
+        quote!(
+            Multiplexer,
+            RawMessage,
+            WsConfig,
+            WsContext,
+            WsInput,
+            WsOutput,
+            WsSender,
+            WsSession,
+        )
+    });
     quote! {
         #![doc = include_str!("../README.md")]
 
@@ -483,9 +567,8 @@ fn standalone_lib_rs() -> TokenStream {
         #[rustfmt::skip]
         pub use runtime::{
             AccessToken, ApiError, Base64Bytes, BinaryResponse, ByteStream, Error, ErrorKind,
-            EventError, EventStream, FilePart, Multipart, Multiplexer, RawMessage, RequestOptions,
-            RetryPolicy, Secret, TokenProvider, WsConfig, WsContext, WsInput, WsOutput, WsSender,
-            WsSession,
+            EventError, EventStream, FilePart, Multipart, RequestOptions, RetryPolicy, Secret,
+            TokenProvider, #ws
         };
 
         /// The client builder of the runtime, generic over the API; [`ClientBuilder`] is it for

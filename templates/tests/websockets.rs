@@ -250,20 +250,20 @@ async fn both_error_shapes_end_their_context_only() {
     drop(ws);
     server.finish().await;
 
-    // The text error does not decode as this version's structured error: it is passed on as it
-    // came, and ends its context.
+    // Both shapes read as the error message, which ends its context.
     let plain = ok(plain);
     assert_eq!(plain.len(), 2, "{plain:?}");
     assert!(matches!(
         &plain[1],
-        TtsWebsocketEvent::Raw(RawMessage::Text(text)) if text.contains("voice not found")
+        TtsWebsocketEvent::ErrorResponse(e) if e.error.as_deref() == Some("voice not found")
     ));
     let structured = ok(structured);
     assert_eq!(structured.len(), 1, "{structured:?}");
     assert!(matches!(
         &structured[0],
         TtsWebsocketEvent::ErrorResponse(e)
-            if e.title == "Internal error" && e.error_code.as_deref() == Some("internal_error")
+            if e.title.as_deref() == Some("Internal error")
+                && e.error_code.as_deref() == Some("internal_error")
     ));
     let fine = ok(fine);
     assert_eq!(fine.len(), 2, "{fine:?}");

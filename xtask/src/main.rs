@@ -76,7 +76,8 @@ enum Command {
         #[arg(long, default_value_t = 15)]
         causes: usize,
     },
-    /// Generate a standalone client crate from any OpenAPI 3.0 or 3.1 file.
+    /// Generate a standalone client crate from any OpenAPI 3.0 or 3.1 file, with its WebSocket
+    /// channels from an AsyncAPI 3.0 file when one is given.
     Crate {
         /// The OpenAPI document, YAML or JSON.
         #[arg(long)]
@@ -90,6 +91,14 @@ enum Command {
         /// An OpenAPI Overlay 1.0 file of corrections applied to the document first.
         #[arg(long)]
         overlay: Option<PathBuf>,
+        /// An AsyncAPI 3.0 document (YAML or JSON) describing the API's WebSocket channels; their
+        /// payloads are the OpenAPI document's component schemas where its messages select one
+        /// by `x-components`.
+        #[arg(long, value_name = "FILE")]
+        asyncapi: Option<PathBuf>,
+        /// An Overlay 1.0 file of corrections applied to the AsyncAPI document first.
+        #[arg(long, value_name = "FILE", requires = "asyncapi")]
+        asyncapi_overlay: Option<PathBuf>,
         /// Print the outcome as one JSON line on standard output (used by `corpus`).
         #[arg(long, hide = true)]
         json: bool,
@@ -161,6 +170,8 @@ fn main() -> ExitCode {
             out,
             name,
             overlay,
+            asyncapi,
+            asyncapi_overlay,
             json,
             examples,
             docs_base_url,
@@ -168,6 +179,8 @@ fn main() -> ExitCode {
             let request = xtask::standalone::Request {
                 spec,
                 overlay,
+                asyncapi,
+                asyncapi_overlay,
                 out,
                 name,
                 examples,
@@ -184,9 +197,10 @@ fn main() -> ExitCode {
                     eprintln!("warning: {}: {warning}", request.spec.display());
                 }
                 eprintln!(
-                    "wrote {} files ({} operations, {} types, {} warnings) to {} in {:.2?}",
+                    "wrote {} files ({} operations, {} channels, {} types, {} warnings) to {} in {:.2?}",
                     report.files,
                     report.operations,
+                    report.channels,
                     report.types,
                     report.warnings.len(),
                     request.out.display(),

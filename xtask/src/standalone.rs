@@ -1,5 +1,6 @@
-//! `cargo xtask crate`: a standalone client crate from any OpenAPI file, with the same generator
-//! and runtime as the Cartesia client.
+//! `cargo xtask crate`: a standalone client crate from any OpenAPI file, with its WebSocket
+//! channels from an AsyncAPI file beside it, with the same generator and runtime as the Cartesia
+//! client.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -19,6 +20,10 @@ pub struct Request {
     pub spec: PathBuf,
     /// An OpenAPI Overlay 1.0 file applied to the document first.
     pub overlay: Option<PathBuf>,
+    /// An AsyncAPI 3.0 document describing the API's WebSocket channels.
+    pub asyncapi: Option<PathBuf>,
+    /// An Overlay 1.0 file applied to the AsyncAPI document first.
+    pub asyncapi_overlay: Option<PathBuf>,
     /// The crate's directory; replaced as a whole if it holds a crate generated before.
     pub out: PathBuf,
     /// The package name.
@@ -36,6 +41,8 @@ pub struct Report {
     pub warnings: Vec<Diagnostic>,
     /// Operations generated.
     pub operations: usize,
+    /// WebSocket channels generated.
+    pub channels: usize,
     /// Named types generated.
     pub types: usize,
     /// Files written.
@@ -122,11 +129,25 @@ pub fn generate(root: &Path, request: &Request) -> Result<Report, Failure> {
             "the documentation base URL `{url}` is not an http(s) URL"
         )));
     }
+    if request.asyncapi_overlay.is_some() && request.asyncapi.is_none() {
+        return Err(at(Stage::Setup)(anyhow::anyhow!(
+            "an AsyncAPI overlay is given without an AsyncAPI document"
+        )));
+    }
     guard_out(&request.out).map_err(at(Stage::Setup))?;
     let document = load::load_with_overlay(&request.spec, request.overlay.as_deref())
         .map_err(at(Stage::Parse))?;
-    let lowered = generator::lower(
+    let channels = request
+        .asyncapi
+        .as_deref()
+        .map(|path| {
+            generator::asyncapi::load_with_overlay(path, request.asyncapi_overlay.as_deref())
+        })
+        .transpose()
+        .map_err(at(Stage::Parse))?;
+    let lowered = generator::lower_with(
         &document,
+        channels.as_ref(),
         &Config {
             api_version: None,
             env: None,
@@ -135,10 +156,15 @@ pub fn generate(root: &Path, request: &Request) -> Result<Report, Failure> {
         },
     )
     .map_err(at(Stage::Generate))?;
-    let source = match &request.overlay {
-        Some(overlay) => format!("{} with {}", file_name(&request.spec), file_name(overlay)),
-        None => file_name(&request.spec),
+    let with_overlay = |spec: &Path, overlay: Option<&Path>| match overlay {
+        Some(overlay) => format!("{} with {}", file_name(spec), file_name(overlay)),
+        None => file_name(spec),
     };
+    let mut source = with_overlay(&request.spec, request.overlay.as_deref());
+    if let Some(asyncapi) = &request.asyncapi {
+        source.push_str(" and ");
+        source.push_str(&with_overlay(asyncapi, request.asyncapi_overlay.as_deref()));
+    }
     let files = krate::standalone(
         &root.join("templates"),
         &lowered.api,
@@ -157,6 +183,7 @@ pub fn generate(root: &Path, request: &Request) -> Result<Report, Failure> {
     Ok(Report {
         warnings: lowered.warnings,
         operations: lowered.api.groups.iter().map(|g| g.operations.len()).sum(),
+        channels: lowered.api.channels.len(),
         types: lowered.api.types.len(),
         files: files.len(),
         elapsed: start.elapsed(),

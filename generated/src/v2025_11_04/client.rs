@@ -896,10 +896,10 @@ impl<'a> TtsClient<'a> {
     ///
     /// The WebSocket API is built around contexts:
     ///
-    /// - When you send a generation request, you pass a `context_id`. Further inputs on the same `context_id` will [continue the generation](/build-with-cartesia/capability-guides/stream-inputs-using-continuations), maintaining prosody.
+    /// - When you send a generation request, you pass a `context_id`. Further inputs on the same `context_id` will [continue the generation](https://docs.cartesia.ai/build-with-cartesia/capability-guides/stream-inputs-using-continuations), maintaining prosody.
     /// - Responses for a context contain the `context_id` you passed in so that you can match requests and responses.
     ///
-    /// Read the guide [on working with contexts](/api-reference/tts/working-with-web-sockets/contexts) to learn more.
+    /// Read the guide [on working with contexts](https://docs.cartesia.ai/api-reference/tts/working-with-web-sockets/contexts) to learn more.
     ///
     /// For the best performance, we recommend the following usage pattern:
     ///
@@ -913,7 +913,7 @@ impl<'a> TtsClient<'a> {
     /// 1. **Each turn in a conversation should correspond to a context**: For example, if you are using Sonic to power a voice agent, each turn in the conversation should be a new context.
     /// 2. **Start a new context for interruptions**: If the user interrupts the agent, start a new context for the agent’s response.
     ///
-    /// To learn more about managing concurrent generations and WebSocket connection limits, see the [concurrency limits and timeouts](/use-the-api/concurrency-limits-and-timeouts) page.
+    /// To learn more about managing concurrent generations and WebSocket connection limits, see the [concurrency limits and timeouts](https://docs.cartesia.ai/use-the-api/concurrency-limits-and-timeouts) page.
     ///
     /// Opens `/tts/websocket` (WebSocket); optional query parameters and the connection's settings are set on the returned builder; await it to connect.
     pub fn websocket(&self) -> super::websockets::TtsWebsocketHandshake<'_> {

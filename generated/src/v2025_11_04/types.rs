@@ -11668,14 +11668,14 @@ impl TimestampsResponse {
     ::std::cmp::Ord
 )]
 #[non_exhaustive]
-pub enum ErrorResponseType {
+pub enum WebSocketErrorResponseType {
     /// `error`
     Error,
     /// A value this version of the crate does not know, kept as it was received.
     Unknown(::std::string::String),
 }
 
-impl ErrorResponseType {
+impl WebSocketErrorResponseType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -11693,20 +11693,20 @@ impl ErrorResponseType {
     }
 }
 
-impl ::std::convert::From<&str> for ErrorResponseType {
+impl ::std::convert::From<&str> for WebSocketErrorResponseType {
     fn from(value: &str) -> Self {
         Self::known(value)
             .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
     }
 }
 
-impl ::std::fmt::Display for ErrorResponseType {
+impl ::std::fmt::Display for WebSocketErrorResponseType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for ErrorResponseType {
+impl ::serde::Serialize for WebSocketErrorResponseType {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -11715,7 +11715,7 @@ impl ::serde::Serialize for ErrorResponseType {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for ErrorResponseType {
+impl<'de> ::serde::Deserialize<'de> for WebSocketErrorResponseType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -11734,9 +11734,9 @@ impl<'de> ::serde::Deserialize<'de> for ErrorResponseType {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub struct ErrorResponse {
+pub struct WebSocketErrorResponse {
     /// Response type identifier
-    pub r#type: ErrorResponseType,
+    pub r#type: WebSocketErrorResponseType,
     /// Whether generation is complete
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub done: ::std::option::Option<bool>,
@@ -11768,11 +11768,11 @@ pub struct ErrorResponse {
     pub doc_url: ::std::option::Option<::std::string::String>,
 }
 
-impl ErrorResponse {
+impl WebSocketErrorResponse {
     /// Creates a value from its required fields; optional fields start unset. The values the schema fixes are filled in: `type` is `"error"`.
     pub fn new() -> Self {
         Self {
-            r#type: ErrorResponseType::Error,
+            r#type: WebSocketErrorResponseType::Error,
             done: ::std::option::Option::None,
             error: ::std::option::Option::None,
             status_code: ::std::option::Option::None,
@@ -11868,7 +11868,7 @@ impl ErrorResponse {
     }
 }
 
-impl ::std::default::Default for ErrorResponse {
+impl ::std::default::Default for WebSocketErrorResponse {
     fn default() -> Self {
         Self::new()
     }

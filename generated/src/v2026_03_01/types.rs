@@ -9221,6 +9221,223 @@ impl TimestampsResponse {
     ::std::cmp::Ord
 )]
 #[non_exhaustive]
+pub enum WebSocketErrorResponseType {
+    /// `error`
+    Error,
+    /// A value this version of the crate does not know, kept as it was received.
+    Unknown(::std::string::String),
+}
+
+impl WebSocketErrorResponseType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Error => "error",
+            Self::Unknown(value) => value,
+        }
+    }
+
+    /// The variant for a value this version of the crate knows, if it is one.
+    pub fn known(value: &str) -> ::std::option::Option<Self> {
+        match value {
+            "error" => ::std::option::Option::Some(Self::Error),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
+
+impl ::std::convert::From<&str> for WebSocketErrorResponseType {
+    fn from(value: &str) -> Self {
+        Self::known(value)
+            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
+    }
+}
+
+impl ::std::fmt::Display for WebSocketErrorResponseType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for WebSocketErrorResponseType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for WebSocketErrorResponseType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from(value.as_str()))
+    }
+}
+
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+#[non_exhaustive]
+pub struct WebSocketErrorResponse {
+    /// Response type identifier
+    pub r#type: WebSocketErrorResponseType,
+    /// Whether generation is complete
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub done: ::std::option::Option<bool>,
+    /// Error message describing what went wrong
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub error: ::std::option::Option<::std::string::String>,
+    /// HTTP-style status code
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub status_code: ::std::option::Option<i64>,
+    /// A unique identifier for the context. You can use any unique identifier, like a UUID or human ID.
+    ///
+    /// Some customers use unique identifiers from their own systems (such as conversation IDs) as context IDs.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub context_id: ::std::option::Option<::std::string::String>,
+    /// Human-readable error title.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub title: ::std::option::Option<::std::string::String>,
+    /// Human-readable error message.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub message: ::std::option::Option<::std::string::String>,
+    /// Machine-readable error code.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub error_code: ::std::option::Option<::std::string::String>,
+    /// Unique identifier of the request.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub request_id: ::std::option::Option<::std::string::String>,
+    /// URL to relevant documentation.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub doc_url: ::std::option::Option<::std::string::String>,
+}
+
+impl WebSocketErrorResponse {
+    /// Creates a value from its required fields; optional fields start unset. The values the schema fixes are filled in: `type` is `"error"`.
+    pub fn new() -> Self {
+        Self {
+            r#type: WebSocketErrorResponseType::Error,
+            done: ::std::option::Option::None,
+            error: ::std::option::Option::None,
+            status_code: ::std::option::Option::None,
+            context_id: ::std::option::Option::None,
+            title: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            error_code: ::std::option::Option::None,
+            request_id: ::std::option::Option::None,
+            doc_url: ::std::option::Option::None,
+        }
+    }
+
+    /// Sets `done`.
+    pub fn done(mut self, value: bool) -> Self {
+        self.done = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets `error`.
+    pub fn error(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.error = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `status_code`.
+    pub fn status_code(mut self, value: i64) -> Self {
+        self.status_code = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets `context_id`.
+    pub fn context_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `title`.
+    pub fn title(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.title = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `message`.
+    pub fn message(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.message = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `error_code`.
+    pub fn error_code(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.error_code = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `request_id`.
+    pub fn request_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.request_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `doc_url`.
+    pub fn doc_url(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.doc_url = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Checks the bounds the schema declares (minimum, maximum, lengths, item counts) and the
+    /// values its number enums list, here and in nested values; requests check their bodies
+    /// this way before they are sent.
+    pub fn validate(&self) -> ::std::result::Result<(), crate::Error> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ::std::default::Default for WebSocketErrorResponse {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Response type identifier
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash,
+    ::std::cmp::PartialOrd,
+    ::std::cmp::Ord
+)]
+#[non_exhaustive]
 pub enum PhonemeTimestampsResponseType {
     /// `phoneme_timestamps`
     PhonemeTimestamps,

@@ -12,7 +12,7 @@ pub enum TtsWebsocketEvent {
     /// Word-level timing information
     TimestampsResponse(super::types::TimestampsResponse),
     /// Error information
-    ErrorResponse(super::types::ErrorResponse),
+    ErrorResponse(super::types::WebSocketErrorResponse),
     /// Phoneme-level timing information
     PhonemeTimestampsResponse(super::types::PhonemeTimestampsResponse),
     /// A message none of the other variants reads: an unknown type, another shape, or

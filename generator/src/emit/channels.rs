@@ -52,11 +52,15 @@ pub(super) fn openers(ctx: &Context<'_>) -> TokenStream {
         let doc = docs::lines(&format!(
             "{}\n\nOpens `{}` (WebSocket); optional query parameters and the connection's \
              settings are set on the returned builder; await it to connect.",
-            channel.doc.as_deref().unwrap_or("A WebSocket channel."),
+            channel
+                .doc
+                .as_deref()
+                .map_or_else(|| "A WebSocket channel.".to_owned(), |d| ctx.sanitize(d)),
             channel.wire
         ));
+        let generics = accessor.map(|_| quote!(<'a>));
         out.extend(quote! {
-            impl<'a> #owner {
+            impl #generics #owner {
                 #doc
                 pub fn #method(&self, #(#args),*) -> super::websockets::#handshake<'_> {
                     super::websockets::#handshake::new(#client, #(#names),*)
@@ -83,7 +87,7 @@ fn channel_items(ctx: &Context<'_>, channel: &Channel) -> TokenStream {
     let handshake = format_ident!("{stem}Handshake");
     let socket = format_ident!("{stem}");
     let address = &channel.wire;
-    let events = event_enum(channel, &event);
+    let events = event_enum(ctx, channel, &event);
     let alternatives = channel.credentials.iter().map(|c| {
         let scheme = &c.scheme;
         quote!(&[#scheme])
@@ -129,11 +133,10 @@ fn channel_items(ctx: &Context<'_>, channel: &Channel) -> TokenStream {
         let wire = &p.wire;
         let ty = rust_type(&p.ty, &quote!(super::types::));
         let text = text(ctx, &p.ty, &quote!(value), false);
-        let doc = docs::lines(
-            p.doc
-                .as_deref()
-                .unwrap_or(&format!("The `{wire}` query parameter.")),
-        );
+        let doc = docs::lines(&p.doc.as_deref().map_or_else(
+            || format!("The `{wire}` query parameter."),
+            |d| ctx.sanitize(d),
+        ));
         quote! {
             #doc
             pub fn #name(mut self, value: #ty) -> Self {
@@ -144,7 +147,7 @@ fn channel_items(ctx: &Context<'_>, channel: &Channel) -> TokenStream {
     });
     let (open, extra) = match &channel.routing_key {
         Some(key) => super::contexts::multiplexed(ctx, channel, &event, key),
-        None => single(channel, &event),
+        None => single(ctx, channel, &event),
     };
     let socket_doc = match &channel.routing_key {
         Some(key) => format!(
@@ -234,7 +237,7 @@ fn channel_items(ctx: &Context<'_>, channel: &Channel) -> TokenStream {
 
 /// The enum of received messages, read by the tag property when there is one, else by trying
 /// each message in turn; anything else is its `Raw` variant.
-fn event_enum(channel: &Channel, event: &proc_macro2::Ident) -> TokenStream {
+fn event_enum(ctx: &Context<'_>, channel: &Channel, event: &proc_macro2::Ident) -> TokenStream {
     let json: Vec<(&Message, &crate::ir::Type)> = channel
         .receives
         .iter()
@@ -247,23 +250,26 @@ fn event_enum(channel: &Channel, event: &proc_macro2::Ident) -> TokenStream {
         let name = ident(&m.name);
         let ty = rust_type(ty, &quote!(super::types::));
         let doc = docs::lines(
-            m.doc
+            &m.doc
                 .as_deref()
-                .unwrap_or(&format!("A `{}` message.", m.wire)),
+                .map_or_else(|| format!("A `{}` message.", m.wire), |d| ctx.sanitize(d)),
         );
         quote!(#doc #name(#ty),)
     });
     let custom = quote!(<D::Error as ::serde::de::Error>::custom);
-    let arms = json.iter().filter_map(|(m, _)| {
-        let tag = m.tag.as_ref()?;
-        channel.tag_property.as_ref()?;
-        let name = ident(&m.name);
-        Some(quote! {
-            ::std::option::Option::Some(#tag) => {
-                ::serde_json::from_value(value).map(Self::#name).map_err(#custom)
-            }
+    let arms: Vec<TokenStream> = json
+        .iter()
+        .filter_map(|(m, _)| {
+            let tag = m.tag.as_ref()?;
+            channel.tag_property.as_ref()?;
+            let name = ident(&m.name);
+            Some(quote! {
+                ::std::option::Option::Some(#tag) => {
+                    ::serde_json::from_value(value).map(Self::#name).map_err(#custom)
+                }
+            })
         })
-    });
+        .collect();
     let tries = json.iter().filter(|(m, _)| m.tag.is_none() || channel.tag_property.is_none()).map(|(m, _)| {
         let name = ident(&m.name);
         quote! {
@@ -273,6 +279,27 @@ fn event_enum(channel: &Channel, event: &proc_macro2::Ident) -> TokenStream {
         }
     });
     let property = channel.tag_property.as_deref().unwrap_or_default();
+    // Without a tag to read by, every message is tried in turn.
+    let tries: Vec<TokenStream> = tries.collect();
+    let unused = tries.is_empty().then(|| quote!(let _ = &value;));
+    let read = if arms.is_empty() {
+        quote! {
+            #unused
+            #(#tries)*
+            ::std::result::Result::Err(#custom("not a known message"))
+        }
+    } else {
+        quote! {
+            let tag = value.get(#property).and_then(::serde_json::Value::as_str);
+            match tag {
+                #(#arms)*
+                _ => {
+                    #(#tries)*
+                    ::std::result::Result::Err(#custom("not a known message"))
+                }
+            }
+        }
+    };
     let doc = docs::lines(&format!("A message received on `{}`.", channel.wire));
     quote! {
         #doc
@@ -287,14 +314,7 @@ fn event_enum(channel: &Channel, event: &proc_macro2::Ident) -> TokenStream {
         impl<'de> ::serde::Deserialize<'de> for #event {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
                 let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
-                let tag = value.get(#property).and_then(::serde_json::Value::as_str);
-                match tag {
-                    #(#arms)*
-                    _ => {
-                        #(#tries)*
-                        ::std::result::Result::Err(#custom("not a known message"))
-                    }
-                }
+                #read
             }
         }
     }
@@ -328,7 +348,11 @@ pub(super) fn is_terminal_fn(channel: &Channel, name: &proc_macro2::Ident) -> To
     }
 }
 
-fn single(channel: &Channel, event: &proc_macro2::Ident) -> (TokenStream, TokenStream) {
+fn single(
+    ctx: &Context<'_>,
+    channel: &Channel,
+    event: &proc_macro2::Ident,
+) -> (TokenStream, TokenStream) {
     let snake = names::snake(&channel.type_stem);
     let terminal_fn = format_ident!("{snake}_is_terminal");
     let open = quote! {
@@ -342,11 +366,10 @@ fn single(channel: &Channel, event: &proc_macro2::Ident) -> (TokenStream, TokenS
     let terminal = is_terminal_fn(channel, &terminal_fn);
     let mut methods = Vec::new();
     for m in &channel.sends {
-        let doc = docs::lines(
-            m.doc
-                .as_deref()
-                .unwrap_or(&format!("Sends a `{}` message.", m.wire)),
-        );
+        let doc = docs::lines(&m.doc.as_deref().map_or_else(
+            || format!("Sends a `{}` message.", m.wire),
+            |d| ctx.sanitize(d),
+        ));
         let errors = quote! {
             ///
             /// # Errors

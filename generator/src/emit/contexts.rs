@@ -47,7 +47,7 @@ pub(super) fn multiplexed(
         .receives
         .iter()
         .find_map(|m| Some((m, m.output.as_ref()?)));
-    let sends = sends(channel, key, input);
+    let sends = sends(ctx, channel, key, input);
     let forwards = forwards(channel, input);
     let connection = connection(channel, event, key, input, output);
     let output_items =
@@ -103,11 +103,11 @@ fn cancel_fn_item(ctx: &Context<'_>, message: &Message, key: &str, name: &Ident)
 }
 
 /// A sent message's documentation.
-fn message_doc(message: &Message) -> String {
-    message
-        .doc
-        .clone()
-        .unwrap_or_else(|| format!("Sends a `{}` message.", message.wire))
+fn message_doc(ctx: &Context<'_>, message: &Message) -> String {
+    message.doc.as_deref().map_or_else(
+        || format!("Sends a `{}` message.", message.wire),
+        |doc| ctx.sanitize(doc),
+    )
 }
 
 const SEND_ERRORS: &str =
@@ -120,7 +120,12 @@ fn field(wire: &str, value: TokenStream) -> TokenStream {
 
 /// The sending methods, on the sending half of a context: each JSON message, and the input
 /// pieces when a message carries the input.
-fn sends(channel: &Channel, key: &str, input: Option<(&Message, &ContextInput)>) -> TokenStream {
+fn sends(
+    ctx: &Context<'_>,
+    channel: &Channel,
+    key: &str,
+    input: Option<(&Message, &ContextInput)>,
+) -> TokenStream {
     let mut out = TokenStream::new();
     for message in channel.sends.iter().filter(|m| !m.cancels) {
         let MessagePayload::Json(ty) = &message.payload else {
@@ -130,7 +135,7 @@ fn sends(channel: &Channel, key: &str, input: Option<(&Message, &ContextInput)>)
         let ty = rust_type(ty, &quote!(super::types::));
         let doc = docs::lines(&format!(
             "{}\n\nSent on this context: its `{key}` is set to the context's id.{SEND_ERRORS}",
-            message_doc(message)
+            message_doc(ctx, message)
         ));
         out.extend(quote! {
             #doc

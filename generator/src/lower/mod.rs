@@ -131,6 +131,18 @@ fn lower_with_names(
                         .contains_key(&crate::diagnostics::unescape_segment(name))
                 });
             if from_asyncapi {
+                // A schema lowered under another name is named by its own in the pointer.
+                let rest = ty.origin.strip_prefix(SCHEMA_PREFIX).unwrap_or_default();
+                let (name, tail) = rest.split_once('/').unwrap_or((rest, ""));
+                let own = prepared
+                    .renamed
+                    .get(&crate::diagnostics::unescape_segment(name))
+                    .map(|own| crate::diagnostics::escape_segment(own));
+                ty.origin = match own {
+                    Some(own) if tail.is_empty() => format!("{SCHEMA_PREFIX}{own}"),
+                    Some(own) => format!("{SCHEMA_PREFIX}{own}/{tail}"),
+                    None => ty.origin.clone(),
+                };
                 ty.origin = format!("{}{}", prepared.file, ty.origin);
             }
         }

@@ -10,8 +10,10 @@ use crate::diagnostics::{Diagnostic, escape_segment, unescape_segment};
 use crate::ir::{ChannelCredential, FixedHeader, SchemeLocation};
 use crate::names;
 
-/// The extension on a message listing, in order of preference, the component schemas of the
-/// OpenAPI document its payload may be: the first one a version defines is used.
+/// The extension on a message, or on a component schema of the AsyncAPI document, listing in
+/// order of preference the component schemas of the OpenAPI document it may be: the first one a
+/// version defines is used. A schema of the AsyncAPI document that none selects is its own, even
+/// where the OpenAPI document has a component of the same name.
 pub(crate) const COMPONENTS: &str = "x-components";
 /// The extension on a security scheme listing the API's security schemes it may carry the
 /// credential of: the first one a version defines is used.
@@ -50,6 +52,9 @@ pub(in crate::lower) struct Prepared {
     pub(in crate::lower) schemas: indexmap::IndexMap<String, ReferenceOr<Schema>>,
     /// The file name prefixed to pointers into the AsyncAPI document (`asyncapi.yml`).
     pub(in crate::lower) file: String,
+    /// The AsyncAPI schemas lowered under another name, because the OpenAPI document has a
+    /// component of theirs: their lowered name, then their own.
+    pub(in crate::lower) renamed: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug)]
@@ -110,8 +115,10 @@ struct Reader<'a> {
     doc: &'a Document,
     spec: &'a OpenAPI,
     out: Prepared,
-    /// The AsyncAPI component schemas reached, copied, by name.
+    /// The AsyncAPI component schemas reached, copied, by the name they are lowered under.
     extra: indexmap::IndexMap<String, Option<Value>>,
+    /// The references being followed by a copy that does not keep them, to stop at recursion.
+    following: Vec<String>,
 }
 
 /// Reads the channels of `doc` for the OpenAPI document `spec` of version `api_version`, whose
@@ -135,6 +142,7 @@ pub(in crate::lower) fn prepare(
             ..Prepared::default()
         },
         extra: indexmap::IndexMap::new(),
+        following: Vec::new(),
     };
     let Some(channels) = doc.value.get("channels").and_then(Value::as_object) else {
         return reader.out;
@@ -146,7 +154,8 @@ pub(in crate::lower) fn prepare(
         }
     }
     for (name, value) in std::mem::take(&mut reader.extra) {
-        let at = format!("{SCHEMAS}{}", escape_segment(&name));
+        let own = reader.out.renamed.get(&name).unwrap_or(&name);
+        let at = format!("{SCHEMAS}{}", escape_segment(own));
         let Some(value) = value else { continue };
         if let Some(schema) = reader.schema(value, &at) {
             reader.out.schemas.insert(name, ReferenceOr::Item(schema));
@@ -196,6 +205,13 @@ impl Reader<'_> {
                 return None;
             }
         };
+        if !balanced_braces(&address) {
+            self.warn(
+                &format!("{at}/address"),
+                format!("the address `{address}` has unbalanced braces; the channel is skipped"),
+            );
+            return None;
+        }
         let segments: Vec<&str> = address.split('/').filter(|s| !s.is_empty()).collect();
         let tag = channel
             .pointer("/tags/0/name")
@@ -281,6 +297,16 @@ impl Reader<'_> {
             self.error(&query_at, "the reference leads nowhere");
             return (params, fixed);
         };
+        let object = query.is_object()
+            && query.get("type").is_none_or(|t| t == "object")
+            && query.get("properties").is_none_or(Value::is_object);
+        if !object {
+            self.warn(
+                &query_at,
+                "the query binding is not an object schema whose properties are the query parameters; it is ignored",
+            );
+            return (params, fixed);
+        }
         let required: Vec<&str> = query
             .get("required")
             .and_then(Value::as_array)
@@ -425,24 +451,30 @@ impl Reader<'_> {
                     continue;
                 }
             };
-            let refs: Vec<String> = match operation.get("messages").and_then(Value::as_array) {
-                Some(list) => list
-                    .iter()
-                    .filter_map(|m| m.get("$ref").and_then(Value::as_str))
-                    .map(str::to_owned)
-                    .collect(),
-                None => channel
-                    .get("messages")
-                    .and_then(Value::as_object)
-                    .map(|all| {
-                        all.keys()
-                            .map(|k| format!("{at}/messages/{}", escape_segment(k)))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-            };
-            for reference in refs {
-                let Some(message) = self.message(&reference) else {
+            // Each message's reference, with where it is written.
+            let refs: Vec<(String, String)> =
+                match operation.get("messages").and_then(Value::as_array) {
+                    Some(list) => list
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, m)| {
+                            let reference = m.get("$ref").and_then(Value::as_str)?;
+                            Some((reference.to_owned(), format!("{op_at}/messages/{i}")))
+                        })
+                        .collect(),
+                    None => channel
+                        .get("messages")
+                        .and_then(Value::as_object)
+                        .map(|all| {
+                            all.keys()
+                                .map(|k| format!("{at}/messages/{}", escape_segment(k)))
+                                .map(|reference| (reference.clone(), reference))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                };
+            for (reference, site) in refs {
+                let Some(message) = self.message(&reference, &site) else {
                     continue;
                 };
                 if sent {
@@ -455,14 +487,19 @@ impl Reader<'_> {
         (sends, receives)
     }
 
-    fn message(&mut self, reference: &str) -> Option<PreparedMessage> {
+    fn message(&mut self, reference: &str, site: &str) -> Option<PreparedMessage> {
         let wire = reference.rsplit('/').next().map(unescape_segment)?;
         let start = Value::Object(Map::from_iter([(
             "$ref".to_owned(),
             Value::String(reference.to_owned()),
         )]));
         let Some((message, at)) = self.doc.resolve(&start, reference) else {
-            self.error(reference, "the message's reference leads nowhere");
+            self.warn(
+                site,
+                format!(
+                    "the message reference `{reference}` leads nowhere or in a cycle; the message is left out"
+                ),
+            );
             return None;
         };
         let name = names::pascal(message.get("name").and_then(Value::as_str).unwrap_or(&wire));
@@ -491,19 +528,26 @@ impl Reader<'_> {
                     .collect()
             })
             .unwrap_or_default();
-        candidates.extend(schema_name.clone());
+        // A schema of the AsyncAPI document is its own unless `x-components` selects another;
+        // a reference to a schema it lacks names the OpenAPI document's.
+        candidates.extend(schema_name.clone().filter(|name| !self.own(name)));
         let schema = self.copy(&payload, &payload_at, 0, false);
         let component = candidates.iter().find(|c| self.component(c)).cloned();
+        let is_string = schema.get("type").and_then(Value::as_str) == Some("string");
         let payload = if let Some(component) = component {
             PreparedPayload::Component(format!("{SCHEMAS}{}", escape_segment(&component)))
-        } else if let Some(name) = schema_name
-            .as_ref()
-            .filter(|_| schema.get("type").and_then(Value::as_str) != Some("string"))
-        {
-            // Copying registers the AsyncAPI component schema, lowered under its own name.
-            self.copy(&payload, &payload_at, 0, true);
-            PreparedPayload::Component(format!("{SCHEMAS}{}", escape_segment(name)))
-        } else if schema.get("type").and_then(Value::as_str) == Some("string") {
+        } else if schema_name.is_some() && !is_string {
+            // Copying registers the AsyncAPI component schema, under a name no component of the
+            // OpenAPI document has.
+            let kept = self.copy(&payload, &payload_at, 0, true);
+            match kept.get("$ref").and_then(Value::as_str) {
+                Some(reference) => PreparedPayload::Component(reference.to_owned()),
+                None => {
+                    let hint = names::pascal(schema_name.as_deref().unwrap_or(&name));
+                    PreparedPayload::Schema(Box::new(self.schema(kept, &payload_at)?), hint)
+                }
+            }
+        } else if is_string {
             if schema.get("format").and_then(Value::as_str) == Some("binary") {
                 PreparedPayload::Binary
             } else {
@@ -548,6 +592,80 @@ impl Reader<'_> {
         })
     }
 
+    /// Whether the AsyncAPI document defines a component schema of this name.
+    fn own(&self, name: &str) -> bool {
+        self.doc
+            .value
+            .pointer(&format!("/components/schemas/{}", escape_segment(name)))
+            .is_some()
+    }
+
+    /// The component schema of the OpenAPI document that an AsyncAPI component schema's
+    /// `x-components` selects.
+    fn selected(&self, name: &str) -> Option<String> {
+        self.doc
+            .value
+            .pointer(&format!(
+                "/components/schemas/{}/{COMPONENTS}",
+                escape_segment(name)
+            ))?
+            .as_array()?
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|c| self.component(c))
+            .map(str::to_owned)
+    }
+
+    /// The name an AsyncAPI component schema is lowered under: its own, or, when the OpenAPI
+    /// document has a component of that name, the first of `Name2`, `Name3`, ... that neither
+    /// document has.
+    fn lowered_name(&mut self, name: &str) -> String {
+        if !self.component(name) {
+            return name.to_owned();
+        }
+        if let Some((lowered, _)) = self.out.renamed.iter().find(|(_, own)| *own == name) {
+            return lowered.clone();
+        }
+        let lowered = (2..)
+            .map(|n| format!("{name}{n}"))
+            .find(|c| !self.component(c) && !self.own(c) && !self.out.renamed.contains_key(c))
+            .unwrap_or_else(|| name.to_owned());
+        self.out.renamed.insert(lowered.clone(), name.to_owned());
+        lowered
+    }
+
+    /// Reports a reference that `Document::resolve` could not follow: one that comes back to
+    /// itself is read as any JSON value with a warning; one that leads nowhere is an error.
+    fn unresolved(&mut self, value: &Value, at: &str) -> Value {
+        let mut seen: Vec<&str> = Vec::new();
+        let mut current = value;
+        while let Some(reference) = current.get("$ref").and_then(Value::as_str) {
+            if seen.contains(&reference) {
+                self.warn(
+                    at,
+                    format!(
+                        "references form a cycle through `{reference}`; the schema is read as any JSON value"
+                    ),
+                );
+                return Value::Object(Map::new());
+            }
+            seen.push(reference);
+            let Some(next) = reference
+                .strip_prefix('#')
+                .and_then(|pointer| self.doc.value.pointer(pointer))
+            else {
+                break;
+            };
+            current = next;
+        }
+        let reference = value
+            .get("$ref")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        self.error(at, format!("reference `{reference}` leads nowhere"));
+        Value::Object(Map::new())
+    }
+
     /// Whether the OpenAPI document defines a component schema of this name.
     fn component(&self, name: &str) -> bool {
         self.spec
@@ -572,28 +690,43 @@ impl Reader<'_> {
                 if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
                     if keep && let Some(name) = reference.strip_prefix(SCHEMAS) {
                         let name = unescape_segment(name);
-                        if !self.component(&name) && !self.extra.contains_key(&name) {
-                            self.extra.insert(name.clone(), None);
-                            match self.doc.resolve(value, at) {
-                                Some((target, target_at)) => {
-                                    let copied = self.copy(target, &target_at, 0, true);
-                                    self.extra.insert(name, Some(copied));
-                                }
-                                None => {
-                                    self.error(
-                                        at,
-                                        format!("reference `{reference}` leads nowhere"),
-                                    );
-                                }
+                        if !self.own(&name) {
+                            if self.component(&name) {
+                                return value.clone();
                             }
+                            return self.unresolved(value, at);
                         }
-                        return value.clone();
+                        if let Some(selected) = self.selected(&name) {
+                            return Value::Object(Map::from_iter([(
+                                "$ref".to_owned(),
+                                Value::String(format!("{SCHEMAS}{}", escape_segment(&selected))),
+                            )]));
+                        }
+                        let lowered = self.lowered_name(&name);
+                        if !self.extra.contains_key(&lowered) {
+                            self.extra.insert(lowered.clone(), None);
+                            let copied = match self.doc.resolve(value, at) {
+                                Some((target, target_at)) => self.copy(target, &target_at, 0, true),
+                                None => self.unresolved(value, at),
+                            };
+                            self.extra.insert(lowered.clone(), Some(copied));
+                        }
+                        return Value::Object(Map::from_iter([(
+                            "$ref".to_owned(),
+                            Value::String(format!("{SCHEMAS}{}", escape_segment(&lowered))),
+                        )]));
+                    }
+                    // A schema that contains itself is read as far as it is not recursive.
+                    if self.following.iter().any(|r| r == reference) {
+                        return Value::Object(Map::new());
                     }
                     let Some((target, target_at)) = self.doc.resolve(value, at) else {
-                        self.error(at, format!("reference `{reference}` leads nowhere"));
-                        return Value::Object(Map::new());
+                        return self.unresolved(value, at);
                     };
-                    return self.copy(target, &target_at, depth + 1, keep);
+                    self.following.push(reference.to_owned());
+                    let copied = self.copy(target, &target_at, depth + 1, keep);
+                    self.following.pop();
+                    return copied;
                 }
                 let copied = map
                     .iter()
@@ -631,6 +764,20 @@ impl Reader<'_> {
             }
         }
     }
+}
+
+/// Whether every `{` of an address is closed by a `}` before the next one opens.
+fn balanced_braces(address: &str) -> bool {
+    let mut open = false;
+    for c in address.chars() {
+        match (c, open) {
+            ('{', false) => open = true,
+            ('}', true) => open = false,
+            ('{' | '}', _) => return false,
+            _ => {}
+        }
+    }
+    !open
 }
 
 /// Whether an extension is `true`.
