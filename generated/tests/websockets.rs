@@ -531,10 +531,16 @@ async fn input_in_pieces_carries_the_template_and_ends_with_finish() {
             Step::Expect("GenerationRequest"),
             Step::Expect("GenerationRequest"),
             Step::Reply(0, chunk("", b"hello")),
-            Step::Reply(0, json!({"type": "flush_done", "done": false, "flush_done": true,
-                "flush_id": 1, "status_code": 206})),
-            Step::Reply(0, json!({"type": "timestamps", "done": false, "status_code": 206,
-                "word_timestamps": {"words": ["Hello"], "start": [0.0], "end": [0.4]}})),
+            Step::Reply(
+                0,
+                json!({"type": "flush_done", "done": false, "flush_done": true,
+                "flush_id": 1, "status_code": 206}),
+            ),
+            Step::Reply(
+                0,
+                json!({"type": "timestamps", "done": false, "status_code": 206,
+                "word_timestamps": {"words": ["Hello"], "start": [0.0], "end": [0.4]}}),
+            ),
             Step::Reply(0, chunk("", b" world")),
             Step::Reply(0, done("")),
         ],
@@ -553,7 +559,9 @@ async fn input_in_pieces_carries_the_template_and_ends_with_finish() {
     });
     let audio = within(
         "the audio's end",
-        context.audio().collect::<Vec<Result<bytes::Bytes, Error>>>(),
+        context
+            .audio()
+            .collect::<Vec<Result<bytes::Bytes, Error>>>(),
     )
     .await;
     writer.await.expect("the writer").expect("the input sent");
@@ -595,13 +603,22 @@ async fn one_call_generations_stream_their_audio_and_end_on_error_messages_of_ei
         vec![
             Step::ExpectAny(3),
             Step::Reply(0, chunk("", b"one")),
-            Step::Reply(1, json!({"type": "error", "done": true, "status_code": 400,
-                "error": "voice not found"})),
-            Step::Reply(0, json!({"type": "timestamps", "done": false, "status_code": 206,
-                "word_timestamps": {"words": ["Hi"], "start": [0.0], "end": [0.2]}})),
-            Step::Reply(2, json!({"type": "error", "done": true, "status_code": 429,
+            Step::Reply(
+                1,
+                json!({"type": "error", "done": true, "status_code": 400,
+                "error": "voice not found"}),
+            ),
+            Step::Reply(
+                0,
+                json!({"type": "timestamps", "done": false, "status_code": 206,
+                "word_timestamps": {"words": ["Hi"], "start": [0.0], "end": [0.2]}}),
+            ),
+            Step::Reply(
+                2,
+                json!({"type": "error", "done": true, "status_code": 429,
                 "error_code": "concurrency_limited", "title": "Too many requests",
-                "message": "Concurrency limit reached", "request_id": "req-7"})),
+                "message": "Concurrency limit reached", "request_id": "req-7"}),
+            ),
             Step::Reply(0, chunk("", b"two")),
             Step::Reply(0, done("")),
         ],
