@@ -369,6 +369,7 @@ fn standalone_manifest(
     }
     package.insert("publish", toml_edit::value(false));
     doc.remove("example");
+    doc.remove("bench");
     doc.remove("features");
     match &options.lints {
         Some(lints) => {
