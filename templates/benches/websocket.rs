@@ -3,14 +3,17 @@
 //! one socket, each against bare tokio-tungstenite clients reading the same frames in the same run
 //! from the same loopback server.
 //!
-//! `cargo bench -p cartesia-api --bench websocket` (`WS_BENCH_SAMPLES=n` for fewer samples)
+//! `cargo bench -p cartesia-api --bench websocket` (`WS_BENCH_SAMPLES=n` latency samples,
+//! `WS_BENCH_ROUNDS=n` throughput rounds)
 //!
 //! Latency is measured one frame at a time (the server writes the next frame only once the last
 //! was delivered), from just before the server's write to the moment the reader has the event:
 //! for the binding, the `TtsWebsocketEvent` yielded by its context; for the bare clients, the
 //! frame (and, in the second one, the frame decoded into a `TtsWebsocketEvent` as the binding
 //! does). The three take turns frame by frame, so that load on the machine falls on all three.
-//! Throughput: the server writes every frame as fast as it can, round-robin over the contexts.
+//! The added latency is the difference of the percentiles (binding p99 - bare p99, ...).
+//! Throughput: the server writes every frame as fast as it can, round-robin over the contexts;
+//! the three readers take turns for several rounds, and the median and best rounds are shown.
 
 use std::error::Error;
 use std::io::Write as _;
@@ -40,17 +43,21 @@ const CHUNKS_PER_CONTEXT: usize = 1_000;
 const AUDIO_BYTES: usize = 4_800;
 /// Frames the server writes before flushing, in the throughput run.
 const BATCH: usize = 32;
+/// Throughput rounds per reader.
+const ROUNDS: usize = 5;
 
 fn main() -> Result<()> {
-    let samples = match std::env::var("WS_BENCH_SAMPLES") {
-        Ok(text) => text.parse()?,
-        Err(_) => SAMPLES,
+    let setting = |name: &str, default: usize| match std::env::var(name) {
+        Ok(text) => text.parse::<usize>().map(|n| n.max(1)),
+        Err(_) => Ok(default),
     };
+    let samples = setting("WS_BENCH_SAMPLES", SAMPLES)?;
+    let rounds = setting("WS_BENCH_ROUNDS", ROUNDS)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    runtime.block_on(run(samples))
+    runtime.block_on(run(samples, rounds))
 }
 
 /// Who reads the frames in the latency run.
@@ -63,7 +70,7 @@ enum Reader {
 
 const READERS: [Reader; 3] = [Reader::Binding, Reader::Bare, Reader::BareDecoding];
 
-async fn run(samples: usize) -> Result<()> {
+async fn run(samples: usize, rounds: usize) -> Result<()> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let accepting = tokio::spawn(async move {
@@ -91,10 +98,17 @@ async fn run(samples: usize) -> Result<()> {
     let mut server = accepting.await??;
 
     let latency = measure_latency(&ws, bare, bare_decoding, &mut server, samples).await?;
-    let (bare, bare_decoding) = (latency.bare, latency.bare_decoding);
-    let routed = throughput_routed(&ws, &mut server[0]).await?;
-    let read = throughput_bare(bare, &mut server[1], false).await?;
-    let decoded = throughput_bare(bare_decoding, &mut server[2], true).await?;
+    let (mut bare, mut bare_decoding) = (latency.bare, latency.bare_decoding);
+    let mut times: [Vec<Duration>; 3] = Default::default();
+    for round in 0..rounds {
+        times[0].push(throughput_routed(&ws, &mut server[0], round).await?);
+        let (socket, read) = throughput_bare(bare, &mut server[1], false).await?;
+        bare = socket;
+        times[1].push(read);
+        let (socket, decoded) = throughput_bare(bare_decoding, &mut server[2], true).await?;
+        bare_decoding = socket;
+        times[2].push(decoded);
+    }
 
     let mut out = std::io::stdout().lock();
     writeln!(
@@ -122,13 +136,13 @@ async fn run(samples: usize) -> Result<()> {
     for (name, row) in names.iter().zip(&rows) {
         writeln!(out, "{}", table_row(name, row))?;
     }
-    let added = |base: &[Duration; 4]| -> [f64; 4] {
+    let added = |base: &[Duration; 4]| -> [f64; 3] {
         std::array::from_fn(|i| micros(rows[0][i]) - micros(base[i]))
     };
     writeln!(
         out,
         "{}",
-        difference_row("added vs frame read (binding - bare)", &added(&rows[1]))
+        difference_row("added vs frame read (p50, p90, p99)", &added(&rows[1]))
     )?;
     writeln!(
         out,
@@ -138,21 +152,22 @@ async fn run(samples: usize) -> Result<()> {
     let events = CONTEXTS * (CHUNKS_PER_CONTEXT + 1);
     writeln!(
         out,
-        "\nthroughput, {events} events over one socket, the server writing as fast as it can"
+        "\nthroughput, {events} events over one socket per round, {rounds} rounds (events/s)"
     )?;
-    for (name, elapsed) in [
-        (
-            format!("binding: {CONTEXTS} contexts, typed events"),
-            routed,
-        ),
-        ("bare: frames read".to_owned(), read),
-        ("bare: frames read and decoded".to_owned(), decoded),
-    ] {
+    writeln!(out, "{:<40} {:>9} {:>9}", "", "median", "best")?;
+    let names = [
+        format!("binding: {CONTEXTS} contexts, typed events"),
+        "bare: frames read".to_owned(),
+        "bare: frames read and decoded".to_owned(),
+    ];
+    for (name, mut times) in names.iter().zip(times) {
+        times.sort_unstable();
+        let rate = |elapsed: Duration| events as f64 / elapsed.as_secs_f64();
         writeln!(
             out,
-            "{name:<40} {:>10.0} events/s  ({:.1} ms)",
-            events as f64 / elapsed.as_secs_f64(),
-            elapsed.as_secs_f64() * 1e3
+            "{name:<40} {:>9.0} {:>9.0}",
+            rate(times[times.len() / 2]),
+            rate(times[0])
         )?;
     }
     Ok(())
@@ -270,11 +285,15 @@ async fn measure_latency(
 }
 
 /// The time to deliver every frame to [`CONTEXTS`] contexts of `ws`, each in its own task.
-async fn throughput_routed(ws: &TtsWebsocket, server: &mut Socket) -> Result<Duration> {
+async fn throughput_routed(
+    ws: &TtsWebsocket,
+    server: &mut Socket,
+    round: usize,
+) -> Result<Duration> {
     let mut readers = Vec::new();
     let mut frames = Vec::new();
     for j in 0..CONTEXTS {
-        let id = format!("t{j}");
+        let id = format!("r{round}t{j}");
         let mut context = open_context(ws, &id)?;
         readers.push(tokio::spawn(async move {
             let mut events = 0;
@@ -302,7 +321,7 @@ async fn throughput_bare(
     mut socket: Socket,
     server: &mut Socket,
     decode: bool,
-) -> Result<Duration> {
+) -> Result<(Socket, Duration)> {
     let frames: Vec<_> = (0..CONTEXTS)
         .map(|j| {
             let id = format!("t{j}");
@@ -318,12 +337,12 @@ async fn throughput_bare(
                 serde_json::from_str::<TtsWebsocketEvent>(&text).map_err(|e| e.to_string())?;
             }
         }
-        Ok(())
+        Ok(socket)
     });
     let start = Instant::now();
     write_all(server, &frames).await?;
-    reader.await??;
-    Ok(start.elapsed())
+    let socket = reader.await??;
+    Ok((socket, start.elapsed()))
 }
 
 /// Writes every context's chunks round-robin, then each one's `done`.
@@ -367,9 +386,8 @@ fn table_row(name: &str, row: &[Duration; 4]) -> String {
     difference_row(name, &row.map(micros))
 }
 
-fn difference_row(name: &str, row: &[f64; 4]) -> String {
-    format!(
-        "{name:<40} {:>9.1} {:>9.1} {:>9.1} {:>9.1}",
-        row[0], row[1], row[2], row[3]
-    )
+fn difference_row(name: &str, row: &[f64]) -> String {
+    row.iter().fold(format!("{name:<40}"), |line, value| {
+        line + &format!(" {value:>9.1}")
+    })
 }

@@ -18,10 +18,10 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, Sleep};
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
 use super::super::error::Error;
-use super::conn::{self, COMMAND_QUEUE, Command, End, EndCell, Handler, RawMessage};
+use super::conn::{self, COMMAND_QUEUE, Command, End, EndCell, Handler, RawMessage, Received};
 use super::connect::Handshake;
 
 /// How a binding routes the messages of a multiplexed connection whose
@@ -189,8 +189,16 @@ impl Shared {
     }
 }
 
-/// One context's queue of received messages (their JSON text).
+/// One context's queue of received messages.
 struct Slot(Mutex<State>);
+
+/// A received message: parsed once, by the router, and decoded from that
+/// value; its text is kept (without a copy) for a message that does not
+/// decode.
+struct Queued {
+    text: Utf8Bytes,
+    value: Value,
+}
 
 impl Slot {
     fn state(&self) -> MutexGuard<'_, State> {
@@ -199,7 +207,7 @@ impl Slot {
 }
 
 struct State {
-    queue: VecDeque<String>,
+    queue: VecDeque<Queued>,
     /// The length of the queued texts.
     bytes: usize,
     /// The terminal message is queued.
@@ -233,7 +241,7 @@ impl Router {
         self.shared.dropped.fetch_add(1, Ordering::Relaxed);
     }
 
-    fn route(&self, text: String) {
+    fn route(&self, text: Utf8Bytes) {
         let Ok(value) = serde_json::from_str::<Value>(&text) else {
             return self.drop_one();
         };
@@ -250,7 +258,10 @@ impl Router {
             for (_, slot) in open {
                 let mut state = slot.state();
                 state.bytes += text.len();
-                state.queue.push_back(text.clone());
+                state.queue.push_back(Queued {
+                    text: text.clone(),
+                    value: value.clone(),
+                });
                 state.done = true;
                 state.wake();
             }
@@ -272,7 +283,7 @@ impl Router {
             return self.drop_one();
         }
         state.bytes += text.len();
-        state.queue.push_back(text);
+        state.queue.push_back(Queued { text, value });
         state.done = terminal;
         state.wake();
         drop(state);
@@ -283,10 +294,10 @@ impl Router {
 }
 
 impl Handler for Router {
-    async fn message(&mut self, message: RawMessage) {
+    async fn message(&mut self, message: Received) {
         match message {
-            RawMessage::Text(text) => self.route(text),
-            RawMessage::Binary(_) => self.drop_one(),
+            Received::Text(text) => self.route(text),
+            Received::Binary(_) => self.drop_one(),
         }
     }
 
@@ -377,12 +388,12 @@ impl<T: DeserializeOwned> Stream for WsContext<T> {
             return Poll::Ready(None);
         }
         let mut state = this.slot.state();
-        if let Some(text) = state.queue.pop_front() {
+        if let Some(Queued { text, value }) = state.queue.pop_front() {
             state.bytes -= text.len();
             state.activity = Instant::now();
             drop(state);
-            let decoded =
-                serde_json::from_str(&text).unwrap_or_else(|_| (this.raw)(RawMessage::Text(text)));
+            let decoded = serde_json::from_value(value)
+                .unwrap_or_else(|_| (this.raw)(RawMessage::Text(text.as_str().to_owned())));
             return Poll::Ready(Some(Ok(decoded)));
         }
         if let Some(error) = state.failure.take() {
