@@ -71,6 +71,10 @@ fn standalone_crate_builds_and_passes_clippy() {
         assert!(readme.contains(line), "{line}\n{readme}");
     }
     assert!(!out.join("tests").exists() && !out.join("examples").exists());
+    // Nor benches, which the manifest then does not declare.
+    assert!(!out.join("benches").exists());
+    assert!(!manifest.contains("[[bench]]"), "{manifest}");
+    assert!(!manifest.contains("[[example]]"), "{manifest}");
 
     let output = cargo_in(
         &out,
