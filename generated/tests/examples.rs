@@ -259,8 +259,8 @@ fn wav_headers_are_read_or_refused_with_a_reason() {
 
 #[tokio::test]
 async fn transcribe_realtime_streams_the_file_at_its_pace() {
-    // One second of audio, sent ten times faster than real time: ten 100 ms chunks, 10 ms apart.
-    const SPEED: u32 = 10;
+    // One second of audio, sent five times faster than real time: ten 100 ms chunks, 20 ms apart.
+    const SPEED: u32 = 5;
     let data: Vec<u8> = (0..32_000u32).map(|i| (i % 251) as u8).collect();
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("call.wav");
@@ -334,11 +334,11 @@ async fn transcribe_realtime_streams_the_file_at_its_pace() {
     assert!(audio.iter().all(|(_, chunk)| chunk.len() == 3_200));
     let received: Vec<u8> = audio.iter().flat_map(|(_, chunk)| chunk.to_vec()).collect();
     assert_eq!(received, data, "every byte, in order");
-    // Paced: the last chunk leaves 9 intervals after the first (less a little for the first
-    // chunk's own delay in transit).
+    // Paced: the last chunk leaves 9 intervals after the first (less the first chunk's own
+    // delay in transit, up to 2 intervals on a busy machine).
     let span = audio[9].0 - audio[0].0;
     let interval = transcribe_realtime::CHUNK / SPEED;
-    assert!(span >= interval * 8, "sent over {span:?}, not paced");
+    assert!(span >= interval * 7, "sent over {span:?}, not paced");
 }
 
 #[tokio::test]
