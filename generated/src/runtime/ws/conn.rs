@@ -11,9 +11,9 @@ use bytes::Bytes;
 use futures_util::{SinkExt as _, StreamExt as _};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
+use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
 use super::super::error::Error;
 use super::config::WsConfig;
@@ -30,23 +30,6 @@ pub enum RawMessage {
     Text(String),
     /// A binary message.
     Binary(Bytes),
-}
-
-/// A data message as the connection task hands it to its [`Handler`]:
-/// text stays in the frame's buffer, copied only into a [`RawMessage`].
-#[derive(Debug, Clone)]
-pub(super) enum Received {
-    Text(Utf8Bytes),
-    Binary(Bytes),
-}
-
-impl Received {
-    pub(super) fn into_raw(self) -> RawMessage {
-        match self {
-            Self::Text(text) => RawMessage::Text(text.as_str().to_owned()),
-            Self::Binary(bytes) => RawMessage::Binary(bytes),
-        }
-    }
 }
 
 /// What callers ask of the connection task.
@@ -123,7 +106,7 @@ impl EndCell {
 pub(super) trait Handler: Send + 'static {
     /// A text or binary message arrived. The task reads nothing more
     /// until the returned future is done (backpressure).
-    fn message(&mut self, message: Received) -> impl Future<Output = ()> + Send;
+    fn message(&mut self, message: RawMessage) -> impl Future<Output = ()> + Send;
 
     /// The connection ended: `Ok` after a normal close the caller asked
     /// for or that followed its last message.
@@ -190,8 +173,10 @@ impl Task {
                         }),
                     };
                     match frame {
-                        Message::Text(text) => handler.message(Received::Text(text)).await,
-                        Message::Binary(bytes) => handler.message(Received::Binary(bytes)).await,
+                        Message::Text(text) => {
+                            handler.message(RawMessage::Text(text.as_str().to_owned())).await;
+                        }
+                        Message::Binary(bytes) => handler.message(RawMessage::Binary(bytes)).await,
                         Message::Close(frame) => return self.closed(frame),
                         Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {}
                     }

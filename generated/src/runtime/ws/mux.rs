@@ -19,10 +19,10 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, Sleep};
-use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+use tokio_tungstenite::tungstenite::Message;
 
 use super::super::error::Error;
-use super::conn::{self, COMMAND_QUEUE, Command, End, EndCell, Handler, RawMessage, Received};
+use super::conn::{self, COMMAND_QUEUE, Command, End, EndCell, Handler, RawMessage};
 use super::connect::Handshake;
 
 /// How a binding routes the messages of a multiplexed connection whose
@@ -194,10 +194,9 @@ impl Shared {
 struct Slot(Mutex<State>);
 
 /// A received message: parsed once, by the router, and decoded from that
-/// value; its text is kept (without a copy) for a message that does not
-/// decode.
+/// value; its text is kept for a message that does not decode.
 struct Queued {
-    text: Utf8Bytes,
+    text: String,
     value: Value,
 }
 
@@ -209,7 +208,7 @@ impl Slot {
 
 struct State {
     queue: VecDeque<Queued>,
-    /// The length of the queued texts.
+    /// The length of the queued texts (their parsed values not counted).
     bytes: usize,
     /// The terminal message is queued.
     done: bool,
@@ -242,7 +241,7 @@ impl Router {
         self.shared.dropped.fetch_add(1, Ordering::Relaxed);
     }
 
-    fn route(&self, text: Utf8Bytes) {
+    fn route(&self, text: String) {
         let Ok(value) = serde_json::from_str::<Value>(&text) else {
             return self.drop_one();
         };
@@ -295,10 +294,10 @@ impl Router {
 }
 
 impl Handler for Router {
-    async fn message(&mut self, message: Received) {
+    async fn message(&mut self, message: RawMessage) {
         match message {
-            Received::Text(text) => self.route(text),
-            Received::Binary(_) => self.drop_one(),
+            RawMessage::Text(text) => self.route(text),
+            RawMessage::Binary(_) => self.drop_one(),
         }
     }
 
@@ -394,7 +393,7 @@ impl<T: DeserializeOwned> Stream for WsContext<T> {
             state.activity = Instant::now();
             drop(state);
             let decoded = serde_json::from_value(value)
-                .unwrap_or_else(|_| (this.raw)(RawMessage::Text(text.as_str().to_owned())));
+                .unwrap_or_else(|_| (this.raw)(RawMessage::Text(text)));
             return Poll::Ready(Some(Ok(decoded)));
         }
         if let Some(error) = state.failure.take() {

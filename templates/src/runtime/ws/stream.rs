@@ -19,7 +19,7 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::super::error::Error;
-use super::conn::{self, COMMAND_QUEUE, Command, End, EndCell, Handler, RawMessage, Received};
+use super::conn::{self, COMMAND_QUEUE, Command, End, EndCell, Handler, RawMessage};
 use super::connect::Handshake;
 
 /// How a binding reads the messages of a single-stream connection whose
@@ -79,13 +79,13 @@ impl Handshake<'_> {
 /// The connection task's side: queues each message, waiting while the
 /// queue is full.
 struct Forward {
-    messages: mpsc::Sender<Received>,
+    messages: mpsc::Sender<RawMessage>,
     /// Kept so that the task's control channel stays open.
     _control: mpsc::UnboundedSender<Message>,
 }
 
 impl Handler for Forward {
-    async fn message(&mut self, message: Received) {
+    async fn message(&mut self, message: RawMessage) {
         // The session may be gone; its sender then closes the connection.
         let _ = self.messages.send(message).await;
     }
@@ -109,7 +109,7 @@ impl Handler for Forward {
 /// than the one sending. Dropping the session and every sender closes the
 /// connection.
 pub struct WsSession<T> {
-    received: mpsc::Receiver<Received>,
+    received: mpsc::Receiver<RawMessage>,
     sender: WsSender<T>,
     protocol: StreamProtocol<T>,
     finished: bool,
@@ -151,17 +151,17 @@ impl<T: DeserializeOwned> Stream for WsSession<T> {
 }
 
 /// Decodes a message, and tells whether it is the terminal one.
-fn decode<T: DeserializeOwned>(message: Received, protocol: StreamProtocol<T>) -> (T, bool) {
-    let Received::Text(text) = &message else {
-        return ((protocol.raw)(message.into_raw()), false);
+fn decode<T: DeserializeOwned>(message: RawMessage, protocol: StreamProtocol<T>) -> (T, bool) {
+    let RawMessage::Text(text) = message else {
+        return ((protocol.raw)(message), false);
     };
-    let Ok(value) = serde_json::from_str::<Value>(text) else {
-        return ((protocol.raw)(message.into_raw()), false);
+    let Ok(value) = serde_json::from_str::<Value>(&text) else {
+        return ((protocol.raw)(RawMessage::Text(text)), false);
     };
     let terminal = (protocol.is_terminal)(&value);
     match serde_json::from_value(value) {
         Ok(decoded) => (decoded, terminal),
-        Err(_) => ((protocol.raw)(message.into_raw()), terminal),
+        Err(_) => ((protocol.raw)(RawMessage::Text(text)), terminal),
     }
 }
 
