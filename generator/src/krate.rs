@@ -417,6 +417,7 @@ fn standalone_manifest(
     }
     package.insert("publish", toml_edit::value(false));
     doc.remove("example");
+    doc.remove("bench");
     doc.remove("features");
     if api.channels.is_empty()
         && let Some(dependencies) = doc.get_mut("dependencies").and_then(|d| d.as_table_mut())

@@ -76,6 +76,10 @@ fn standalone_crate_builds_and_passes_clippy() {
     for dependency in ["tokio-tungstenite", "tokio-rustls", "\nrustls ="] {
         assert!(!manifest.contains(dependency), "{dependency}: {manifest}");
     }
+    // Nor benches, which the manifest then does not declare.
+    assert!(!out.join("benches").exists());
+    assert!(!manifest.contains("[[bench]]"), "{manifest}");
+    assert!(!manifest.contains("[[example]]"), "{manifest}");
 
     let output = cargo_in(
         &out,

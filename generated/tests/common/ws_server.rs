@@ -11,7 +11,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt as _, StreamExt as _};
 use serde_json::Value;
@@ -249,6 +249,8 @@ pub(crate) enum ClientFrame {
 pub(crate) struct Received {
     pub(crate) message: String,
     pub(crate) frame: ClientFrame,
+    /// When the server read it.
+    pub(crate) at: Instant,
 }
 
 impl Received {
@@ -469,7 +471,11 @@ async fn next(socket: &mut Socket, channel: &Channel, session: &mut Session) -> 
                 panic!("the client sent a frame of no message of the channel: {frame:?}: {reasons}")
             }
         };
-        let received = Received { message, frame };
+        let received = Received {
+            message,
+            frame,
+            at: Instant::now(),
+        };
         session.received.push(received.clone());
         return Some(received);
     }

@@ -221,8 +221,15 @@ impl Shared {
     }
 }
 
-/// One context's queue of received messages (their JSON text).
+/// One context's queue of received messages.
 struct Slot(Mutex<State>);
+
+/// A received message: parsed once, by the router, and decoded from that
+/// value; its text is kept for a message that does not decode.
+struct Queued {
+    text: String,
+    value: Value,
+}
 
 impl Slot {
     fn state(&self) -> MutexGuard<'_, State> {
@@ -231,8 +238,8 @@ impl Slot {
 }
 
 struct State {
-    queue: VecDeque<String>,
-    /// The length of the queued texts.
+    queue: VecDeque<Queued>,
+    /// The length of the queued texts (their parsed values not counted).
     bytes: usize,
     /// The terminal message is queued.
     done: bool,
@@ -282,7 +289,10 @@ impl Router {
             for (_, slot) in open {
                 let mut state = slot.state();
                 state.bytes += text.len();
-                state.queue.push_back(text.clone());
+                state.queue.push_back(Queued {
+                    text: text.clone(),
+                    value: value.clone(),
+                });
                 state.done = true;
                 state.wake();
             }
@@ -304,7 +314,7 @@ impl Router {
             return self.drop_one();
         }
         state.bytes += text.len();
-        state.queue.push_back(text);
+        state.queue.push_back(Queued { text, value });
         state.done = terminal;
         state.wake();
         drop(state);
@@ -563,12 +573,12 @@ impl<T: DeserializeOwned> Stream for WsContext<T> {
             return Poll::Ready(None);
         }
         let mut state = this.slot.state();
-        if let Some(text) = state.queue.pop_front() {
+        if let Some(Queued { text, value }) = state.queue.pop_front() {
             state.bytes -= text.len();
             state.activity = Instant::now();
             drop(state);
-            let decoded =
-                serde_json::from_str(&text).unwrap_or_else(|_| (this.raw)(RawMessage::Text(text)));
+            let decoded = serde_json::from_value(value)
+                .unwrap_or_else(|_| (this.raw)(RawMessage::Text(text)));
             return Poll::Ready(Some(Ok(decoded)));
         }
         if let Some(error) = state.failure.take() {
