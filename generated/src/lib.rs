@@ -9,9 +9,9 @@ mod runtime;
 #[rustfmt::skip]
 pub use runtime::{
     AccessToken, ApiError, Base64Bytes, BinaryResponse, ByteStream, ClientBuilder, Error,
-    ErrorKind, EventError, EventStream, FilePart, Multipart, Multiplexer, RawMessage,
-    RequestOptions, RetryPolicy, Secret, TokenProvider, WsConfig, WsContext, WsInput,
-    WsOutput, WsSender, WsSession,
+    ErrorKind, EventError, EventStream, FilePart, Limits, Multipart, Multiplexer,
+    RawMessage, RequestOptions, RetryPolicy, Secret, TokenProvider, WsConfig, WsContext,
+    WsInput, WsOutput, WsSender, WsSession,
 };
 
 #[cfg(feature = "v2024-06-10")]

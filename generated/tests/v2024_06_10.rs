@@ -260,7 +260,8 @@ async fn malformed_success_body_becomes_decode_error() {
     match err {
         Error::Decode { status, body, .. } => {
             assert_eq!(status, reqwest::StatusCode::OK);
-            assert_eq!(body, truncated);
+            // The start of a minted token is not shown either.
+            assert_eq!(body, r#"{"token": "***"#);
         }
         other => panic!("expected Error::Decode, got {other:?}"),
     }

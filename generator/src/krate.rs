@@ -277,9 +277,9 @@ fn lib_rs(versions: &[Version]) -> TokenStream {
         #[rustfmt::skip]
         pub use runtime::{
             AccessToken, ApiError, Base64Bytes, BinaryResponse, ByteStream, ClientBuilder, Error, ErrorKind,
-            EventError, EventStream, FilePart, Multipart, Multiplexer, RawMessage, RequestOptions,
-            RetryPolicy, Secret, TokenProvider, WsConfig, WsContext, WsInput, WsOutput, WsSender,
-            WsSession,
+            EventError, EventStream, FilePart, Limits, Multipart, Multiplexer, RawMessage,
+            RequestOptions, RetryPolicy, Secret, TokenProvider, WsConfig, WsContext, WsInput,
+            WsOutput, WsSender, WsSession,
         };
 
         #(#modules)*
@@ -574,8 +574,8 @@ fn standalone_lib_rs(websockets: bool) -> TokenStream {
         #[rustfmt::skip]
         pub use runtime::{
             AccessToken, ApiError, Base64Bytes, BinaryResponse, ByteStream, Error, ErrorKind,
-            EventError, EventStream, FilePart, Multipart, RequestOptions, RetryPolicy, Secret,
-            TokenProvider, #ws
+            EventError, EventStream, FilePart, Limits, Multipart, RequestOptions, RetryPolicy,
+            Secret, TokenProvider, #ws
         };
 
         /// The client builder of the runtime, generic over the API; [`ClientBuilder`] is it for

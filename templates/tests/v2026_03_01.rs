@@ -149,6 +149,73 @@ async fn a_minted_token_is_a_secret() {
 }
 
 #[tokio::test]
+async fn a_token_in_a_body_that_fails_to_decode_is_not_shown() {
+    let server = MockServer::start().await;
+    let secret = "tok_live_5ecret_e3b0c44298fc1c149afbf4c8996fb924";
+    let bodies = [
+        // The token, then a field of the wrong type.
+        format!(r#"{{"token": "{secret}", "grants": {{"tts": "yes"}}}} trailing"#),
+        // The right fields, in the wrong shape.
+        format!(r#"[{{"token": "{secret}"}}]"#),
+        // Cut off inside the token.
+        format!(r#"{{"token": "{secret}"#),
+    ];
+    for body in bodies {
+        Mock::given(method("POST"))
+            .and(path("/access-token"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(body.clone(), "application/json"))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        let error = client(&server)
+            .auth()
+            .access_token(&TokenRequest::new())
+            .await
+            .expect_err("not a token response");
+        assert_eq!(error.kind(), ErrorKind::Decode, "{error:?}");
+        let shown = format!("{error} {error:?}");
+        assert!(!shown.contains("5ecret"), "{body}: {shown}");
+        assert!(shown.contains(r#"\"token\": \"***"#), "{shown}");
+    }
+}
+
+#[tokio::test]
+async fn an_error_response_hides_credentials_and_cookies_from_debug() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/access-token"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .insert_header("set-cookie", "session=ck_5ecret_1; HttpOnly")
+                .insert_header("x-api-key", "sk_5ecret_2")
+                .insert_header("x-request-id", REQUEST_ID)
+                .set_body_raw(
+                    r#"{"message": "bad key", "api_key": "sk_5ecret_3"}"#,
+                    "application/json",
+                ),
+        )
+        .mount(&server)
+        .await;
+    let error = client(&server)
+        .auth()
+        .access_token(&TokenRequest::new())
+        .await
+        .expect_err("401");
+    let shown = format!("{error} {error:?}");
+    assert!(!shown.contains("5ecret"), "{shown}");
+    assert!(shown.contains(REQUEST_ID), "{shown}");
+    let Error::Api(api) = &error else {
+        panic!("expected an api error, got {error:?}");
+    };
+    // The values themselves stay readable.
+    assert_eq!(
+        api.headers().get("set-cookie").map(|v| v.as_bytes()),
+        Some(&b"session=ck_5ecret_1; HttpOnly"[..])
+    );
+    assert!(api.text().contains("sk_5ecret_3"));
+}
+
+#[tokio::test]
 async fn call_audio_downloads_return_the_audio() {
     let server = MockServer::start().await;
     let wav = b"RIFF\x24\x00\x00\x00WAVEfmt ".repeat(64);

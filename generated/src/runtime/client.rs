@@ -13,6 +13,7 @@ use url::Url;
 
 use super::auth::{self, Credentials, SecurityScheme};
 use super::error::{Error, ErrorBodyDecoder};
+use super::limits::{DEFAULT_IDLE_TIMEOUT, Limits};
 use super::request::Request;
 use super::retry::RetryPolicy;
 use super::token::TokenProvider;
@@ -48,6 +49,8 @@ pub struct ClientBuilder<V> {
     http_client: Option<reqwest::Client>,
     credentials: Credentials,
     retry: RetryPolicy,
+    idle_timeout: Option<Duration>,
+    limits: Limits,
     version: PhantomData<fn() -> V>,
 }
 
@@ -61,6 +64,8 @@ impl<V> Clone for ClientBuilder<V> {
             http_client: self.http_client.clone(),
             credentials: self.credentials.clone(),
             retry: self.retry,
+            idle_timeout: self.idle_timeout,
+            limits: self.limits,
             version: PhantomData,
         }
     }
@@ -77,6 +82,8 @@ impl<V> fmt::Debug for ClientBuilder<V> {
             .field("custom_http_client", &self.http_client.is_some())
             .field("credentials", &self.credentials)
             .field("retry", &self.retry)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -91,6 +98,8 @@ impl<V: ApiVersion> ClientBuilder<V> {
             http_client: None,
             credentials: Credentials::default(),
             retry: RetryPolicy::default(),
+            idle_timeout: None,
+            limits: Limits::default(),
             version: PhantomData,
         }
     }
@@ -111,7 +120,8 @@ impl<V: ApiVersion> ClientBuilder<V> {
     /// [`http_client`](Self::http_client), to none.
     ///
     /// For streamed responses (audio, event streams) only the wait for the
-    /// response head is limited, not reading the stream. A timeout is an
+    /// response head is limited, not reading the stream (see
+    /// [`idle_timeout`](Self::idle_timeout)). A timeout is an
     /// [`Error::Timeout`] and is retried.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
@@ -157,6 +167,22 @@ impl<V: ApiVersion> ClientBuilder<V> {
     /// Sets when, how often and after how long failed requests are retried.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
+        self
+    }
+
+    /// Limits how long a streamed response body (audio, an event stream)
+    /// may send nothing, from when it is first read and again after each
+    /// chunk. Defaults to 60 seconds. When it elapses, the stream ends with
+    /// an [`Error::Stalled`].
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = Some(timeout);
+        self
+    }
+
+    /// Sets how much of a response the client reads into memory (see
+    /// [`Limits`] for the defaults).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
         self
     }
 
@@ -242,6 +268,8 @@ impl<V: ApiVersion> ClientBuilder<V> {
                 base_url,
                 timeout,
                 retry: self.retry,
+                idle_timeout: self.idle_timeout.unwrap_or(DEFAULT_IDLE_TIMEOUT),
+                limits: self.limits,
                 user_agent,
                 credentials: self.credentials,
                 schemes: V::SECURITY_SCHEMES,
@@ -261,6 +289,9 @@ pub(super) struct Inner {
     /// one was set.
     pub(super) timeout: Option<Duration>,
     pub(super) retry: RetryPolicy,
+    /// The idle timeout of streamed bodies.
+    pub(super) idle_timeout: Duration,
+    pub(super) limits: Limits,
     pub(super) user_agent: HeaderValue,
     pub(super) credentials: Credentials,
     pub(super) schemes: &'static [SecurityScheme],

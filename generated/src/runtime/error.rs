@@ -11,6 +11,9 @@ use bytes::Bytes;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
+use super::auth::SecurityScheme;
+use super::redact::{excerpt, mark_sensitive};
+
 /// How many characters of a response body [`ApiError`]'s `Display` shows.
 const DISPLAY_BODY_CHARS: usize = 200;
 
@@ -18,7 +21,11 @@ const DISPLAY_BODY_CHARS: usize = 200;
 ///
 /// No message ever contains a credential: header values are never echoed,
 /// transport errors are stored without their URL (which may carry a query
-/// credential) and base URLs are shown without their user-info part.
+/// credential), base URLs are shown without their user-info part, and the
+/// response bodies kept in [`Error::Decode`] and [`Error::MalformedBody`]
+/// are bounded excerpts with the string values of secret-looking JSON keys
+/// (`token`, `access_token`, `api_key`, `secret`, `password`, ...)
+/// replaced by `***`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -32,7 +39,9 @@ pub enum Error {
     Decode {
         /// The response status.
         status: StatusCode,
-        /// The raw response body, decoded as UTF-8 lossily.
+        /// The start of the response body (or of the event's data), decoded
+        /// as UTF-8 lossily, with secret-looking values hidden (see
+        /// [`Error`]).
         body: String,
         /// What the JSON decoder complained about.
         source: serde_json::Error,
@@ -44,7 +53,8 @@ pub enum Error {
     MalformedBody {
         /// The response status.
         status: StatusCode,
-        /// The offending body (or part of it), decoded as UTF-8 lossily.
+        /// The start of the offending body (or part of it), decoded as
+        /// UTF-8 lossily, with secret-looking values hidden (see [`Error`]).
         body: String,
         /// What is wrong with it.
         reason: String,
@@ -62,6 +72,34 @@ pub enum Error {
     Timeout {
         /// The timeout that elapsed.
         after: Duration,
+    },
+
+    /// A streamed response body (audio, an event stream) sent nothing for
+    /// longer than its idle timeout (see
+    /// [`ClientBuilder::idle_timeout`](crate::runtime::ClientBuilder::idle_timeout));
+    /// the stream has ended.
+    #[error("response body stalled: nothing received for {after:?} (the idle timeout)")]
+    Stalled {
+        /// The idle timeout that elapsed.
+        after: Duration,
+    },
+
+    /// A response is larger than the client reads into memory: a JSON or
+    /// text body, a line or an event of an event stream (see
+    /// [`Limits`](crate::runtime::Limits)).
+    #[error(
+        "{what} too large: {size} bytes or more, over the limit of {limit} bytes (`Limits::{setting}`)"
+    )]
+    TooLarge {
+        /// What was too large, e.g. `response body` or `event-stream line`.
+        what: &'static str,
+        /// The [`Limits`](crate::runtime::Limits) setting that was exceeded,
+        /// e.g. `max_body_size`.
+        setting: &'static str,
+        /// How many bytes were declared or received when reading stopped.
+        size: u64,
+        /// The limit, in bytes.
+        limit: u64,
     },
 
     /// The [`TokenProvider`](crate::runtime::TokenProvider) of a security
@@ -202,10 +240,12 @@ impl Error {
     }
 
     /// Whether the request failed because a timeout elapsed: the request's
-    /// own ([`Error::Timeout`]) or the transport's (e.g. connecting).
+    /// own ([`Error::Timeout`]), a streamed body's idle timeout
+    /// ([`Error::Stalled`]), a WebSocket's ([`Error::Idle`]) or the
+    /// transport's (e.g. connecting).
     pub fn is_timeout(&self) -> bool {
         match self {
-            Self::Timeout { .. } | Self::Idle { .. } => true,
+            Self::Timeout { .. } | Self::Idle { .. } | Self::Stalled { .. } => true,
             Self::Http(e) => e.is_timeout(),
             _ => false,
         }
@@ -323,6 +363,8 @@ struct Response {
     status: StatusCode,
     headers: HeaderMap,
     body: Bytes,
+    /// The body was cut at this limit.
+    cut_at: Option<usize>,
     detail: Option<ErrorDetail>,
 }
 
@@ -365,13 +407,36 @@ impl fmt::Debug for ErrorDetail {
 }
 
 impl ApiError {
-    pub(crate) fn new(status: StatusCode, headers: HeaderMap, body: Bytes) -> Self {
+    /// Sensitive headers (by name; see also [`mark_sensitive`]) are
+    /// hidden from `Debug`.
+    pub(crate) fn new(status: StatusCode, mut headers: HeaderMap, body: Bytes) -> Self {
+        mark_sensitive(&mut headers, &[]);
         Self(Box::new(Response {
             status,
             headers,
             body,
+            cut_at: None,
             detail: None,
         }))
+    }
+
+    /// Notes that the body was cut at `limit` bytes.
+    pub(crate) fn truncated(mut self, limit: usize) -> Self {
+        self.0.cut_at = Some(limit);
+        self
+    }
+
+    /// Hides from `Debug` the headers the API's security `schemes` name.
+    pub(crate) fn hide_scheme_headers(mut self, schemes: &[SecurityScheme]) -> Self {
+        mark_sensitive(&mut self.0.headers, schemes);
+        self
+    }
+
+    /// Whether the body was longer than
+    /// [`Limits::max_error_body_size`](crate::runtime::Limits::max_error_body_size)
+    /// and [`body`](Self::body) holds only its start.
+    pub fn is_truncated(&self) -> bool {
+        self.0.cut_at.is_some()
     }
 
     pub(crate) fn with_detail(mut self, detail: Option<ErrorDetail>) -> Self {
@@ -400,12 +465,14 @@ impl ApiError {
         self.0.status
     }
 
-    /// The response headers.
+    /// The response headers. Their `Debug` form hides the values of
+    /// sensitive ones (`Authorization`, `X-API-Key`, `Cookie`, `Set-Cookie`,
+    /// any header a security scheme puts a credential in, ...).
     pub fn headers(&self) -> &HeaderMap {
         &self.0.headers
     }
 
-    /// The raw response body.
+    /// The raw response body (its start if it [is truncated](Self::is_truncated)).
     pub fn body(&self) -> &[u8] {
         &self.0.body
     }
@@ -421,7 +488,8 @@ impl fmt::Debug for ApiError {
         f.debug_struct("ApiError")
             .field("status", &self.0.status)
             .field("headers", &self.0.headers)
-            .field("body", &self.text())
+            .field("body", &excerpt(&self.0.body))
+            .field("truncated", &self.is_truncated())
             .finish()
     }
 }
@@ -431,13 +499,20 @@ impl fmt::Display for ApiError {
         if let Some(summary) = self.0.detail.as_ref().and_then(|d| d.summary.as_deref()) {
             return write!(f, "http {}: {summary}", self.0.status);
         }
-        let text = self.text();
+        let text = excerpt(&self.0.body);
         let text = text.trim();
         write!(f, "http {}", self.0.status)?;
         if !text.is_empty() {
             let shown: String = text.chars().take(DISPLAY_BODY_CHARS).collect();
-            let ellipsis = if shown.len() < text.len() { "..." } else { "" };
+            let ellipsis = if shown.len() < text.len() && !shown.ends_with("...") {
+                "..."
+            } else {
+                ""
+            };
             write!(f, ": {shown}{ellipsis}")?;
+        }
+        if let Some(limit) = self.0.cut_at {
+            write!(f, " (body cut at its limit of {limit} bytes)")?;
         }
         Ok(())
     }

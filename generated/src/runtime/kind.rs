@@ -44,6 +44,9 @@ pub enum ErrorKind {
     Timeout,
     /// A success response whose body is not what was expected.
     Decode,
+    /// A response body, event-stream line or event larger than its limit
+    /// (see [`Limits`](crate::runtime::Limits)).
+    TooLarge,
     /// The request could not be built: an invalid header, path parameter
     /// or body, or a value outside its declared bounds.
     InvalidRequest,
@@ -70,7 +73,8 @@ impl Error {
             Self::Event(e) => event_status(e).map_or(ErrorKind::Server, status_kind),
             Self::Http(e) if e.is_timeout() => ErrorKind::Timeout,
             Self::Http(_) => ErrorKind::Connection,
-            Self::Timeout { .. } | Self::Idle { .. } => ErrorKind::Timeout,
+            Self::Timeout { .. } | Self::Idle { .. } | Self::Stalled { .. } => ErrorKind::Timeout,
+            Self::TooLarge { .. } => ErrorKind::TooLarge,
             Self::WebSocket { code: None, .. } => ErrorKind::Connection,
             Self::WebSocket {
                 code: Some(code), ..
@@ -109,7 +113,7 @@ impl Error {
             Self::Event(e) => event_status(e).is_some_and(|status| {
                 status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS
             }),
-            Self::Timeout { .. } | Self::Idle { .. } => true,
+            Self::Timeout { .. } | Self::Idle { .. } | Self::Stalled { .. } => true,
             Self::WebSocket { code, .. } => code.is_none_or(is_server_close),
             Self::Http(e) => e.is_connect() || e.is_timeout() || e.is_request() || e.is_body(),
             _ => false,

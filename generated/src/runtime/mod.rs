@@ -11,8 +11,10 @@ mod client;
 mod error;
 mod form;
 mod kind;
+mod limits;
 mod multipart;
 mod options;
+mod redact;
 mod request;
 mod response;
 mod retry;
@@ -20,6 +22,7 @@ mod retry;
 mod retry_tests;
 mod send;
 mod sse;
+mod sse_parser;
 #[cfg(test)]
 mod tests;
 mod token;
@@ -34,6 +37,7 @@ pub use auth::Secret;
 pub use client::ClientBuilder;
 pub use error::{ApiError, Error, EventError};
 pub use kind::ErrorKind;
+pub use limits::Limits;
 pub use retry::RetryPolicy;
 pub use wire::Base64Bytes;
 

@@ -5,19 +5,24 @@
 use std::fmt;
 use std::path::Path;
 use std::pin::Pin;
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use futures_util::{StreamExt as _, TryStreamExt as _};
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, HeaderMap};
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap};
 use tokio::io::{AsyncWrite, AsyncWriteExt as _};
 
 use super::error::Error;
+use super::limits::{IdleTimeout, Limits, read_within};
+use super::redact::{excerpt, mark_sensitive};
 
 /// The chunks of a response body as they arrive from the network.
 ///
 /// A failure while reading (the connection dropped, a timeout) is an
-/// [`Error::Http`] item; the stream ends after the last chunk.
+/// [`Error::Http`] item, and nothing received for the idle timeout an
+/// [`Error::Stalled`] item that ends the stream; the stream ends after the
+/// last chunk.
 pub type ByteStream = Pin<Box<dyn futures_core::Stream<Item = Result<Bytes, Error>> + Send>>;
 
 /// A successful response whose body (e.g. audio) has not been read yet.
@@ -30,25 +35,32 @@ pub struct BinaryResponse {
     status: StatusCode,
     headers: HeaderMap,
     body: ByteStream,
+    /// Bound the body when it is read whole as JSON or text, or as events.
+    limits: Limits,
 }
 
 impl BinaryResponse {
-    fn new(status: StatusCode, headers: HeaderMap, body: ByteStream) -> Self {
+    fn new(status: StatusCode, mut headers: HeaderMap, body: ByteStream, limits: Limits) -> Self {
+        mark_sensitive(&mut headers, &[]);
         Self {
             status,
             headers,
             body,
+            limits,
         }
     }
 
-    pub(super) fn from_response(response: reqwest::Response) -> Self {
+    /// The body fails when nothing arrives for `idle_timeout`.
+    pub(super) fn from_response(
+        response: reqwest::Response,
+        idle_timeout: Duration,
+        limits: Limits,
+    ) -> Self {
         let status = response.status();
         let headers = response.headers().clone();
-        Self::new(
-            status,
-            headers,
-            Box::pin(response.bytes_stream().map_err(Error::http)),
-        )
+        let chunks = Box::pin(response.bytes_stream().map_err(Error::http));
+        let body = IdleTimeout::new(chunks, idle_timeout);
+        Self::new(status, headers, Box::pin(body), limits)
     }
 
     /// The response status, e.g. `200 OK`.
@@ -56,7 +68,8 @@ impl BinaryResponse {
         self.status
     }
 
-    /// The response headers.
+    /// The response headers; their `Debug` form hides sensitive values
+    /// (`Set-Cookie`, ...).
     pub fn headers(&self) -> &HeaderMap {
         &self.headers
     }
@@ -82,10 +95,10 @@ impl BinaryResponse {
     /// known only once the status and media type are.
     pub(crate) async fn json<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         let status = self.status;
-        let body = self.bytes().await?;
+        let body = self.bounded_bytes().await?;
         serde_json::from_slice(&body).map_err(|source| Error::Decode {
             status,
-            body: String::from_utf8_lossy(&body).into_owned(),
+            body: excerpt(&body),
             source,
         })
     }
@@ -93,12 +106,20 @@ impl BinaryResponse {
     /// The whole body as UTF-8 text.
     pub(crate) async fn text(self) -> Result<String, Error> {
         let status = self.status;
-        let body = self.bytes().await?;
+        let body = self.bounded_bytes().await?;
         String::from_utf8(Vec::from(body)).map_err(|e| Error::MalformedBody {
             status,
             reason: format!("not valid utf-8: {}", e.utf8_error()),
-            body: String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            body: excerpt(e.as_bytes()),
         })
+    }
+
+    /// The whole body, within [`Limits::max_body_size`].
+    async fn bounded_bytes(self) -> Result<Bytes, Error> {
+        let declared = self
+            .header(CONTENT_LENGTH.as_str())
+            .and_then(|length| length.parse().ok());
+        read_within(self.body, declared, self.limits.body()).await
     }
 
     /// The body read as server-sent events whose data is JSON `T`.
@@ -106,10 +127,11 @@ impl BinaryResponse {
     where
         T: serde::de::DeserializeOwned + Send + 'static,
     {
-        crate::runtime::EventStream::new(self.status, self.headers, self.body)
+        crate::runtime::EventStream::new(self.status, self.headers, self.body, self.limits)
     }
 
-    /// Reads the whole body into memory.
+    /// Reads the whole body into memory, however long it is: prefer
+    /// [`write_to`](Self::write_to) or [`save`](Self::save) for long audio.
     ///
     /// # Errors
     ///
@@ -189,7 +211,7 @@ mod tests {
     use wiremock::matchers::method;
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
-    use super::super::tests::{builder, client};
+    use super::super::tests::{builder, client, stalling_server};
     use super::*;
 
     /// 256 KiB of patterned bytes: many network chunks.
@@ -223,6 +245,7 @@ mod tests {
             StatusCode::OK,
             HeaderMap::new(),
             Box::pin(stream::iter(chunks)),
+            Limits::default(),
         )
     }
 
@@ -332,6 +355,110 @@ mod tests {
         let response = api.request(Method::GET, "/x", &[]).send_binary().await;
         let err = response.expect("headers arrive").bytes().await;
         assert!(matches!(err, Err(Error::Http(_))), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn a_stalled_body_ends_with_the_idle_timeout() {
+        let base = stalling_server("audio/wav", "RIFF").await;
+        let idle = Duration::from_millis(50);
+        let api = client(
+            super::super::ClientBuilder::new()
+                .base_url(&base)
+                .idle_timeout(idle),
+        );
+        let response = api.request(Method::GET, "/x", &[]).send_binary().await;
+        let mut stream = response.expect("the head arrives").into_stream();
+        assert_eq!(stream.try_next().await.ok().flatten(), Some("RIFF".into()));
+        let err = stream.next().await;
+        assert!(
+            matches!(&err, Some(Err(Error::Stalled { after })) if *after == idle),
+            "{err:?}"
+        );
+        let err = err.and_then(Result::err).expect("an error");
+        assert!(err.is_timeout());
+        assert!(err.to_string().contains("50ms"), "{err}");
+        assert!(stream.next().await.is_none());
+
+        // A request's own idle timeout overrides the client's.
+        let api = client(super::super::ClientBuilder::new().base_url(&base));
+        let options = super::super::RequestOptions::new().idle_timeout(idle);
+        let request = api.request(Method::GET, "/x", &[]).options(&options);
+        let err = request.send_binary().await.expect("head").bytes().await;
+        assert!(
+            matches!(&err, Err(Error::Stalled { after }) if *after == idle),
+            "{err:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn bodies_read_whole_are_limited() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_raw("[1,2,3,4,5]", "application/json"),
+            )
+            .mount(&server)
+            .await;
+        let api = client(builder(&server).limits(Limits::new().max_body_size(10)));
+        let request = || api.request(Method::GET, "/x", &[]);
+        let json = request().send_binary().await.expect("head");
+        let err = json.json::<Vec<u8>>().await;
+        assert!(
+            matches!(
+                err,
+                Err(Error::TooLarge {
+                    size: 11,
+                    limit: 10,
+                    ..
+                })
+            ),
+            "{err:?}"
+        );
+        let err = request().send_json::<Vec<u8>>().await;
+        assert!(
+            matches!(
+                err,
+                Err(Error::TooLarge {
+                    size: 11,
+                    limit: 10,
+                    ..
+                })
+            ),
+            "{err:?}"
+        );
+        let shown = err.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            shown.contains("11 bytes") && shown.contains("10 bytes"),
+            "{shown}"
+        );
+        let err = request().send_text().await;
+        assert!(matches!(err, Err(Error::TooLarge { .. })), "{err:?}");
+        // Within a request's own limit.
+        let roomy = super::super::RequestOptions::new().limits(Limits::new());
+        let read = request().options(&roomy).send_json::<Vec<u8>>().await;
+        assert_eq!(read.expect("within the limit"), [1, 2, 3, 4, 5]);
+    }
+
+    #[tokio::test]
+    async fn error_bodies_are_cut_at_their_limit() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(502).set_body_string("x".repeat(100_000)))
+            .mount(&server)
+            .await;
+        let limits = Limits::new().max_error_body_size(1000);
+        let api = client(builder(&server).limits(limits).max_retries(0));
+        let err = api.request(Method::GET, "/x", &[]).send_empty().await;
+        let Err(Error::Api(e)) = err else {
+            panic!("expected an api error, got {err:?}");
+        };
+        assert_eq!(e.status(), StatusCode::BAD_GATEWAY);
+        assert_eq!((e.body().len(), e.is_truncated()), (1000, true));
+        assert!(
+            e.to_string()
+                .ends_with("... (body cut at its limit of 1000 bytes)"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -11,8 +11,10 @@ use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use super::auth::{self, SchemeLocation, Secret};
+use super::auth::{self, SchemeLocation, Secret, SecurityScheme};
 use super::error::{ApiError, Error, ErrorBodyDecoder};
+use super::limits::Limits;
+use super::redact::excerpt;
 use super::request::{Body, Request};
 use super::response::BinaryResponse;
 use super::token::{Credential, TokenProvider};
@@ -23,7 +25,7 @@ impl Request<'_> {
         let (status, body) = self.accept("application/json").send().await?;
         serde_json::from_slice(&body).map_err(|source| Error::Decode {
             status,
-            body: String::from_utf8_lossy(&body).into_owned(),
+            body: excerpt(&body),
             source,
         })
     }
@@ -44,7 +46,7 @@ impl Request<'_> {
         String::from_utf8(Vec::from(body)).map_err(|e| Error::MalformedBody {
             status,
             reason: format!("not valid utf-8: {}", e.utf8_error()),
-            body: String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            body: excerpt(e.as_bytes()),
         })
     }
 
@@ -52,16 +54,22 @@ impl Request<'_> {
     /// unread; a non-2xx status becomes [`Error::Api`] with the body read.
     /// The timeout bounds the wait for the response head only.
     pub(crate) async fn send_binary(self) -> Result<BinaryResponse, Error> {
+        let (idle_timeout, limits) = self.stream_settings();
         let response = self.send_streaming().await?;
-        Ok(BinaryResponse::from_response(response))
+        Ok(BinaryResponse::from_response(
+            response,
+            idle_timeout,
+            limits,
+        ))
     }
 
     /// Sends the request and reads the whole success body, within the
-    /// timeout of each attempt.
+    /// timeout of each attempt and the body size limit.
     pub(super) async fn send(self) -> Result<(StatusCode, Bytes), Error> {
+        let (_, limits) = self.stream_settings();
         self.execute(|response| async move {
             let status = response.status();
-            let body = response.bytes().await.map_err(Error::http)?;
+            let body = limits.read_body(response).await?;
             Ok((status, body))
         })
         .await
@@ -83,6 +91,7 @@ impl Request<'_> {
         Fut: Future<Output = Result<T, Error>>,
     {
         let replayable = self.is_replayable();
+        let (_, limits) = self.stream_settings();
         let Self {
             client,
             method,
@@ -94,6 +103,7 @@ impl Request<'_> {
             error,
             timeout,
             retry,
+            ..
         } = self;
         if let Some(error) = error {
             return Err(error);
@@ -119,6 +129,8 @@ impl Request<'_> {
             credentials,
             timeout: timeout.or(inner.timeout),
             error_body: inner.error_body,
+            schemes: inner.schemes,
+            limits,
         };
         let policy = retry.unwrap_or(inner.retry);
         let mut retries = 0;
@@ -165,6 +177,10 @@ struct Attempt<'c> {
     timeout: Option<Duration>,
     /// Decodes an error body into the API's declared error type.
     error_body: Option<ErrorBodyDecoder>,
+    /// Whose headers are hidden from an error's `Debug`.
+    schemes: &'static [SecurityScheme],
+    /// Bounds the error body read.
+    limits: Limits,
 }
 
 impl<'c> Attempt<'c> {
@@ -194,11 +210,15 @@ impl<'c> Attempt<'c> {
             let status = response.status();
             if !status.is_success() {
                 let headers = response.headers().clone();
-                let body = response.bytes().await.map_err(Error::http)?;
+                let (body, cut) = self.limits.read_error_body(response).await?;
                 let detail = self.error_body.and_then(|decode| decode(&body));
-                return Err(Error::Api(
-                    ApiError::new(status, headers, body).with_detail(detail),
-                ));
+                let mut error = ApiError::new(status, headers, body)
+                    .hide_scheme_headers(self.schemes)
+                    .with_detail(detail);
+                if cut {
+                    error = error.truncated(self.limits.error_body());
+                }
+                return Err(Error::Api(error));
             }
             read(response).await
         };
@@ -309,6 +329,9 @@ mod tests {
         // Read the bodies ten minutes later: the timeout bounded the heads only.
         tokio::time::pause();
         tokio::time::advance(Duration::from_secs(600)).await;
+        // Real time again, so that the idle timeout of the bodies is not
+        // jumped to while they arrive.
+        tokio::time::resume();
         let body = audio.bytes().await.expect("the whole body");
         assert_eq!(body.len(), 256 * 1024);
         let events: Vec<_> = events.map(|e| e.map_err(|e| e.to_string())).collect().await;

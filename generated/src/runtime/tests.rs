@@ -78,6 +78,32 @@ pub(super) fn refused_port() -> (tokio::net::TcpSocket, u16) {
     (socket, port)
 }
 
+/// A loopback server that answers every request with a success head of
+/// `content_type`, a chunked body starting with `first` and then nothing,
+/// holding the connection open; returns its base URL.
+pub(super) async fn stalling_server(content_type: &'static str, first: &'static str) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut request = [0u8; 4096];
+            let _ = socket.read(&mut request).await;
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\n\
+                 transfer-encoding: chunked\r\n\r\n{:x}\r\n{first}\r\n",
+                first.len()
+            );
+            let _ = socket.write_all(head.as_bytes()).await;
+            open.push(socket);
+        }
+    });
+    base
+}
+
 /// How many requests `server` has received.
 pub(super) async fn received(server: &MockServer) -> usize {
     server.received_requests().await.map_or(0, |r| r.len())

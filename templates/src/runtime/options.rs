@@ -1,9 +1,10 @@
-//! Per-request settings: [`RequestOptions`] overriding the client's timeout
-//! and retries and adding headers and query parameters.
+//! Per-request settings: [`RequestOptions`] overriding the client's timeouts,
+//! retries and limits and adding headers and query parameters.
 
 use std::fmt;
 use std::time::Duration;
 
+use super::limits::Limits;
 use super::request::Request;
 use super::retry::RetryPolicy;
 
@@ -28,6 +29,8 @@ pub struct RequestOptions {
     timeout: Option<Duration>,
     retry_policy: Option<RetryPolicy>,
     max_retries: Option<u32>,
+    idle_timeout: Option<Duration>,
+    limits: Option<Limits>,
     headers: Vec<(String, String)>,
     query: Vec<(String, String)>,
 }
@@ -61,6 +64,19 @@ impl RequestOptions {
         self
     }
 
+    /// Limits how long a streamed body may send nothing, as the client's
+    /// [`idle_timeout`](crate::runtime::ClientBuilder::idle_timeout) does.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = Some(timeout);
+        self
+    }
+
+    /// Replaces the client's [`Limits`] for this request.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = Some(limits);
+        self
+    }
+
     /// Adds a header, replacing a header of the same name set by the
     /// operation; credentials and `User-Agent` cannot be replaced this way.
     /// An invalid name or value (e.g. with a line break) makes the request
@@ -90,6 +106,8 @@ impl fmt::Debug for RequestOptions {
             .field("timeout", &self.timeout)
             .field("retry_policy", &self.retry_policy)
             .field("max_retries", &self.max_retries)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("limits", &self.limits)
             .field("headers", &names(&self.headers))
             .field("query", &names(&self.query))
             .finish()
@@ -108,6 +126,12 @@ impl Request<'_> {
         }
         if let Some(timeout) = options.timeout {
             self.timeout = Some(timeout);
+        }
+        if let Some(idle) = options.idle_timeout {
+            self.idle_timeout = Some(idle);
+        }
+        if let Some(limits) = options.limits {
+            self.limits = Some(limits);
         }
         if let Some(policy) = options.retry_policy {
             self.retry = Some(policy);

@@ -12,6 +12,7 @@ use url::Url;
 use super::client::ApiClient;
 use super::error::Error;
 use super::form::Form;
+use super::limits::Limits;
 use super::retry::RetryPolicy;
 
 /// A request being assembled; errors are kept until it is sent.
@@ -28,6 +29,10 @@ pub(crate) struct Request<'a> {
     pub(super) timeout: Option<Duration>,
     /// Overrides the client's retry policy.
     pub(super) retry: Option<RetryPolicy>,
+    /// Overrides the client's idle timeout of streamed bodies.
+    pub(super) idle_timeout: Option<Duration>,
+    /// Overrides the client's limits.
+    pub(super) limits: Option<Limits>,
 }
 
 /// A request body.
@@ -75,6 +80,8 @@ impl fmt::Debug for Request<'_> {
             .field("error", &self.error)
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("limits", &self.limits)
             .finish_non_exhaustive()
     }
 }
@@ -98,7 +105,18 @@ impl<'a> Request<'a> {
             error,
             timeout: None,
             retry: None,
+            idle_timeout: None,
+            limits: None,
         }
+    }
+
+    /// The idle timeout and limits of this request.
+    pub(super) fn stream_settings(&self) -> (Duration, Limits) {
+        let inner = &self.client.inner;
+        (
+            self.idle_timeout.unwrap_or(inner.idle_timeout),
+            self.limits.unwrap_or(inner.limits),
+        )
     }
 
     fn fail(mut self, error: Error) -> Self {

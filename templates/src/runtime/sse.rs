@@ -6,23 +6,29 @@ use std::future::ready;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use std::collections::VecDeque;
+
 use bytes::Bytes;
-use eventsource_stream::{EventStreamError, Eventsource as _};
 use futures_core::Stream;
-use futures_util::{StreamExt as _, TryStreamExt as _};
+use futures_util::{StreamExt as _, TryStreamExt as _, stream};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 
 use super::error::Error;
+use super::limits::{IdleTimeout, Limits};
+use super::redact::{excerpt, mark_sensitive};
 use super::request::Request;
+use super::sse_parser::{EventParser, ParseError};
 
 /// The events of a `text/event-stream` response, each decoded from JSON.
 ///
 /// Comments, keep-alives and events without data produce no item. An
 /// event whose data is not the expected JSON is an [`Error::Decode`] item
-/// carrying the raw data, and the stream goes on with the next event. A
-/// failure to read the body ([`Error::Http`]) or a body that is not UTF-8
+/// carrying (the start of) the data, and the stream goes on with the next
+/// event. A failure to read the body ([`Error::Http`]), nothing received
+/// for the idle timeout ([`Error::Stalled`]), a line or an event over its
+/// limit ([`Error::TooLarge`]) or a body that is not UTF-8
 /// ([`Error::MalformedBody`]) is the last item. The stream ends when the
 /// server closes the body.
 pub struct EventStream<T> {
@@ -44,14 +50,20 @@ impl<T> EventStream<T> {
 }
 
 impl<T: DeserializeOwned + Send + 'static> EventStream<T> {
-    pub(crate) fn new<S>(status: StatusCode, headers: HeaderMap, chunks: S) -> Self
+    pub(crate) fn new<S>(
+        status: StatusCode,
+        mut headers: HeaderMap,
+        chunks: S,
+        limits: Limits,
+    ) -> Self
     where
         S: Stream<Item = Result<Bytes, Error>> + Send + 'static,
     {
+        mark_sensitive(&mut headers, &[]);
         Self {
             status,
             headers,
-            events: Box::pin(decode_events(status, chunks)),
+            events: Box::pin(decode_events(status, chunks, limits)),
         }
     }
 }
@@ -81,46 +93,101 @@ impl<T> fmt::Debug for EventStream<T> {
 fn decode_events<T, S>(
     status: StatusCode,
     chunks: S,
+    limits: Limits,
 ) -> impl Stream<Item = Result<T, Error>> + Send + 'static
 where
     T: DeserializeOwned + Send + 'static,
     S: Stream<Item = Result<Bytes, Error>> + Send + 'static,
 {
-    // After a transport or framing error the parser may repeat it forever,
-    // so that error is the last item.
-    let mut failed = false;
-    chunks
-        .eventsource()
-        .take_while(move |event| {
-            let go_on = !failed;
-            failed |= event.is_err();
-            ready(go_on)
+    let state = Events {
+        chunks: Box::pin(chunks),
+        parser: EventParser::new(&limits),
+        ready: VecDeque::new(),
+        failure: None,
+        ended: false,
+    };
+    stream::unfold(state, Events::next)
+        .filter(|item| ready(!matches!(item, Ok(data) if data.trim().is_empty())))
+        .map(move |item| match item {
+            Ok(data) => serde_json::from_str(&data).map_err(|source| Error::Decode {
+                status,
+                body: excerpt(data.as_bytes()),
+                source,
+            }),
+            Err(failure) => Err(failure.into_error(status)),
         })
-        .filter_map(move |event| {
-            ready(match event {
-                Ok(event) if event.data.trim().is_empty() => None,
-                Ok(event) => {
-                    Some(
-                        serde_json::from_str(&event.data).map_err(|source| Error::Decode {
-                            status,
-                            body: event.data,
-                            source,
-                        }),
-                    )
+}
+
+/// Where [`decode_events`] is between events.
+struct Events {
+    chunks: Pin<Box<dyn Stream<Item = Result<Bytes, Error>> + Send>>,
+    parser: EventParser,
+    /// The data of events parsed but not yet returned.
+    ready: VecDeque<String>,
+    /// Why the stream stopped, returned after the events before it.
+    failure: Option<Failure>,
+    ended: bool,
+}
+
+/// What ended an event stream early.
+enum Failure {
+    Read(Error),
+    Parse(ParseError),
+}
+
+impl Failure {
+    fn into_error(self, status: StatusCode) -> Error {
+        match self {
+            Self::Read(e) => e,
+            Self::Parse(ParseError::TooLarge {
+                what,
+                setting,
+                size,
+                limit,
+            }) => Error::TooLarge {
+                what,
+                setting,
+                size: size as u64,
+                limit: limit as u64,
+            },
+            Self::Parse(ParseError::Utf8(reason, line)) => Error::MalformedBody {
+                status,
+                reason: format!("event stream is not valid utf-8: {reason}"),
+                body: excerpt(&line),
+            },
+        }
+    }
+}
+
+impl Events {
+    /// The next event's data, or the failure that ended the stream (the
+    /// last item).
+    async fn next(mut self) -> Option<(Result<String, Failure>, Self)> {
+        loop {
+            if let Some(data) = self.ready.pop_front() {
+                return Some((Ok(data), self));
+            }
+            if let Some(failure) = self.failure.take() {
+                self.ended = true;
+                return Some((Err(failure), self));
+            }
+            if self.ended {
+                return None;
+            }
+            match self.chunks.next().await {
+                None => self.ended = true,
+                Some(Err(e)) => self.failure = Some(Failure::Read(e)),
+                Some(Ok(chunk)) => {
+                    let mut events = Vec::new();
+                    let parsed = self.parser.feed(&chunk, &mut events);
+                    self.ready.extend(events);
+                    if let Err(e) = parsed {
+                        self.failure = Some(Failure::Parse(e));
+                    }
                 }
-                Err(EventStreamError::Transport(e)) => Some(Err(e)),
-                Err(EventStreamError::Utf8(e)) => Some(Err(Error::MalformedBody {
-                    status,
-                    reason: format!("event stream is not valid utf-8: {}", e.utf8_error()),
-                    body: String::from_utf8_lossy(e.as_bytes()).into_owned(),
-                })),
-                Err(EventStreamError::Parser(e)) => Some(Err(Error::MalformedBody {
-                    status,
-                    reason: format!("malformed event stream: {:?}", e.code),
-                    body: e.input,
-                })),
-            })
-        })
+            }
+        }
+    }
 }
 
 impl Request<'_> {
@@ -131,11 +198,13 @@ impl Request<'_> {
     where
         T: DeserializeOwned + Send + 'static,
     {
+        let (idle_timeout, limits) = self.stream_settings();
         let response = self.accept("text/event-stream").send_streaming().await?;
         let status = response.status();
         let headers = response.headers().clone();
-        let chunks = response.bytes_stream().map_err(Error::http);
-        Ok(EventStream::new(status, headers, chunks))
+        let chunks = Box::pin(response.bytes_stream().map_err(Error::http));
+        let chunks = IdleTimeout::new(chunks, idle_timeout);
+        Ok(EventStream::new(status, headers, chunks, limits))
     }
 }
 
@@ -147,7 +216,9 @@ mod tests {
     use wiremock::matchers::{header, method};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
-    use super::super::tests::{builder, client};
+    use std::time::Duration;
+
+    use super::super::tests::{builder, client, stalling_server};
     use super::*;
 
     /// Keep-alives, CRLF and LF line ends, a multi-line event, an event
@@ -168,7 +239,7 @@ mod tests {
     /// Runs the parsing stage over hand-made chunks; a decode error is
     /// reduced to the raw data it keeps.
     async fn decode(chunks: Vec<Result<Bytes, Error>>) -> Vec<Result<Value, String>> {
-        decode_events::<Value, _>(StatusCode::OK, stream::iter(chunks))
+        decode_events::<Value, _>(StatusCode::OK, stream::iter(chunks), Limits::default())
             .map(|item| match item {
                 Ok(value) => Ok(value),
                 Err(Error::Decode { status, body, .. }) if status == StatusCode::OK => Err(body),
@@ -306,6 +377,82 @@ mod tests {
             Err(Error::Api(e)) => assert_eq!(e.text(), "Invalid API key"),
             other => panic!("expected an api error, got {other:?}"),
         }
+    }
+
+    #[tokio::test]
+    async fn a_stalled_event_stream_ends_with_the_idle_timeout() {
+        let base = stalling_server("text/event-stream", "data: 1\n\n").await;
+        let idle = Duration::from_millis(50);
+        let api = client(
+            super::super::ClientBuilder::new()
+                .base_url(base)
+                .idle_timeout(idle),
+        );
+        let request = api.request(Method::GET, "/sse", &[]);
+        let mut events = request.send_event_stream::<Value>().await.expect("head");
+        assert_eq!(events.next().await.and_then(Result::ok), Some(json!(1)));
+        let err = events.next().await;
+        assert!(
+            matches!(&err, Some(Err(e @ Error::Stalled { after })) if *after == idle && e.is_timeout()),
+            "{err:?}"
+        );
+        assert!(events.next().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_long_line_split_into_many_chunks_is_one_event() {
+        let text = "é".repeat(2 << 20);
+        let body = format!("data: \"{text}\"\n\n");
+        let chunks = body
+            .as_bytes()
+            .chunks(1000)
+            .map(|c| Ok(Bytes::copy_from_slice(c)))
+            .collect();
+        assert_eq!(decode(chunks).await, [Ok(json!(text))]);
+    }
+
+    #[tokio::test]
+    async fn lines_and_events_over_their_limits_end_the_stream() {
+        let line = "x".repeat(4 << 20);
+        let chunks = || {
+            let body = format!("data: 1\n\ndata: {line}");
+            body.into_bytes()
+                .chunks(16 * 1024)
+                .map(|c| Ok(Bytes::copy_from_slice(c)))
+                .collect::<Vec<_>>()
+        };
+        // By default, a line without its end is no event.
+        assert_eq!(decode(chunks()).await, [Ok(json!(1))]);
+        let limits = Limits::new().max_event_line(1 << 20);
+        let items: Vec<_> =
+            decode_events::<Value, _>(StatusCode::OK, stream::iter(chunks()), limits)
+                .collect()
+                .await;
+        assert!(
+            matches!(&items[..], [Ok(_), Err(Error::TooLarge { .. })]),
+            "{items:?}"
+        );
+        let shown = items[1].as_ref().err().map(ToString::to_string);
+        let shown = shown.unwrap_or_default();
+        assert!(
+            shown.starts_with("event-stream line too large: ")
+                && shown.ends_with(
+                    " bytes or more, over the limit of 1048576 bytes (`Limits::max_event_line`)"
+                ),
+            "{shown}"
+        );
+        let limits = Limits::new().max_event_size(5);
+        let body = "data: 1\n\ndata: 12\ndata: 34\n\ndata: 2\n\n";
+        let chunks = vec![Ok(Bytes::from(body))];
+        let items: Vec<_> = decode_events::<Value, _>(StatusCode::OK, stream::iter(chunks), limits)
+            .map(|item| item.map_err(|e| e.to_string()))
+            .collect()
+            .await;
+        assert_eq!(items.len(), 2, "{items:?}");
+        assert!(
+            matches!(&items[1], Err(e) if e.starts_with("event too large")),
+            "{items:?}"
+        );
     }
 
     #[test]
