@@ -524,11 +524,16 @@ fn standalone_readme(api: &Api, options: &Standalone<'_>) -> String {
 }
 
 /// The runtime's `mod.rs` without the WebSocket module: its `mod` line, and each `use` of it
-/// with the attributes and comments directly above.
+/// (on one line or wrapped over several) with the attributes and comments directly above.
 fn without_ws_module(text: &str) -> String {
     let mut kept: Vec<&str> = Vec::new();
+    let mut in_use = false;
     for line in text.lines() {
         let trimmed = line.trim_start();
+        if in_use {
+            in_use = !trimmed.contains(';');
+            continue;
+        }
         if trimmed == "mod ws;" {
             continue;
         }
@@ -538,6 +543,7 @@ fn without_ws_module(text: &str) -> String {
             }) {
                 kept.pop();
             }
+            in_use = !trimmed.contains(';');
             continue;
         }
         kept.push(line);
@@ -580,5 +586,24 @@ fn standalone_lib_rs(websockets: bool) -> TokenStream {
         mod api;
 
         pub use api::*;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_ws_module;
+
+    #[test]
+    fn the_websocket_module_leaves_the_runtime_whole() {
+        let text = "pub use a::B;\n// Why.\n#[allow(unused_imports)]\npub use ws::{\n    One, Two,\n};\npub use ws::Three;\nmod ws;\nmod c;\n";
+        assert_eq!(without_ws_module(text), "pub use a::B;\nmod c;\n");
+        let runtime = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../templates/src/runtime/mod.rs"
+        ))
+        .expect("the runtime's mod.rs");
+        let stripped = without_ws_module(&runtime);
+        assert!(!stripped.contains("ws::"), "{stripped}");
+        syn::parse_file(&stripped).expect("the runtime's mod.rs still parses");
     }
 }
