@@ -5,6 +5,32 @@
 
 use serde::Serialize;
 
+/// Text a document wrote (a description, a summary, a title): untrusted input, which reaches a
+/// doc comment, a `#[doc]` attribute or a README only through [`render`](Self::render), which
+/// makes it safe for rustdoc (code fences labeled `text`, no indented code, HTML and links
+/// escaped, control characters dropped). The snapshot shows it as written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct DocText(String);
+
+impl DocText {
+    /// Text as the document wrote it.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self(text.into())
+    }
+
+    /// The text as rustdoc Markdown that renders as written and runs nothing; relative links
+    /// resolve against `base` (the vendor's documentation site) or become plain text.
+    pub fn render(&self, base: Option<&str>) -> String {
+        crate::emit::docs::sanitize(&self.0, base)
+    }
+
+    /// Whether there is nothing but whitespace.
+    pub fn is_blank(&self) -> bool {
+        self.0.trim().is_empty()
+    }
+}
+
 /// One API version, ready to print.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Api {
@@ -54,7 +80,7 @@ pub struct Channel {
     /// The stem of the names of its types (`TtsWebsocket`).
     pub type_stem: String,
     /// The channel's description.
-    pub doc: Option<String>,
+    pub doc: Option<DocText>,
     /// Handshake query parameters the caller gives: required ones are arguments, optional ones
     /// setters.
     pub params: Vec<Param>,
@@ -100,7 +126,7 @@ pub struct Message {
     /// The message's key in the document (`generationRequest`).
     pub wire: String,
     /// Its summary or description.
-    pub doc: Option<String>,
+    pub doc: Option<DocText>,
     /// What the frame carries.
     pub payload: MessagePayload,
     /// The value of the channel's tag property this message fixes (`chunk`).
@@ -216,7 +242,7 @@ pub struct SecurityScheme {
     /// Where the credential goes.
     pub location: SchemeLocation,
     /// The scheme's description.
-    pub doc: Option<String>,
+    pub doc: Option<DocText>,
 }
 
 /// Where a credential is sent.
@@ -240,7 +266,7 @@ pub struct TypeDef {
     /// The Rust name.
     pub name: String,
     /// Documentation from title and description.
-    pub doc: Option<String>,
+    pub doc: Option<DocText>,
     /// Where in the document the type comes from, as a JSON pointer.
     pub origin: String,
     /// What the type is.
@@ -290,7 +316,7 @@ pub struct Field {
     /// May be `null`.
     pub nullable: bool,
     /// Documentation from the property's schema.
-    pub doc: Option<String>,
+    pub doc: Option<DocText>,
     /// Bounds the schema declares, checked before a request is sent.
     #[serde(skip_serializing_if = "Bounds::is_empty")]
     pub bounds: Bounds,
@@ -419,7 +445,7 @@ pub struct TaggedVariant {
     /// The payload; `None` when the variant carries nothing but its tag.
     pub ty: Option<Type>,
     /// Documentation of the variant.
-    pub doc: Option<String>,
+    pub doc: Option<DocText>,
 }
 
 /// A union without a discriminator.
@@ -439,7 +465,7 @@ pub struct UntaggedVariant {
     /// The payload.
     pub ty: Type,
     /// Documentation of the variant.
-    pub doc: Option<String>,
+    pub doc: Option<DocText>,
 }
 
 /// A reference to a type.
@@ -509,7 +535,7 @@ pub struct Group {
     /// `None` for the operations without a tag.
     pub accessor: Option<Accessor>,
     /// The tag's description.
-    pub doc: Option<String>,
+    pub doc: Option<DocText>,
     /// The operations.
     pub operations: Vec<Operation>,
 }
@@ -533,7 +559,7 @@ pub struct Operation {
     /// The request builder type.
     pub builder: String,
     /// Documentation from summary and description.
-    pub doc: Option<String>,
+    pub doc: Option<DocText>,
     /// The HTTP method, upper case.
     pub http_method: String,
     /// The path template as in the spec.
@@ -610,7 +636,7 @@ pub struct Param {
     #[serde(skip_serializing_if = "Bounds::is_empty")]
     pub bounds: Bounds,
     /// Documentation.
-    pub doc: Option<String>,
+    pub doc: Option<DocText>,
 }
 
 /// A header with a value fixed by the generator.

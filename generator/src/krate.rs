@@ -442,7 +442,16 @@ fn standalone_manifest(
     ))
 }
 
+/// The README of a standalone crate, which is also its crate documentation: the document's
+/// names in code spans ([`emit::docs::code`]) and the whole made [`neutral`](emit::docs::neutral),
+/// so that nothing the document wrote becomes a doctest.
 fn standalone_readme(api: &Api, options: &Standalone<'_>) -> String {
+    let mut out = emit::docs::neutral(&readme_text(api, options));
+    out.push('\n');
+    out
+}
+
+fn readme_text(api: &Api, options: &Standalone<'_>) -> String {
     let library = library_name(options.package);
     let mut out = format!(
         "# {}\n\nA typed, async Rust client for {} (API version {}), generated from {}.\n\n",
@@ -456,16 +465,16 @@ fn standalone_readme(api: &Api, options: &Standalone<'_>) -> String {
          its sub-clients, one per tag, and each returns a request builder to `.await`.\n\n"
     ));
     out.push_str(&format!(
-        "Requests go to `{}` unless the builder is given another `.base_url(..)`.\n\n",
-        api.base_url
+        "Requests go to {} unless the builder is given another `.base_url(..)`.\n\n",
+        emit::docs::code(&api.base_url)
     ));
     if !api.security_schemes.is_empty() {
         out.push_str("## Credentials\n\nSet on the builder; each request uses the first alternative its operation allows whose credentials are set.\n\n");
         for scheme in &api.security_schemes {
             out.push_str(&format!(
-                "- `.{}(..)`: the `{}` scheme, {}\n",
+                "- `.{}(..)`: the {} scheme, {}\n",
                 scheme.setter,
-                scheme.wire,
+                emit::docs::code(&scheme.wire),
                 emit::client::how_sent(&scheme.location)
             ));
         }
@@ -482,11 +491,14 @@ fn standalone_readme(api: &Api, options: &Standalone<'_>) -> String {
                 .map(|credentials| format!("; {credentials}"))
                 .unwrap_or_default();
             out.push_str(&format!(
-                "- `{on}.{}(..)`: `{} {}` (`{}`){credentials}\n",
+                "- `{on}.{}(..)`: {} ({}){credentials}\n",
                 operation.method,
-                operation.http_method.to_uppercase(),
-                operation.path,
-                operation.id
+                emit::docs::code(&format!(
+                    "{} {}",
+                    operation.http_method.to_uppercase(),
+                    operation.path
+                )),
+                emit::docs::code(&operation.id)
             ));
         }
     }
@@ -500,12 +512,13 @@ fn standalone_readme(api: &Api, options: &Standalone<'_>) -> String {
                 .and_then(|g| g.accessor.as_ref())
                 .map_or_else(|| "client".to_owned(), |a| format!("client.{}()", a.method));
             let shape = match &channel.routing_key {
-                Some(key) => format!("contexts by `{key}` on one connection"),
+                Some(key) => format!("contexts by {} on one connection", emit::docs::code(key)),
                 None => "one stream".to_owned(),
             };
             out.push_str(&format!(
-                "- `{on}.{}(..).await`: `{}` ({shape})\n",
-                channel.method, channel.wire
+                "- `{on}.{}(..).await`: {} ({shape})\n",
+                channel.method,
+                emit::docs::code(&channel.wire)
             ));
         }
     }
@@ -513,9 +526,9 @@ fn standalone_readme(api: &Api, options: &Standalone<'_>) -> String {
         out.push_str("\n## Not generated\n\n");
         for skipped in &api.skipped {
             out.push_str(&format!(
-                "- `{}` (`{}`): {}\n",
-                skipped.id,
-                skipped.route,
+                "- {} ({}): {}\n",
+                emit::docs::code(&skipped.id),
+                emit::docs::code(&skipped.route),
                 emit::docs::sanitize(&skipped.reason, None)
             ));
         }

@@ -3,6 +3,8 @@
 //! Every Rust name the generator prints comes from here, so that a spec's names (`auth_access-token`,
 //! `type`, `2fa`, `voice[id]`) always become valid, readable and stable identifiers.
 
+pub mod reserved;
+
 use std::collections::BTreeSet;
 
 use heck::{ToPascalCase, ToSnakeCase};
@@ -171,17 +173,50 @@ fn fix_start(name: String, prefix: &str) -> String {
     }
 }
 
-/// A `snake_case` identifier for a field, method, parameter or module. The result is printable as
-/// an identifier: keywords come back as raw identifiers (`r#type`) or with a trailing underscore.
-pub fn snake(wire: &str) -> String {
-    let snake = words(wire).to_snake_case();
-    escape_keyword(fix_start(snake, "n"))
+/// The longest identifier the generator prints, in bytes (identifiers are ASCII).
+pub const MAX_IDENT: usize = 64;
+
+/// The 64-bit FNV-1a hash of some bytes: stable across platforms and releases.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
-/// A `PascalCase` identifier for a type or enum variant.
+/// `name` if it is at most `max` bytes long; otherwise its beginning and a hash of the whole
+/// name (`_1a2b3c4d` for a snake name, `H1a2b3c4d` for a Pascal one), `max` bytes at most, so
+/// that two long names sharing their beginning stay apart.
+fn bounded(name: String, max: usize) -> String {
+    if name.len() <= max {
+        return name;
+    }
+    let hash = fnv1a(name.as_bytes());
+    let snake = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_');
+    let suffix = if snake {
+        format!("_{:08x}", hash >> 32)
+    } else {
+        format!("H{:08x}", hash >> 32)
+    };
+    let mut keep = max.saturating_sub(suffix.len());
+    while !name.is_char_boundary(keep) {
+        keep -= 1;
+    }
+    let kept = name[..keep].trim_end_matches('_');
+    format!("{kept}{suffix}")
+}
+
+/// A `snake_case` identifier for a field, method, parameter or module. The result is printable as
+/// an identifier: keywords come back as raw identifiers (`r#type`) or with a trailing underscore;
+/// a name longer than [`MAX_IDENT`] is shortened with a hash of the whole.
+pub fn snake(wire: &str) -> String {
+    let snake = words(wire).to_snake_case();
+    escape_keyword(bounded(fix_start(snake, "n"), MAX_IDENT))
+}
+
+/// A `PascalCase` identifier for a type or enum variant, shortened as [`snake`] names are.
 pub fn pascal(wire: &str) -> String {
     let pascal = words(wire).to_pascal_case();
-    escape_keyword(fix_start(pascal, "N"))
+    escape_keyword(bounded(fix_start(pascal, "N"), MAX_IDENT))
 }
 
 /// The variant name for a value of an integer or number enum: the value in plain decimal (never
@@ -289,9 +324,40 @@ impl Scope {
         !self.taken.contains(&Self::key(name))
     }
 
-    /// Claims `name`, or the first free `name{n}` (snake names get `name_{n}`).
+    /// Claims `name`, or the first free `name{n}` (snake names get `name_{n}`), no longer than
+    /// [`MAX_IDENT`].
     pub fn claim(&mut self, name: String) -> String {
-        if self.taken.insert(Self::key(&name)) {
+        self.claim_with(name, &[])
+    }
+
+    /// Claims `name` together with the names made of it and each suffix (`token` and
+    /// `token_provider`), or the first `name{n}` for which all are free; each at most
+    /// [`MAX_IDENT`] long.
+    pub fn claim_with(&mut self, name: String, suffixes: &[&str]) -> String {
+        let room = MAX_IDENT - suffixes.iter().map(|s| s.len()).max().unwrap_or(0);
+        let names = |name: &str| -> Vec<String> {
+            std::iter::once(Self::key(name))
+                .chain(
+                    suffixes
+                        .iter()
+                        .map(|s| Self::key(&format!("{}{s}", bare(name)))),
+                )
+                .collect()
+        };
+        let mut take = |candidate: &str| {
+            let keys = names(candidate);
+            let free = keys.iter().all(|key| !self.taken.contains(key));
+            if free {
+                self.taken.extend(keys);
+            }
+            free
+        };
+        let name = if name.starts_with("r#") {
+            name
+        } else {
+            bounded(name, room)
+        };
+        if take(&name) {
             return name;
         }
         let base = bare(&name).trim_end_matches('_').to_owned();
@@ -301,13 +367,14 @@ impl Scope {
             .is_some_and(|c| c.is_ascii_lowercase() || c == '_');
         (2..)
             .map(|n| {
-                if snake {
+                let candidate = if snake {
                     format!("{base}_{n}")
                 } else {
                     format!("{base}{n}")
-                }
+                };
+                bounded(candidate, room)
             })
-            .find(|candidate| self.taken.insert(Self::key(candidate)))
+            .find(|candidate| take(candidate))
             .unwrap_or(base)
     }
 }
@@ -474,6 +541,50 @@ mod tests {
             let value: serde_json::Number = serde_json::from_str(wire).expect("a JSON number");
             assert_eq!(number_variant(&value), expected, "number_variant({wire})");
         }
+    }
+
+    #[test]
+    fn long_names_are_shortened_with_a_hash() {
+        let long = "very_long_".repeat(30);
+        let snake_name = snake(&long);
+        assert!(
+            (MAX_IDENT - 2..=MAX_IDENT).contains(&snake_name.len()),
+            "{snake_name}"
+        );
+        assert!(
+            snake_name.starts_with("very_long_very_long"),
+            "{snake_name}"
+        );
+        assert_eq!(snake_name, snake(&long), "deterministic");
+        assert_ne!(snake_name, snake(&format!("{long}2")), "distinct");
+        let pascal_name = pascal(&long);
+        assert!(
+            (MAX_IDENT - 2..=MAX_IDENT).contains(&pascal_name.len()),
+            "{pascal_name}"
+        );
+        assert!(pascal_name.starts_with("VeryLongVeryLong"), "{pascal_name}");
+        assert!(pascal_name.chars().all(|c| c.is_ascii_alphanumeric()));
+        // Names made longer by a suffix stay bounded, and apart.
+        let mut scope = Scope::default();
+        let first = scope.claim(format!("{pascal_name}Item"));
+        let second = scope.claim(format!("{pascal_name}Item"));
+        assert!(first.len() <= MAX_IDENT && second.len() <= MAX_IDENT);
+        assert_ne!(first, second);
+        assert_eq!(snake("short"), "short");
+    }
+
+    #[test]
+    fn companions_are_claimed_together() {
+        let mut scope = Scope::with_reserved(["token_provider"]);
+        // `token` would make `token_provider`, which is taken.
+        assert_eq!(
+            scope.claim_with("token".to_owned(), &["_provider"]),
+            "token_2"
+        );
+        assert!(!scope.is_free("token_2_provider"));
+        assert!(scope.is_free("token"));
+        let long = scope.claim_with("a".repeat(100), &["_provider"]);
+        assert!(long.len() + "_provider".len() <= MAX_IDENT, "{long}");
     }
 
     #[test]

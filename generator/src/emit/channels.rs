@@ -54,7 +54,7 @@ pub(super) fn openers(ctx: &Context<'_>) -> TokenStream {
              settings are set on the returned builder; await it to connect.",
             channel
                 .doc
-                .as_deref()
+                .as_ref()
                 .map_or_else(|| "A WebSocket channel.".to_owned(), |d| ctx.sanitize(d)),
             channel.wire
         ));
@@ -133,7 +133,7 @@ fn channel_items(ctx: &Context<'_>, channel: &Channel) -> TokenStream {
         let wire = &p.wire;
         let ty = rust_type(&p.ty, &quote!(super::types::));
         let text = text(ctx, &p.ty, &quote!(value), false);
-        let doc = docs::lines(&p.doc.as_deref().map_or_else(
+        let doc = docs::lines(&p.doc.as_ref().map_or_else(
             || format!("The `{wire}` query parameter."),
             |d| ctx.sanitize(d),
         ));
@@ -251,7 +251,7 @@ fn event_enum(ctx: &Context<'_>, channel: &Channel, event: &proc_macro2::Ident) 
         let ty = rust_type(ty, &quote!(super::types::));
         let doc = docs::lines(
             &m.doc
-                .as_deref()
+                .as_ref()
                 .map_or_else(|| format!("A `{}` message.", m.wire), |d| ctx.sanitize(d)),
         );
         quote!(#doc #name(#ty),)
@@ -366,7 +366,7 @@ fn single(
     let terminal = is_terminal_fn(channel, &terminal_fn);
     let mut methods = Vec::new();
     for m in &channel.sends {
-        let doc = docs::lines(&m.doc.as_deref().map_or_else(
+        let doc = docs::lines(&m.doc.as_ref().map_or_else(
             || format!("Sends a `{}` message.", m.wire),
             |d| ctx.sanitize(d),
         ));

@@ -131,9 +131,11 @@ fn error_body_decoder(body: &ErrorBody) -> TokenStream {
 /// How a credential is sent, for documentation.
 pub(crate) fn how_sent(location: &SchemeLocation) -> String {
     match location {
-        SchemeLocation::Header(header) => format!("sent in the `{header}` header"),
-        SchemeLocation::Query(query) => format!("sent as the `{query}` query parameter"),
-        SchemeLocation::Cookie(cookie) => format!("sent as the `{cookie}` cookie"),
+        SchemeLocation::Header(header) => format!("sent in the {} header", docs::code(header)),
+        SchemeLocation::Query(query) => {
+            format!("sent as the {} query parameter", docs::code(query))
+        }
+        SchemeLocation::Cookie(cookie) => format!("sent as the {} cookie", docs::code(cookie)),
         SchemeLocation::Bearer => "sent as `Authorization: Bearer`".to_owned(),
         SchemeLocation::Basic => "`user:password`, sent as `Authorization: Basic`".to_owned(),
     }
@@ -145,7 +147,10 @@ pub(super) fn client(ctx: &Context<'_>) -> TokenStream {
         let setter = ident(&scheme.setter);
         let wire = &scheme.wire;
         let how = how_sent(&scheme.location);
-        let mut text = format!("Sets the credential for the `{wire}` security scheme, {how}.");
+        let mut text = format!(
+            "Sets the credential for the {} security scheme, {how}.",
+            docs::code(wire)
+        );
         if let Some(doc) = &scheme.doc {
             text.push_str("\n\n");
             text.push_str(&ctx.sanitize(doc));
@@ -177,7 +182,7 @@ pub(super) fn client(ctx: &Context<'_>) -> TokenStream {
         let accessor = group.accessor.as_ref()?;
         let method = ident(&accessor.method);
         let client = ident(&accessor.client);
-        let doc = docs::lines(&format!("Operations tagged `{}`.", group.wire));
+        let doc = docs::lines(&format!("Operations tagged {}.", docs::code(&group.wire)));
         Some(quote! {
             #doc
             pub fn #method(&self) -> #client<'_> {
@@ -252,7 +257,7 @@ pub(super) fn client(ctx: &Context<'_>) -> TokenStream {
 fn sub_client(ctx: &Context<'_>, group: &Group) -> Option<TokenStream> {
     let accessor = group.accessor.as_ref()?;
     let client = ident(&accessor.client);
-    let mut text = format!("Operations tagged `{}`.", group.wire);
+    let mut text = format!("Operations tagged {}.", docs::code(&group.wire));
     if let Some(doc) = &group.doc {
         text.push_str("\n\n");
         text.push_str(&ctx.sanitize(doc));
@@ -325,16 +330,17 @@ fn method(
     }
     let mut text = op
         .doc
-        .as_deref()
+        .as_ref()
         .map(|doc| ctx.sanitize(doc))
         .unwrap_or_default();
     if !text.is_empty() {
         text.push_str("\n\n");
     }
     text.push_str(&format!(
-        "`{} {}` (`{}`). Optional parameters are set on the returned builder; await it or call \
+        "{} ({}). Optional parameters are set on the returned builder; await it or call \
          `send` to make the request.",
-        op.http_method, op.path, op.id
+        docs::code(&format!("{} {}", op.http_method, op.path)),
+        docs::code(&op.id)
     ));
     if let Some(credentials) = docs::credentials(&ctx.api.security_schemes, &op.security) {
         text.push_str(&format!("\n\nCredentials: {credentials}."));

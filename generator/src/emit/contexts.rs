@@ -104,7 +104,7 @@ fn cancel_fn_item(ctx: &Context<'_>, message: &Message, key: &str, name: &Ident)
 
 /// A sent message's documentation.
 fn message_doc(ctx: &Context<'_>, message: &Message) -> String {
-    message.doc.as_deref().map_or_else(
+    message.doc.as_ref().map_or_else(
         || format!("Sends a `{}` message.", message.wire),
         |doc| ctx.sanitize(doc),
     )

@@ -6,13 +6,14 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::ir::{SchemeLocation, SecurityScheme};
+use crate::ir::{DocText, SchemeLocation, SecurityScheme};
 use crate::names;
 
-/// `#[doc = "..."]` attributes for a text, one per line; relative links resolve against `base`.
-pub(crate) fn attrs(text: Option<&str>, base: Option<&str>) -> TokenStream {
+/// `#[doc = "..."]` attributes for a document's text, one per line; relative links resolve
+/// against `base`.
+pub(crate) fn attrs(text: Option<&DocText>, base: Option<&str>) -> TokenStream {
     match text {
-        Some(text) if !text.trim().is_empty() => lines(&sanitize(text, base)),
+        Some(text) if !text.is_blank() => lines(&text.render(base)),
         _ => TokenStream::new(),
     }
 }
@@ -30,14 +31,151 @@ pub(crate) fn inner_lines(text: &str) -> TokenStream {
     quote! { #( #![doc = #lines] )* }
 }
 
-fn doc_lines(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.lines().map(|line| {
-        if line.is_empty() {
-            String::new()
-        } else {
-            format!(" {line}")
+fn doc_lines(text: &str) -> impl Iterator<Item = String> {
+    neutral(text)
+        .lines()
+        .map(|line| {
+            if line.is_empty() {
+                String::new()
+            } else {
+                format!(" {line}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+}
+
+/// An inline code span of a document's name or value (`` `voice[id]` ``): on one line, its
+/// backticks written `'`, its control characters dropped.
+pub(crate) fn code(text: &str) -> String {
+    let inner: String = clean_chars(text)
+        .chars()
+        .map(|c| match c {
+            '`' => '\'',
+            '\n' | '\t' => ' ',
+            c => c,
+        })
+        .collect();
+    format!("`{}`", inner.trim())
+}
+
+/// The text without control characters (a carriage return, alone or before a line feed, ends
+/// a line), nor the Unicode controls that change the visible direction of text, which rustc
+/// refuses in comments.
+fn clean_chars(text: &str) -> String {
+    let text = text.replace("\r\n", "\n");
+    text.chars()
+        .filter_map(|c| match c {
+            '\r' | '\u{2028}' | '\u{2029}' => Some('\n'),
+            '\n' | '\t' => Some(c),
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => None,
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect()
+}
+
+/// A code fence: its character (`` ` `` or `~`) and length.
+#[derive(Debug, Clone, Copy)]
+struct Fence {
+    ch: char,
+    len: usize,
+}
+
+impl Fence {
+    /// The fence a line opens, once its containers are taken off (whatever its info string:
+    /// every fence is written anew, labeled `text`).
+    fn open(rest: &str) -> Option<Self> {
+        let ch = rest.chars().next().filter(|c| matches!(c, '`' | '~'))?;
+        let len = rest.chars().take_while(|c| *c == ch).count();
+        (len >= 3).then_some(Self { ch, len })
+    }
+
+    /// Whether a line (its containers taken off) closes the fence: a run of its character at
+    /// least as long, and nothing else.
+    fn closes(self, rest: &str) -> bool {
+        let rest = rest.trim();
+        let run = rest.chars().take_while(|c| *c == self.ch).count();
+        run >= self.len && run == rest.chars().count()
+    }
+
+    fn run(self) -> String {
+        self.ch.to_string().repeat(self.len)
+    }
+}
+
+/// A line's block containers: the number of quote markers (`>`), whether list markers (`-`,
+/// `1.`) follow them, the markers written with one space each, and the rest of the line
+/// without its indentation.
+fn containers(line: &str) -> (usize, String, &str) {
+    let mut rest = line.trim_start();
+    let mut depth = 0;
+    let mut prefix = String::new();
+    loop {
+        if let Some(after) = rest.strip_prefix('>') {
+            depth += 1;
+            prefix.push_str("> ");
+            rest = after.trim_start();
+            continue;
         }
-    })
+        let digits = rest.chars().take_while(char::is_ascii_digit).count();
+        let marker = if rest.starts_with(['-', '*', '+']) {
+            1
+        } else if digits > 0 && rest[digits..].starts_with(['.', ')']) {
+            digits + 1
+        } else {
+            0
+        };
+        if marker > 0
+            && rest[marker..].starts_with([' ', '\t'])
+            && !rest[marker..].trim().is_empty()
+        {
+            prefix.push_str(&rest[..marker]);
+            prefix.push(' ');
+            rest = rest[marker..].trim_start();
+            continue;
+        }
+        break;
+    }
+    (depth, prefix, rest)
+}
+
+/// Markdown that rustdoc renders and never runs: every code fence labeled `text` (in a list or
+/// a quote too, whatever its info string or length), no indented code block (lines outside
+/// fences lose their indentation, list and quote markers are followed by one space), no
+/// control characters. Applied to every line the generator writes into documentation, its own
+/// text and a document's alike; text already made safe comes out unchanged.
+pub(crate) fn neutral(text: &str) -> String {
+    let text = clean_chars(text);
+    let mut out: Vec<String> = Vec::new();
+    // The open fence, and the quote depth it was opened at.
+    let mut fence: Option<(Fence, usize)> = None;
+    for line in text.lines() {
+        let (depth, prefix, rest) = containers(line);
+        if let Some((open, at)) = fence {
+            if depth >= at {
+                if open.closes(rest) && prefix.len() == 2 * at {
+                    out.push(format!("{}{}", "> ".repeat(at), open.run()));
+                    fence = None;
+                } else {
+                    out.push(line.trim_end().to_owned());
+                }
+                continue;
+            }
+            // The quote the fence was in has ended, and the fence with it.
+            fence = None;
+        }
+        if let Some(open) = Fence::open(rest) {
+            fence = Some((open, depth));
+            out.push(format!("{}{}text", "> ".repeat(depth), open.run()));
+            continue;
+        }
+        out.push(format!("{prefix}{rest}").trim_end().to_owned());
+    }
+    if let Some((open, at)) = fence {
+        out.push(format!("{}{}", "> ".repeat(at), open.run()));
+    }
+    out.join("\n")
 }
 
 fn is_list_item(line: &str) -> bool {
@@ -51,7 +189,11 @@ fn is_list_item(line: &str) -> bool {
 /// How docs name an API: "the Pet Store API", "the GitHub v3 REST API" (a title that already ends
 /// in "API"), or "an HTTP API" without a title.
 pub(crate) fn api_name(title: &str) -> String {
-    let title = sanitize(title.trim(), None);
+    // On one line, whatever lines the document's title has.
+    let title = sanitize(
+        &title.split_whitespace().collect::<Vec<_>>().join(" "),
+        None,
+    );
     if title.is_empty() {
         "an HTTP API".to_owned()
     } else if title.to_ascii_lowercase().ends_with("api") {
@@ -110,7 +252,8 @@ pub(crate) fn credentials(schemes: &[SecurityScheme], security: &[Vec<String>]) 
 /// What a scheme's credential is called: its description when that is a short noun phrase
 /// ("An Access Token" -> "an access token"), its setter's words otherwise ("an API key").
 fn credential_phrase(scheme: &SecurityScheme) -> String {
-    let described = scheme.doc.as_deref().map(str::trim).filter(|doc| {
+    let rendered = scheme.doc.as_ref().map(|doc| doc.render(None));
+    let described = rendered.as_deref().map(str::trim).filter(|doc| {
         !doc.is_empty()
             && doc.split_whitespace().count() <= 5
             && doc
@@ -360,9 +503,9 @@ fn without_mdx(text: &str) -> Vec<String> {
 /// links resolve against `base` (the vendor's documentation site), or become plain text.
 pub(crate) fn sanitize(text: &str, base: Option<&str>) -> String {
     let mut out: Vec<String> = Vec::new();
-    let mut fence: Option<&str> = None;
+    let mut fence: Option<Fence> = None;
     let mut previous_list = false;
-    for raw in without_mdx(text.trim()) {
+    for raw in without_mdx(clean_chars(text).trim()) {
         let line = raw.trim_end();
         // A quote (a callout, or one the text wrote) keeps its marker; its content is escaped.
         let (quoted, line) = match line.strip_prefix("> ") {
@@ -371,22 +514,21 @@ pub(crate) fn sanitize(text: &str, base: Option<&str>) -> String {
             None => ("", line),
         };
         let trimmed = line.trim_start();
-        if let Some(marker) = fence {
-            if trimmed.starts_with(marker) {
+        // A fence in a list item is written outside the list.
+        let (depth, _, rest) = containers(trimmed);
+        let fence_line = if depth == 0 { rest } else { trimmed };
+        if let Some(open) = fence {
+            if open.closes(trimmed) {
                 fence = None;
             }
             out.push(format!("{quoted}{line}"));
             continue;
         }
-        if let Some(marker) = ["```", "~~~"].into_iter().find(|m| trimmed.starts_with(m)) {
-            fence = Some(marker);
-            let lang = trimmed.trim_start_matches(marker).trim();
-            let lang = if lang.is_empty() || lang.starts_with("rust") || lang == "rs" {
-                "text"
-            } else {
-                lang
-            };
-            out.push(format!("{quoted}{marker}{lang}"));
+        if let Some(open) = Fence::open(fence_line) {
+            // Every fence is text: rustdoc would run an unlabeled or `rust` one, and one labeled
+            // `should_panic`, `no_run` or `edition2021`, as a doctest.
+            fence = Some(open);
+            out.push(format!("{quoted}{}text", open.run()));
             previous_list = false;
             continue;
         }
@@ -402,14 +544,14 @@ pub(crate) fn sanitize(text: &str, base: Option<&str>) -> String {
         previous_list = list;
         out.push(format!("{quoted}{}", escape_line(trimmed, base)));
     }
-    if let Some(marker) = fence {
-        out.push(marker.to_owned());
+    if let Some(open) = fence {
+        out.push(open.run());
     }
     while out.last().is_some_and(|l| l.is_empty()) {
         out.pop();
     }
     let leading = out.iter().take_while(|l| l.is_empty()).count();
-    out[leading..].join("\n")
+    neutral(&out[leading..].join("\n"))
 }
 
 /// Escapes markdown that rustdoc would read as links or HTML, outside code spans.
@@ -521,8 +663,8 @@ fn escape_text(text: &str, base: Option<&str>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{credentials, sanitize};
-    use crate::ir::{SchemeLocation, SecurityScheme};
+    use super::{code, credentials, neutral, sanitize};
+    use crate::ir::{DocText, SchemeLocation, SecurityScheme};
 
     #[test]
     fn escapes_what_rustdoc_would_misread() {
@@ -537,7 +679,7 @@ mod tests {
             ),
             ("Keep `voice[id]` as code", "Keep `voice[id]` as code"),
             ("```\nlet x = 1;\n```", "```text\nlet x = 1;\n```"),
-            ("```json\n{\"a\": 1}\n```", "```json\n{\"a\": 1}\n```"),
+            ("```json\n{\"a\": 1}\n```", "```text\n{\"a\": 1}\n```"),
             ("    indented\ntext", "indented\ntext"),
             ("- one\n- two\nafter", "- one\n- two\n\nafter"),
             ("**bold** stays", "**bold** stays"),
@@ -545,6 +687,87 @@ mod tests {
         for (text, expected) in cases {
             assert_eq!(sanitize(text, None), expected, "{text:?}");
         }
+    }
+
+    #[test]
+    fn no_fence_or_indented_block_stays_code() {
+        let exit = "fn main() { std::process::exit(1) }";
+        let cases = [
+            (format!("```\n{exit}\n```"), format!("```text\n{exit}\n```")),
+            (
+                format!("```rust\n{exit}\n```"),
+                format!("```text\n{exit}\n```"),
+            ),
+            (
+                format!("```should_panic\n{exit}\n```"),
+                format!("```text\n{exit}\n```"),
+            ),
+            (
+                format!("``` edition2021\n{exit}\n```"),
+                format!("```text\n{exit}\n```"),
+            ),
+            (
+                format!("~~~rust\n{exit}\n~~~"),
+                format!("~~~text\n{exit}\n~~~"),
+            ),
+            // A longer fence holds a shorter one, which closes nothing.
+            (
+                format!("````rust\n```\n{exit}\n````"),
+                format!("````text\n```\n{exit}\n````"),
+            ),
+            // An unclosed fence is closed.
+            (format!("```rust\n{exit}"), format!("```text\n{exit}\n```")),
+            (format!("Text.\n\n    {exit}"), format!("Text.\n\n{exit}")),
+            (
+                format!("- item\n\n      {exit}"),
+                format!("- item\n\n{exit}"),
+            ),
+            (format!("-     {exit}"), format!("- {exit}")),
+            (
+                format!("- ```rust\n  {exit}\n  ```"),
+                format!("```text\n  {exit}\n```"),
+            ),
+            (format!(">     {exit}"), format!("> {exit}")),
+            (
+                "*/ #![deny(warnings)] <!-- c --> <script>x</script>".to_owned(),
+                r"*/ #!\[deny(warnings)\] \<!-- c --\> \<script\>x\</script\>".to_owned(),
+            ),
+            (
+                "a\rb\r\nc\0d\u{1b}e\u{202e}f\u{2066}g\u{85}h".to_owned(),
+                "a\nb\ncdefgh".to_owned(),
+            ),
+        ];
+        for (text, expected) in &cases {
+            assert_eq!(&sanitize(text, None), expected, "{text:?}");
+            // What is safe stays as it is.
+            assert_eq!(&neutral(expected), expected, "{expected:?}");
+        }
+    }
+
+    #[test]
+    fn generated_text_is_neutral_too() {
+        // A name of the document written into the generator's own text.
+        let id = "get`\n```rust\nfn main() { std::process::exit(1) }\n```";
+        assert_eq!(
+            code(id),
+            "`get' '''rust fn main() { std::process::exit(1) } '''`"
+        );
+        // The line after the name is inside the fence, which the end of the text closes.
+        assert_eq!(
+            neutral(&format!("The `{id}` request.")),
+            "The `get`\n```text\nfn main() { std::process::exit(1) }\n```` request.\n```"
+        );
+        assert_eq!(
+            neutral("a\n\n    indented\n>     quoted code"),
+            "a\n\nindented\n> quoted code"
+        );
+        // A quote's fence ends with the quote.
+        assert_eq!(
+            neutral("> ```\n> a\nb\n```rust\nc\n```"),
+            "> ```text\n> a\nb\n```text\nc\n```"
+        );
+        // A list item's fence is written outside the list.
+        assert_eq!(neutral("1. ```rust\n   c\n   ```"), "```text\n   c\n```");
     }
 
     #[test]
@@ -638,7 +861,7 @@ mod tests {
             wire: wire.to_owned(),
             setter: setter.to_owned(),
             location,
-            doc: doc.map(str::to_owned),
+            doc: doc.map(DocText::new),
         };
         let schemes = [
             scheme(

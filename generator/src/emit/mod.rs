@@ -124,14 +124,16 @@ impl<'a> Context<'a> {
         ty
     }
 
-    /// `#[doc]` attributes for spec text, made safe (see [`docs::sanitize`]).
-    pub(crate) fn doc(&self, text: Option<&str>) -> TokenStream {
+    /// `#[doc]` attributes for spec text, made safe (see [`DocText::render`]).
+    pub(crate) fn doc(&self, text: Option<&crate::ir::DocText>) -> TokenStream {
         docs::attrs(text, self.api.docs_base_url.as_deref())
     }
 
-    /// Spec text made safe for rustdoc (see [`docs::sanitize`]).
-    pub(crate) fn sanitize(&self, text: &str) -> String {
-        docs::sanitize(text, self.api.docs_base_url.as_deref())
+    /// Spec text made safe for rustdoc (see [`DocText::render`]).
+    ///
+    /// [`DocText::render`]: crate::ir::DocText::render
+    pub(crate) fn sanitize(&self, text: &crate::ir::DocText) -> String {
+        text.render(self.api.docs_base_url.as_deref())
     }
 
     /// The definition of a name itself, aliases not followed.

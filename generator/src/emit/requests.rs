@@ -34,7 +34,7 @@ fn builder(ctx: &Context<'_>, op: &Operation) -> TokenStream {
     for param in &op.params {
         let field = ident(&param.name);
         let ty = rust_type(&param.ty, &prefix);
-        let doc = ctx.doc(param.doc.as_deref());
+        let doc = ctx.doc(param.doc.as_ref());
         if param.required {
             fields.push(quote! { #field: #ty, });
             new_params.push(quote!(#field: #ty));
@@ -49,7 +49,10 @@ fn builder(ctx: &Context<'_>, op: &Operation) -> TokenStream {
                 ParamLocation::Query => "query",
                 ParamLocation::Header => "header",
             };
-            let sets = docs::lines(&format!("Sets the `{}` {where_} parameter.", param.wire));
+            let sets = docs::lines(&format!(
+                "Sets the {} {where_} parameter.",
+                docs::code(&param.wire)
+            ));
             let gap = (!doc.is_empty()).then(|| quote!(#[doc = ""]));
             setters.push(quote! {
                 #sets
@@ -98,8 +101,9 @@ fn builder(ctx: &Context<'_>, op: &Operation) -> TokenStream {
     let output = output_type(&op.response, &prefix);
     let send_body = send_body(ctx, op);
     let doc = docs::lines(&format!(
-        "The `{}` request (`{} {}`): set optional parameters, then `.await` it or call [`send`](Self::send).",
-        op.id, op.http_method, op.path
+        "The {} request ({}): set optional parameters, then `.await` it or call [`send`](Self::send).",
+        docs::code(&op.id),
+        docs::code(&format!("{} {}", op.http_method, op.path))
     ));
     let many = (new_params.len() > 6).then(|| quote!(#[allow(clippy::too_many_arguments)]));
     // A multipart body owns its file parts, which cannot be copied; other requests can be cloned

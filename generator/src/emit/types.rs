@@ -19,7 +19,7 @@ pub(super) fn types(ctx: &Context<'_>) -> Vec<TokenStream> {
 }
 
 fn type_def(ctx: &Context<'_>, def: &TypeDef) -> TokenStream {
-    let doc = ctx.doc(def.doc.as_deref());
+    let doc = ctx.doc(def.doc.as_ref());
     let name = ident(&def.name);
     match &def.kind {
         TypeKind::Struct(s) => structure(ctx, doc, &name, s, false),
@@ -64,7 +64,7 @@ fn structure(
 ) -> TokenStream {
     let none = TokenStream::new();
     let fields = s.fields.iter().map(|field| {
-        let doc = ctx.doc(field.doc.as_deref());
+        let doc = ctx.doc(field.doc.as_ref());
         let rust = ident(&field.name);
         let ty = field_type(field);
         let wire = &field.wire;
@@ -149,7 +149,7 @@ fn structure(
             let rust = ident(&field.name);
             let value = format_ident!("value");
             let (param, stored) = argument(ctx, &field.ty, &none, &value);
-            let doc = docs::lines(&format!("Sets `{}`.", field.wire));
+            let doc = docs::lines(&format!("Sets {}.", docs::code(&field.wire)));
             quote! {
                 #doc
                 pub fn #rust(mut self, value: #param) -> Self {
@@ -173,7 +173,7 @@ fn structure(
         }
     });
     // Spec text in code spans: a backtick would end the span early.
-    let code = |text: String| format!("`{}`", text.replace('`', "'"));
+    let code = |text: String| docs::code(&text);
     let fixed_doc = s
         .fields
         .iter()
@@ -315,7 +315,7 @@ fn response_enums(ctx: &Context<'_>) -> TokenStream {
                 let media = v
                     .media_type
                     .as_deref()
-                    .map(|m| format!(", `{m}`"))
+                    .map(|m| format!(", {}", docs::code(m)))
                     .unwrap_or_default();
                 let doc = docs::lines(&format!("Status {}{media}.", v.status));
                 match &v.payload {
@@ -327,8 +327,9 @@ fn response_enums(ctx: &Context<'_>) -> TokenStream {
                 }
             });
             let doc = docs::lines(&format!(
-                "The responses of `{}` (`{} {}`).",
-                op.id, op.http_method, op.path
+                "The responses of {} ({}).",
+                docs::code(&op.id),
+                docs::code(&format!("{} {}", op.http_method, op.path))
             ));
             Some(quote! {
                 #doc
@@ -359,7 +360,7 @@ fn error_enum(op: &crate::ir::Operation) -> Option<TokenStream> {
         let media = v
             .media_type
             .as_deref()
-            .map(|m| format!(", `{m}`"))
+            .map(|m| format!(", {}", docs::code(m)))
             .unwrap_or_default();
         let doc = docs::lines(&format!("Status {}{media}.", v.status));
         match &v.payload {
@@ -391,9 +392,10 @@ fn error_enum(op: &crate::ir::Operation) -> Option<TokenStream> {
     let catch_all = (!errors.variants.iter().any(|v| v.status == "default"))
         .then(|| quote! { _ => ::std::option::Option::None, });
     let doc = docs::lines(&format!(
-        "The error responses `{}` (`{} {}`) declares. Read one from an [`Error::Api`](crate::Error::Api) \
+        "The error responses {} ({}) declares. Read one from an [`Error::Api`](crate::Error::Api) \
          with [`from_api_error`](Self::from_api_error).",
-        op.id, op.http_method, op.path
+        docs::code(&op.id),
+        docs::code(&format!("{} {}", op.http_method, op.path))
     ));
     Some(quote! {
         #doc
@@ -433,7 +435,7 @@ fn string_enum(doc: TokenStream, name: &proc_macro2::Ident, e: &StringEnum) -> T
     let fallback = ident(&e.fallback);
     let variants = e.variants.iter().map(|v| {
         let variant = ident(&v.name);
-        let doc = docs::lines(&format!("`{}`", v.wire.replace('`', "'")));
+        let doc = docs::lines(&docs::code(&v.wire));
         quote! { #doc #variant, }
     });
     let to_wire = e.variants.iter().map(|v| {
@@ -738,7 +740,7 @@ fn tagged(
     let tag = &t.tag;
     let fallback = ident(&t.fallback);
     let variants = t.variants.iter().map(|v| {
-        let doc = ctx.doc(v.doc.as_deref());
+        let doc = ctx.doc(v.doc.as_ref());
         let variant = ident(&v.name);
         match &v.ty {
             Some(ty) => {
@@ -774,7 +776,7 @@ fn tagged(
         t.variants.iter().map(|v| (v.name.as_str(), v.ty.as_ref())),
     );
     let gap = (!doc.is_empty()).then(|| quote!(#[doc = ""]));
-    let tag_doc = docs::lines(&format!("Told apart by the `{tag}` property."));
+    let tag_doc = docs::lines(&format!("Told apart by the {} property.", docs::code(tag)));
     quote! {
         #doc
         #gap
@@ -825,7 +827,7 @@ fn untagged(
     let none = TokenStream::new();
     let fallback = ident(&u.fallback);
     let variants = u.variants.iter().map(|v| {
-        let doc = ctx.doc(v.doc.as_deref());
+        let doc = ctx.doc(v.doc.as_ref());
         let variant = ident(&v.name);
         let ty = rust_type(&v.ty, &none);
         quote! { #doc #variant(#ty), }

@@ -4,6 +4,7 @@
 //! a [`Diagnostic`] naming its JSON pointer. Errors stop generation after this phase; warnings are
 //! returned beside the result.
 
+mod aliases;
 mod channel;
 mod error_body;
 mod operation;
@@ -46,9 +47,6 @@ pub struct Lowered {
     /// Places where the generator degraded or left something out, each with its reason.
     pub warnings: Vec<Diagnostic>,
 }
-
-/// Names that the emitted version module uses itself, so no schema may take them.
-const RESERVED_TYPES: &[&str] = &["Client", "ClientBuilder", "Api", "Error", "Result"];
 
 /// Lowers a document.
 pub fn lower(document: &Document, config: &Config) -> Result<Lowered, Error> {
@@ -212,7 +210,7 @@ impl<'a> Lowerer<'a> {
             errors: Vec::new(),
             warnings: Vec::new(),
             schema_names: BTreeMap::new(),
-            type_scope: Scope::with_reserved(RESERVED_TYPES.iter().copied()),
+            type_scope: Scope::with_reserved(names::reserved::MODULE_TYPES.iter().copied()),
             types: Vec::new(),
             parameter_types: BTreeMap::new(),
             depth: 0,
@@ -325,6 +323,8 @@ impl<'a> Lowerer<'a> {
             .map(|prepared| self.channels(prepared))
             .unwrap_or_default();
         let mut types = std::mem::take(&mut self.types);
+        let cycles = aliases::break_cycles(&mut types);
+        self.warnings.extend(cycles);
         channel::fill_by_context(&channels, &groups, &mut types);
         let error_body = error_body::shared(&mut groups, &types);
         recursion::box_cycles(&mut types);

@@ -155,7 +155,7 @@ impl<'a> Lowerer<'a> {
         };
         self.types.push(TypeDef {
             name,
-            doc,
+            doc: doc.map(crate::ir::DocText::new),
             origin: at.to_owned(),
             kind,
         });
@@ -216,7 +216,7 @@ impl<'a> Lowerer<'a> {
                         let doc = doc_of(&inline.schema_data);
                         self.types.push(TypeDef {
                             name: name.clone(),
-                            doc,
+                            doc: doc.map(crate::ir::DocText::new),
                             origin: at.to_owned(),
                             kind,
                         });
@@ -582,7 +582,8 @@ impl<'a> Lowerer<'a> {
 
     /// The fields of a struct from flattened properties.
     pub(super) fn fields(&mut self, flat: Flat<'a>, name: &str) -> Struct {
-        let mut scope = Scope::with_reserved(["new"]);
+        let mut scope =
+            Scope::with_reserved(names::reserved::methods(names::reserved::STRUCT_METHODS));
         // Names a maintainer chose come first, so that no derived name takes them.
         let mut chosen = std::collections::BTreeMap::new();
         for (wire, (schema, at)) in &flat.properties {
@@ -621,7 +622,7 @@ impl<'a> Lowerer<'a> {
                 wire,
                 ty: shape.ty,
                 nullable: shape.nullable,
-                doc,
+                doc: doc.map(crate::ir::DocText::new),
             });
         }
         let additional = match flat.additional {

@@ -5,20 +5,7 @@ use openapiv3::{APIKeyLocation, ReferenceOr, SecurityRequirement, SecurityScheme
 use super::Lowerer;
 use crate::diagnostics::{escape_segment, pointer};
 use crate::ir::{SchemeLocation, SecurityScheme};
-use crate::names::{self, Scope};
-
-/// Methods of the client builder that a credential setter must not take.
-const BUILDER_METHODS: &[&str] = &[
-    "new",
-    "base_url",
-    "timeout",
-    "connect_timeout",
-    "user_agent",
-    "http_client",
-    "credential",
-    "build",
-    "build_inner",
-];
+use crate::names::{self, Scope, reserved};
 
 /// The setter name for a scheme: `ApiKeyAuth` -> `api_key`, `bearerAuth` -> `bearer`.
 fn setter_name(scheme: &str) -> String {
@@ -35,7 +22,7 @@ impl Lowerer<'_> {
         let Some(components) = &self.spec.components else {
             return Vec::new();
         };
-        let mut scope = Scope::with_reserved(BUILDER_METHODS.iter().copied());
+        let mut scope = Scope::with_reserved(reserved::methods(reserved::CLIENT_BUILDER_METHODS));
         let mut out = Vec::new();
         for (name, scheme) in &components.security_schemes {
             let at = format!("#/components/securitySchemes/{}", escape_segment(name));
@@ -89,11 +76,17 @@ impl Lowerer<'_> {
                     continue;
                 }
             };
+            // A bearer credential has a second setter, from a token provider (`token_provider`).
+            let companions: &[&str] = if location == SchemeLocation::Bearer {
+                &[reserved::PROVIDER_SUFFIX]
+            } else {
+                &[]
+            };
             out.push(SecurityScheme {
                 wire: name.clone(),
-                setter: scope.claim(setter_name(name)),
+                setter: scope.claim_with(setter_name(name), companions),
                 location,
-                doc: doc.clone(),
+                doc: doc.clone().map(crate::ir::DocText::new),
             });
         }
         out

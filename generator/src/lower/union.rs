@@ -239,7 +239,7 @@ impl<'a> Lowerer<'a> {
                 name: variant,
                 tags,
                 ty: payload,
-                doc,
+                doc: doc.map(crate::ir::DocText::new),
             });
         }
         let fallback = scope.claim("Unknown".to_owned());
@@ -297,7 +297,7 @@ impl<'a> Lowerer<'a> {
         let doc = super::schema::doc_of(&schema.schema_data);
         self.types.push(TypeDef {
             name: rust.clone(),
-            doc,
+            doc: doc.map(crate::ir::DocText::new),
             origin: at.to_owned(),
             kind,
         });
@@ -350,7 +350,7 @@ impl<'a> Lowerer<'a> {
             variants.push(UntaggedVariant {
                 name: variant,
                 ty: optional(shape),
-                doc,
+                doc: doc.map(crate::ir::DocText::new),
             });
         }
         let fallback = scope.claim("Other".to_owned());

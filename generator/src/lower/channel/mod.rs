@@ -17,70 +17,9 @@ use super::{Lowerer, SchemaRef};
 use crate::ir::{Channel, Message, MessagePayload, Param, ParamLocation};
 use crate::names::{self, Case, Scope};
 
-/// Names the generated channel types define themselves (`Handshake` setters and methods).
-const CHANNEL_METHODS: &[&str] = &["config", "connect", "into_future", "client"];
-
-/// Methods of a multiplexed connection (`Multiplexer`): the runtime's, and those every binding
-/// generates (`context`, `context_with_id`).
-pub(crate) const CONNECTION_METHODS: &[&str] = &[
-    "context",
-    "context_with_id",
-    "open",
-    "dropped",
-    "close",
-    "fmt",
-];
-
-/// Methods of a context (`WsContext`): the runtime's, those a binding generates for the context's
-/// input and cancelling, and the `Stream` methods a caller reaches through `StreamExt`.
-pub(crate) const CONTEXT_METHODS: &[&str] = &[
-    "id",
-    "input",
-    "output",
-    "send_json",
-    "send_keyed",
-    "send_input",
-    "send_value",
-    "push",
-    "flush",
-    "finish",
-    "cancel",
-    "fmt",
-    "drop",
-    "clone",
-    "next",
-    "poll_next",
-    "size_hint",
-    "map",
-    "filter",
-    "filter_map",
-    "then",
-    "take",
-    "skip",
-    "fuse",
-    "boxed",
-    "chain",
-    "zip",
-    "fold",
-    "collect",
-    "for_each",
-    "by_ref",
-];
-
-/// Methods of the sending half of a single-stream channel (`WsSender`): the runtime's, and
-/// `Clone`'s.
-pub(crate) const SENDER_METHODS: &[&str] = &[
-    "send_binary",
-    "send_text",
-    "send_json",
-    "pipe_reader",
-    "pipe_stream",
-    "finish",
-    "command",
-    "clone",
-    "clone_from",
-    "fmt",
-];
+use crate::names::reserved::{
+    CHANNEL_METHODS, CONNECTION_METHODS, CONTEXT_METHODS, SENDER_METHODS,
+};
 
 impl<'a> Lowerer<'a> {
     /// The channels, in document order.
@@ -110,7 +49,7 @@ impl<'a> Lowerer<'a> {
                         json: false,
                         required: param.required,
                         bounds: bounds_of(&param.schema),
-                        doc: param.doc.clone(),
+                        doc: param.doc.clone().map(crate::ir::DocText::new),
                     }
                 })
                 .collect();
@@ -155,7 +94,7 @@ impl<'a> Lowerer<'a> {
                 tag: channel.tag.clone(),
                 method: channel.method.clone(),
                 type_stem,
-                doc: channel.doc.clone(),
+                doc: channel.doc.clone().map(crate::ir::DocText::new),
                 params,
                 fixed_query: channel.fixed_query.clone(),
                 credentials: channel.credentials.clone(),
@@ -198,7 +137,7 @@ impl<'a> Lowerer<'a> {
                 Message {
                     name: scope.claim(message.name.clone()),
                     wire: message.wire.clone(),
-                    doc: message.doc.clone(),
+                    doc: message.doc.clone().map(crate::ir::DocText::new),
                     payload,
                     tag: message.tag.clone(),
                     terminal: message.terminal,
@@ -252,58 +191,5 @@ impl<'a> Lowerer<'a> {
             "send_{}",
             names::bare(&names::snake(&message.name))
         ))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{CONNECTION_METHODS, CONTEXT_METHODS, SENDER_METHODS};
-
-    /// The methods defined in `impl` blocks of the given types in a runtime source file.
-    fn methods(file: &str, types: &[&str]) -> Vec<String> {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../templates/src/runtime/ws")
-            .join(file);
-        let source = std::fs::read_to_string(&path).expect("runtime source");
-        let mut current = false;
-        let mut out = Vec::new();
-        for line in source.lines() {
-            if line.starts_with("impl") {
-                let header = line.split(" for ").last().unwrap_or(line);
-                current = types.iter().any(|t| header.contains(&format!("{t}<")));
-            } else if current && let Some(rest) = line.strip_prefix("    ") {
-                let rest = rest
-                    .trim_start_matches("pub(crate) ")
-                    .trim_start_matches("pub ");
-                let rest = rest.trim_start_matches("async ");
-                if let Some(name) = rest.strip_prefix("fn ") {
-                    let end = name.find(['(', '<']).unwrap_or(name.len());
-                    out.push(name[..end].to_owned());
-                }
-            }
-        }
-        assert!(!out.is_empty(), "no methods found in {file}");
-        out
-    }
-
-    #[test]
-    fn the_reserved_method_tables_hold_every_runtime_method() {
-        let contexts: Vec<&str> = CONTEXT_METHODS
-            .iter()
-            .chain(CONNECTION_METHODS)
-            .copied()
-            .collect();
-        for name in methods("mux.rs", &["WsContext", "WsInput", "Multiplexer"]) {
-            assert!(
-                contexts.contains(&name.as_str()),
-                "`{name}` of mux.rs is not reserved"
-            );
-        }
-        for name in methods("stream.rs", &["WsSender"]) {
-            assert!(
-                SENDER_METHODS.contains(&name.as_str()),
-                "`{name}` of stream.rs is not reserved"
-            );
-        }
     }
 }

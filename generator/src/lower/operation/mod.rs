@@ -23,7 +23,7 @@ use crate::ir::{
     Operation, PageFlag, Pagination, Param, ParamLocation, PathPart, Payload, Response,
     ResponseVariant, Scalar, SecurityScheme, Skipped, Type, TypeKind,
 };
-use crate::names::{self, Case, Scope};
+use crate::names::{self, Case, Scope, reserved};
 
 /// An operation's parameters: the ones its caller gives, and the ones the client fills itself.
 struct Parameters {
@@ -32,20 +32,12 @@ struct Parameters {
     fixed_query: Vec<FixedHeader>,
 }
 
-/// Names a request builder uses itself.
-const BUILDER_FIELDS: &[&str] = &[
-    "client",
-    "body",
-    "send",
-    "into_future",
-    "into_stream",
-    "options",
-    "with_options",
-];
 const PARAMETER_PREFIX: &str = "#/components/parameters/";
 
-/// Methods the root client has itself.
-const CLIENT_METHODS: &[&str] = &["new", "builder", "from_env", "inner"];
+/// The scope of a sub-client's methods, where its own are taken.
+fn sub_client_scope() -> Scope {
+    Scope::with_reserved(reserved::SUB_CLIENT_METHODS.iter().copied())
+}
 
 /// Whether a media type carries JSON.
 fn is_json(media_type: &str) -> bool {
@@ -157,7 +149,7 @@ impl<'a> Lowerer<'a> {
             }
         }
         let mut groups: Vec<Group> = Vec::new();
-        let mut client_scope = Scope::with_reserved(CLIENT_METHODS.iter().copied());
+        let mut client_scope = Scope::with_reserved(reserved::CLIENT_METHODS.iter().copied());
         let mut method_scopes: BTreeMap<String, Scope> = BTreeMap::new();
         let mut builder_scope = Scope::default();
         let mut skipped = Vec::new();
@@ -172,7 +164,9 @@ impl<'a> Lowerer<'a> {
             let scope = if item.tag.is_empty() {
                 &mut client_scope
             } else {
-                method_scopes.entry(item.tag.clone()).or_default()
+                method_scopes
+                    .entry(item.tag.clone())
+                    .or_insert_with(sub_client_scope)
             };
             let mut taken = std::mem::take(scope);
             let method = self.claim_chosen(&mut taken, method, &item.at, names::RENAME);
@@ -197,14 +191,16 @@ impl<'a> Lowerer<'a> {
                     groups.push(Group {
                         wire: item.tag.clone(),
                         accessor,
-                        doc,
+                        doc: doc.map(crate::ir::DocText::new),
                         operations: Vec::new(),
                     });
                     groups.len() - 1
                 }
             };
             let scope = match &groups[group].accessor {
-                Some(_) => method_scopes.entry(item.tag.clone()).or_default(),
+                Some(_) => method_scopes
+                    .entry(item.tag.clone())
+                    .or_insert_with(sub_client_scope),
                 None => &mut client_scope,
             };
             let method = match chosen.remove(&index) {
@@ -316,7 +312,7 @@ impl<'a> Lowerer<'a> {
             id: item.id.clone(),
             method,
             builder,
-            doc: (!doc.trim().is_empty()).then(|| doc.trim().to_owned()),
+            doc: (!doc.trim().is_empty()).then(|| crate::ir::DocText::new(doc.trim())),
             http_method: item.method.to_uppercase(),
             path: item.path.to_owned(),
             path_parts,

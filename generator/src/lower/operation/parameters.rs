@@ -36,7 +36,7 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
-        let mut scope = Scope::with_reserved(BUILDER_FIELDS.iter().copied());
+        let mut scope = Scope::with_reserved(reserved::methods(reserved::REQUEST_BUILDER_METHODS));
         // Names a maintainer chose come first, so that no derived name takes them.
         let mut chosen = BTreeMap::new();
         for (index, (at, param, _)) in merged.iter().enumerate() {
@@ -200,7 +200,8 @@ impl<'a> Lowerer<'a> {
                         crate::lower::schema::with_values(data.description.clone(), schema)
                     }
                     _ => data.description.clone(),
-                },
+                }
+                .map(crate::ir::DocText::new),
             });
         }
         Ok(Parameters {
