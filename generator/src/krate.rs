@@ -527,8 +527,14 @@ fn standalone_readme(api: &Api, options: &Standalone<'_>) -> String {
 /// with the attributes and comments directly above.
 fn without_ws_module(text: &str) -> String {
     let mut kept: Vec<&str> = Vec::new();
+    // Inside a `use` of the module written over several lines, until its `;`.
+    let mut in_use = false;
     for line in text.lines() {
         let trimmed = line.trim_start();
+        if in_use {
+            in_use = !trimmed.trim_end().ends_with(';');
+            continue;
+        }
         if trimmed == "mod ws;" {
             continue;
         }
@@ -538,6 +544,7 @@ fn without_ws_module(text: &str) -> String {
             }) {
                 kept.pop();
             }
+            in_use = !trimmed.trim_end().ends_with(';');
             continue;
         }
         kept.push(line);
@@ -580,5 +587,17 @@ fn standalone_lib_rs(websockets: bool) -> TokenStream {
         mod api;
 
         pub use api::*;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_websocket_module_goes_with_uses_written_over_several_lines() {
+        let text = "mod sse;\nmod ws;\n// For the bindings.\n#[allow(unused_imports)]\npub use ws::{\n    Multiplexer, WsConfig,\n};\npub use sse::EventStream;\n#[allow(unused_imports)]\npub use ws::WsSession;\n";
+        assert_eq!(
+            super::without_ws_module(text),
+            "mod sse;\npub use sse::EventStream;\n"
+        );
     }
 }
