@@ -86,6 +86,32 @@ fn method_name(id: &str, tag: &str) -> String {
     }
 }
 
+/// The parameters a path template names (`/voices/{id}` -> `id`), in order; why the path is no
+/// template a request can be made from otherwise.
+fn template_params(path: &str) -> Result<Vec<&str>, String> {
+    let mut names = Vec::new();
+    let mut open = None;
+    for (index, c) in path.char_indices() {
+        match (c, open) {
+            ('{', None) => open = Some(index),
+            ('}', Some(start)) => {
+                let name = &path[start + 1..index];
+                if name.is_empty() {
+                    return Err(format!("the path `{path}` has an empty `{{}}`"));
+                }
+                names.push(name);
+                open = None;
+            }
+            ('{' | '}', _) => return Err(format!("the path `{path}` has unbalanced braces")),
+            _ => {}
+        }
+    }
+    if open.is_some() {
+        return Err(format!("the path `{path}` has unbalanced braces"));
+    }
+    Ok(names)
+}
+
 fn split_path(path: &str, params: &BTreeMap<String, String>) -> Vec<PathPart> {
     let mut parts = Vec::new();
     let mut rest = path;
@@ -247,12 +273,38 @@ impl<'a> Lowerer<'a> {
         api_version: Option<&str>,
     ) -> Result<Operation, String> {
         let op = item.op;
+        // Every name in the template is a declared path parameter, and every path parameter is
+        // named in the template: a request is never sent with a `{name}` left in its path.
+        let named = template_params(item.path.split(['?', '#']).next().unwrap_or_default())?;
         let hint = names::pascal(&item.id);
         let Parameters {
             params,
             fixed_headers,
             fixed_query,
         } = self.parameters(item, &hint, api_version)?;
+        let path_params: BTreeMap<String, String> = params
+            .iter()
+            .filter(|p| p.location == ParamLocation::Path)
+            .map(|p| (p.wire.clone(), p.name.clone()))
+            .collect();
+        if let Some(undeclared) = named.iter().find(|name| !path_params.contains_key(**name)) {
+            return Err(format!(
+                "the path `{}` names `{{{undeclared}}}`, which no path parameter declares",
+                item.path
+            ));
+        }
+        for wire in path_params
+            .keys()
+            .filter(|wire| !named.contains(&wire.as_str()))
+        {
+            self.warn(
+                item.at.as_str(),
+                format!(
+                    "path parameter `{wire}` does not appear in the path `{}`; its value is not sent",
+                    item.path
+                ),
+            );
+        }
         let body = match &op.request_body {
             Some(body) => Some(self.body(body, &pointer(&item.at, &["requestBody"]), &hint)?),
             None => None,
@@ -267,11 +319,6 @@ impl<'a> Lowerer<'a> {
                 &response,
             )
         });
-        let path_params: BTreeMap<String, String> = params
-            .iter()
-            .filter(|p| p.location == ParamLocation::Path)
-            .map(|p| (p.wire.clone(), p.name.clone()))
-            .collect();
         // A path written with a query (`/worker?cmd=run`) sends it as fixed parameters; a
         // fragment (`/#Action=List`, used to tell paths apart) is never sent.
         let (path, query) = match item.path.split_once('?') {
