@@ -278,7 +278,7 @@ impl<'a> Lowerer<'a> {
         let named = template_params(item.path.split(['?', '#']).next().unwrap_or_default())?;
         let hint = names::pascal(&item.id);
         let Parameters {
-            params,
+            mut params,
             fixed_headers,
             fixed_query,
         } = self.parameters(item, &hint, api_version)?;
@@ -300,11 +300,12 @@ impl<'a> Lowerer<'a> {
             self.warn(
                 item.at.as_str(),
                 format!(
-                    "path parameter `{wire}` does not appear in the path `{}`; its value is not sent",
+                    "path parameter `{wire}` does not appear in the path `{}`; it is left out",
                     item.path
                 ),
             );
         }
+        params.retain(|p| p.location != ParamLocation::Path || named.contains(&p.wire.as_str()));
         let body = match &op.request_body {
             Some(body) => Some(self.body(body, &pointer(&item.at, &["requestBody"]), &hint)?),
             None => None,
