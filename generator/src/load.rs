@@ -71,13 +71,16 @@ pub fn parse_document(file: &Path, mut value: Value) -> Result<Document, Error> 
     } else {
         Vec::new()
     };
-    normalise_ref_siblings(&mut value);
+    warnings.extend(relative_paths(&value));
+    // References are resolved in the document as written: rewriting `$ref` siblings first would
+    // move the places some references point into.
     let dangling = dangling_refs(&value);
     if !dangling.is_empty() {
         return Err(invalid(dangling));
     }
     drop_callbacks(&mut value);
     let hoisted = inline_deep_refs(&mut value);
+    normalise_ref_siblings(&mut value);
     // The pointer a user can look up: hoisted schemas are named by where they were written.
     let original = |pointer: String| -> String {
         for (name, target) in &hoisted {
@@ -184,9 +187,30 @@ fn display(value: &Value) -> String {
     }
 }
 
+/// Path keys that do not start with `/`, which the model reads as no path at all: each is
+/// reported rather than left out unsaid (`x-` keys are extensions).
+fn relative_paths(value: &Value) -> Vec<Diagnostic> {
+    let Some(paths) = value.get("paths").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    paths
+        .keys()
+        .filter(|path| !path.starts_with('/') && !path.starts_with("x-"))
+        .map(|path| {
+            Diagnostic::new(
+                format!("#/paths/{}", escape_segment(path)),
+                format!(
+                    "the path `{path}` does not start with `/`; its operations are not generated"
+                ),
+            )
+        })
+        .collect()
+}
+
 /// A schema `$ref` with sibling keywords (`nullable`, `description`) keeps them: OpenAPI 3.0
 /// tooling commonly writes them, and the model would otherwise drop them. The reference moves into
-/// a one-element `allOf`, which lowering reads as the referenced type plus the siblings.
+/// a one-element `allOf`, which lowering reads as the referenced type plus the siblings; beside an
+/// `allOf` of its own it joins that list as its last member, so that no member moves.
 fn normalise_ref_siblings(value: &mut Value) {
     match value {
         Value::Object(map) => {
@@ -198,10 +222,15 @@ fn normalise_ref_siblings(value: &mut Value) {
                 let reference = map.remove("$ref").unwrap_or(Value::Null);
                 let mut only_ref = Map::new();
                 only_ref.insert("$ref".to_owned(), reference);
-                map.insert(
-                    "allOf".to_owned(),
-                    Value::Array(vec![Value::Object(only_ref)]),
-                );
+                match map.get_mut("allOf") {
+                    Some(Value::Array(members)) => members.push(Value::Object(only_ref)),
+                    _ => {
+                        map.insert(
+                            "allOf".to_owned(),
+                            Value::Array(vec![Value::Object(only_ref)]),
+                        );
+                    }
+                }
             }
             map.values_mut().for_each(normalise_ref_siblings);
         }
@@ -667,6 +696,30 @@ mod tests {
         let a = &json["schemas"]["B"]["properties"]["a"];
         assert_eq!(a["nullable"], true);
         assert_eq!(a["allOf"][0]["$ref"], "#/components/schemas/A");
+    }
+
+    #[test]
+    fn ref_siblings_keep_what_other_references_point_into() {
+        // A bundler's pointer through a `$ref` with siblings, as in dnd5eapi.co's document.
+        let text = r##"{"openapi": "3.0.0", "info": {"title": "x", "version": "1"}, "paths": {
+            "/m": {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {"schema":
+                {"$ref": "#/components/schemas/M", "allOf": [{"properties": {"x": {"type": "string"}}}]}}}}}}}},
+            "components": {"schemas": {"M": {"type": "object", "properties": {
+                "y": {"$ref": "#/paths/~1m/get/responses/200/content/application~1json/schema/allOf/0/properties/x"}}}}}}"##;
+        let doc = parse(text).expect("valid document");
+        let json = serde_json::to_value(&doc.openapi).expect("serializable");
+        let y = &json["components"]["schemas"]["M"]["properties"]["y"]["$ref"];
+        let name = y
+            .as_str()
+            .and_then(|y| y.strip_prefix("#/components/schemas/"));
+        assert_eq!(
+            json["components"]["schemas"][name.expect("a component")]["type"],
+            "string"
+        );
+        let schema = &json["paths"]["/m"]["get"]["responses"]["200"]["content"]["application/json"]
+            ["schema"];
+        assert_eq!(schema["allOf"][0]["properties"]["x"]["type"], "string");
+        assert_eq!(schema["allOf"][1]["$ref"], "#/components/schemas/M");
     }
 
     #[test]

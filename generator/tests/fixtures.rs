@@ -57,6 +57,10 @@ fn no_unreferenced_snapshots() {
             rest.split_once('@')
                 .and_then(|(_, file)| file.strip_suffix(".snap"))
                 .is_some_and(|file| tests.join("fixtures").join(file).is_file())
+        } else if let Some(rest) = name.strip_prefix("hostile__") {
+            rest.split_once('@')
+                .and_then(|(_, file)| file.strip_suffix(".snap"))
+                .is_some_and(|file| tests.join("hostile").join(file).is_file())
         } else if let Some(rest) = name.strip_prefix("cartesia__surface@") {
             rest.strip_suffix(".snap")
                 .is_some_and(|version| specs.join(version).join("api.yml").is_file())

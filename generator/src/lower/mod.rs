@@ -112,6 +112,7 @@ fn lower_with_names(
         });
     let mut lowerer = Lowerer::new(merged.as_ref().unwrap_or(&document.openapi));
     lowerer.version_header.clone_from(&config.version_header);
+    lowerer.budget = budget_for(count_nodes(&document.value));
     lowerer.warnings.extend(document.warnings.iter().cloned());
     let mut api = lowerer.api(config, prepared.as_ref());
     if let (Some(prepared), Some(asyncapi)) = (&prepared, channels) {
@@ -201,6 +202,30 @@ struct Lowerer<'a> {
     version_header: Option<String>,
     /// Whether the version header's schema was reported for not listing the version (once).
     version_header_warned: bool,
+    /// The schema steps (schemas lowered, `allOf` members merged) left before lowering stops.
+    budget: usize,
+}
+
+/// The schema steps lowering may take for a document of `nodes` JSON values: proportional to
+/// the document, with room for small documents. Real documents take a few steps per value; a
+/// document that asks for more (`allOf`s or references that multiply) is stopped, not followed.
+fn budget_for(nodes: usize) -> usize {
+    nodes.saturating_mul(64).max(1_000_000)
+}
+
+/// How many JSON values (objects, arrays, scalars) a document holds.
+fn count_nodes(value: &serde_json::Value) -> usize {
+    let mut count = 0;
+    let mut stack = vec![value];
+    while let Some(value) = stack.pop() {
+        count += 1;
+        match value {
+            serde_json::Value::Object(map) => stack.extend(map.values()),
+            serde_json::Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    count
 }
 
 impl<'a> Lowerer<'a> {
@@ -216,6 +241,7 @@ impl<'a> Lowerer<'a> {
             depth: 0,
             version_header: None,
             version_header_warned: false,
+            budget: budget_for(0),
         };
         let Some(components) = &spec.components else {
             return lowerer;
@@ -284,6 +310,26 @@ impl<'a> Lowerer<'a> {
 
     fn error(&mut self, pointer: impl Into<String>, message: impl Into<String>) {
         self.errors.push(Diagnostic::new(pointer, message));
+    }
+
+    /// Takes one schema step; `false` once the budget is spent, which is reported (once) as an
+    /// error at `at`, the place lowering had reached.
+    fn spend(&mut self, at: &str) -> bool {
+        match self.budget {
+            0 => false,
+            1 => {
+                self.budget = 0;
+                self.error(
+                    at,
+                    "the document's schemas need more work to lower than its size allows (`allOf`s or references that multiply); lowering stopped here",
+                );
+                false
+            }
+            _ => {
+                self.budget -= 1;
+                true
+            }
+        }
     }
 
     fn warn(&mut self, pointer: impl Into<String>, message: impl Into<String>) {
@@ -456,6 +502,32 @@ mod tests {
                 .collect(),
             Err(other) => vec![other.to_string()],
         }
+    }
+
+    #[test]
+    fn a_spent_budget_stops_lowering_with_one_error_where_it_was() {
+        let file = Path::new("spec.yml");
+        let mut text = String::from(
+            "openapi: 3.0.3\ninfo: {title: T, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n",
+        );
+        for i in 0..20 {
+            text.push_str(&format!(
+                "    S{i}: {{type: object, properties: {{a: {{type: object, properties: {{b: {{type: string}}}}}}}}}}\n"
+            ));
+        }
+        let value = crate::load::parse_value(file, &text).expect("parses");
+        let document = crate::load::parse_document(file, value).expect("is a document");
+        let mut lowerer = Lowerer::new(&document.openapi);
+        lowerer.budget = 25;
+        lowerer.api(&Config::default(), None);
+        let errors: Vec<String> = lowerer.errors.iter().map(ToString::to_string).collect();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].starts_with("#/components/schemas/S")
+                && errors[0].contains("more work to lower than its size allows"),
+            "{errors:?}"
+        );
+        assert!(budget_for(count_nodes(&document.value)) >= 1_000_000);
     }
 
     #[test]

@@ -62,6 +62,11 @@ pub(super) struct Flat<'a> {
     pub(super) properties: IndexMap<String, (SchemaRef<'a>, String)>,
     pub(super) required: Vec<String>,
     pub(super) additional: Option<(&'a AdditionalProperties, String)>,
+    /// The components merged so far: merging one again adds nothing, so each is merged once
+    /// however many `allOf`s reach it (a diamond of `allOf`s stays linear).
+    merged: std::collections::BTreeSet<&'a str>,
+    /// The components being merged, outermost first: reaching one of them again is a cycle.
+    active: Vec<&'a str>,
 }
 
 /// Documentation from a schema's title and description. A title that is a bare identifier
@@ -278,6 +283,9 @@ impl<'a> Lowerer<'a> {
             self.warn(at, "schema could not be read; using a JSON value");
             return Lowered::Inline(Type::Scalar(Scalar::Json));
         };
+        if !self.spend(at) {
+            return Lowered::Inline(Type::Scalar(Scalar::Json));
+        }
         self.depth += 1;
         let lowered = if self.depth > 64 {
             self.error(at, "schemas nested more than 64 levels deep");
@@ -476,7 +484,9 @@ impl<'a> Lowerer<'a> {
         Lowered::Def(TypeKind::Struct(self.fields(flat, name)))
     }
 
-    /// Collects the properties of a schema and of its `allOf` members, in order.
+    /// Collects the properties of a schema and of its `allOf` members, in order. Each component
+    /// is merged once; one that `allOf`s lead back to is an error at the member that closes the
+    /// cycle.
     pub(super) fn flatten(
         &mut self,
         schema: SchemaRef<'a>,
@@ -485,23 +495,57 @@ impl<'a> Lowerer<'a> {
         depth: usize,
     ) {
         if depth > 32 {
-            self.error(at, "`allOf` references form a cycle");
+            self.error(at, "`allOf` members nested more than 32 levels deep");
+            return;
+        }
+        if !self.spend(at) {
             return;
         }
         let site = at;
         let (schema, at) = match schema {
             SchemaRef::Inline(schema) => (schema, at.to_owned()),
-            SchemaRef::Ref(reference) => match self.resolve(schema) {
-                Some((schema, _)) => (schema, reference.to_owned()),
-                None => {
-                    self.warn(
-                        at,
-                        format!("`allOf` member `{reference}` is not a component schema; ignored"),
+            SchemaRef::Ref(reference) => {
+                if flat.active.contains(&reference) {
+                    self.error(
+                        site,
+                        format!("`allOf` references form a cycle through `{reference}`"),
                     );
                     return;
                 }
-            },
+                if !flat.merged.insert(reference) {
+                    return;
+                }
+                match self.resolve(schema) {
+                    Some((schema, _)) => {
+                        flat.active.push(reference);
+                        self.merge(schema, reference, site, flat, depth);
+                        flat.active.pop();
+                        return;
+                    }
+                    None => {
+                        self.warn(
+                            at,
+                            format!(
+                                "`allOf` member `{reference}` is not a component schema; ignored"
+                            ),
+                        );
+                        return;
+                    }
+                }
+            }
         };
+        self.merge(schema, &at, site, flat, depth);
+    }
+
+    /// Merges one schema found at `at` (reached from `site`) and its `allOf` members into `flat`.
+    fn merge(
+        &mut self,
+        schema: &'a Schema,
+        at: &str,
+        site: &str,
+        flat: &mut Flat<'a>,
+        depth: usize,
+    ) {
         let (all_of, properties, required, additional) = match &schema.schema_kind {
             openapiv3::SchemaKind::AllOf { all_of } => (all_of.as_slice(), None, &[][..], None),
             openapiv3::SchemaKind::Any(any) => (
@@ -528,7 +572,7 @@ impl<'a> Lowerer<'a> {
         for (index, member) in all_of.iter().enumerate() {
             self.flatten(
                 SchemaRef::of(member),
-                &pointer(&at, &["allOf", &index.to_string()]),
+                &pointer(at, &["allOf", &index.to_string()]),
                 flat,
                 depth + 1,
             );
@@ -541,7 +585,7 @@ impl<'a> Lowerer<'a> {
                 flat.required.retain(|name| name != wire);
                 continue;
             }
-            let here = pointer(&at, &["properties", wire]);
+            let here = pointer(at, &["properties", wire]);
             flat.properties
                 .insert(wire.clone(), (SchemaRef::of_boxed(property), here));
         }
@@ -551,7 +595,7 @@ impl<'a> Lowerer<'a> {
             }
         }
         if let Some(additional) = additional {
-            flat.additional = Some((additional, pointer(&at, &["additionalProperties"])));
+            flat.additional = Some((additional, pointer(at, &["additionalProperties"])));
         }
     }
 

@@ -5,7 +5,9 @@
 //! A payload's schema is the one lowering chose (the OpenAPI component a message's
 //! `x-components` selects for the version, else the AsyncAPI payload); a reference to a component
 //! schema is the OpenAPI document's when it defines one of that name, as in lowering. Each schema
-//! is self-contained: the components it reaches are bundled under `$defs`. OpenAPI 3.0 specifics
+//! is self-contained: the components it reaches are bundled under `$defs`, and so is every other
+//! schema a reference points to, each once (a chain of references that each use the previous one
+//! twice stays as long as the document). OpenAPI 3.0 specifics
 //! become JSON Schema: `nullable: true` a `null` in the type list (or an `anyOf` with `null`),
 //! boolean `exclusiveMinimum`/`exclusiveMaximum` numeric bounds; `example`, `discriminator`,
 //! `xml`, `externalDocs` and `x-` extensions are dropped, formats kept.
@@ -22,8 +24,6 @@ use crate::ir::{Channel, Message, SchemeLocation};
 /// The JSON Schema dialect of every schema in a contract.
 const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
 const SCHEMAS: &str = "#/components/schemas/";
-/// How deep references other than to component schemas are followed (they are copied in place).
-const MAX_DEPTH: usize = 24;
 /// OpenAPI keywords that are no JSON Schema assertion or that JSON Schema reads otherwise.
 const DROPPED: &[&str] = &[
     "example",
@@ -93,7 +93,7 @@ impl Docs<'_> {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Origin {
     OpenApi,
     AsyncApi,
@@ -208,6 +208,8 @@ struct Bundle<'a> {
     docs: Docs<'a>,
     defs: BTreeMap<String, Value>,
     pending: Vec<(String, Origin, &'a Value)>,
+    /// The `$defs` name of each schema reached by a reference other than to a component.
+    locals: BTreeMap<(Origin, String), String>,
 }
 
 impl<'a> Bundle<'a> {
@@ -216,14 +218,15 @@ impl<'a> Bundle<'a> {
             docs,
             defs: BTreeMap::new(),
             pending: Vec::new(),
+            locals: BTreeMap::new(),
         }
     }
 
     /// The schema `value` of document `origin`, with `$schema` and the `$defs` it reaches.
     fn root(mut self, value: &Value, origin: Origin) -> Value {
-        let root = self.schema(value, origin, 0);
+        let root = self.schema(value, origin);
         while let Some((name, origin, raw)) = self.pending.pop() {
-            let converted = self.schema(raw, origin, 0);
+            let converted = self.schema(raw, origin);
             self.defs.insert(name, converted);
         }
         let mut out = Map::new();
@@ -250,12 +253,12 @@ impl<'a> Bundle<'a> {
         }
     }
 
-    fn schema(&mut self, value: &Value, origin: Origin, depth: usize) -> Value {
+    fn schema(&mut self, value: &Value, origin: Origin) -> Value {
         let Value::Object(map) = value else {
             return value.clone();
         };
         if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
-            return self.reference(reference, origin, depth);
+            return self.reference(reference, origin);
         }
         let mut out = Map::new();
         for (key, value) in map {
@@ -264,12 +267,12 @@ impl<'a> Bundle<'a> {
             }
             let converted = if ONE_SCHEMA.contains(&key.as_str()) {
                 match value {
-                    Value::Array(items) => self.list(items, origin, depth),
-                    _ => self.schema(value, origin, depth),
+                    Value::Array(items) => self.list(items, origin),
+                    _ => self.schema(value, origin),
                 }
             } else if SCHEMA_LISTS.contains(&key.as_str()) {
                 match value {
-                    Value::Array(items) => self.list(items, origin, depth),
+                    Value::Array(items) => self.list(items, origin),
                     _ => value.clone(),
                 }
             } else if SCHEMA_MAPS.contains(&key.as_str()) {
@@ -277,9 +280,7 @@ impl<'a> Bundle<'a> {
                     Value::Object(schemas) => Value::Object(
                         schemas
                             .iter()
-                            .map(|(name, schema)| {
-                                (name.clone(), self.schema(schema, origin, depth))
-                            })
+                            .map(|(name, schema)| (name.clone(), self.schema(schema, origin)))
                             .collect(),
                     ),
                     _ => value.clone(),
@@ -296,19 +297,14 @@ impl<'a> Bundle<'a> {
         Value::Object(out)
     }
 
-    fn list(&mut self, items: &[Value], origin: Origin, depth: usize) -> Value {
-        Value::Array(
-            items
-                .iter()
-                .map(|item| self.schema(item, origin, depth))
-                .collect(),
-        )
+    fn list(&mut self, items: &[Value], origin: Origin) -> Value {
+        Value::Array(items.iter().map(|item| self.schema(item, origin)).collect())
     }
 
     /// A reference to a component schema becomes one into `$defs` (the OpenAPI document's
-    /// component when it has one of that name, as lowering reads it); any other local reference
-    /// is copied in place.
-    fn reference(&mut self, reference: &str, origin: Origin, depth: usize) -> Value {
+    /// component when it has one of that name, as lowering reads it); so does any other local
+    /// reference, under a name no component can have (`asyncapi:components.x-chain.S1`).
+    fn reference(&mut self, reference: &str, origin: Origin) -> Value {
         if let Some(escaped) = reference.strip_prefix(SCHEMAS) {
             let pointer = format!("/components/schemas/{escaped}");
             let found = [Origin::OpenApi, origin]
@@ -324,13 +320,50 @@ impl<'a> Bundle<'a> {
             }
             return json!({"$ref": format!("#/$defs/{}", escape_segment(&name))});
         }
-        let target = reference
+        let Some((pointer, target)) = reference
             .strip_prefix('#')
-            .and_then(|pointer| self.document(origin).pointer(pointer));
-        match target {
-            Some(target) if depth < MAX_DEPTH => self.schema(target, origin, depth + 1),
-            _ => json!({}),
+            .and_then(|pointer| Some((pointer, self.document(origin).pointer(pointer)?)))
+        else {
+            return json!({});
+        };
+        let key = (origin, pointer.to_owned());
+        let name = match self.locals.get(&key) {
+            Some(name) => name.clone(),
+            None => {
+                let name = self.local_name(origin, pointer);
+                self.locals.insert(key, name.clone());
+                self.defs.insert(name.clone(), Value::Bool(true));
+                self.pending.push((name.clone(), origin, target));
+                name
+            }
+        };
+        json!({"$ref": format!("#/$defs/{}", escape_segment(&name))})
+    }
+
+    /// A `$defs` name for the schema at `pointer`: the document and the pointer's segments, with
+    /// `:` (which no component name has) after the document, made unique.
+    fn local_name(&self, origin: Origin, pointer: &str) -> String {
+        let document = match origin {
+            Origin::OpenApi => "openapi",
+            Origin::AsyncApi => "asyncapi",
+        };
+        let path: String = pointer
+            .trim_start_matches('/')
+            .chars()
+            .map(|c| match c {
+                '/' => '.',
+                c if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' => c,
+                _ => '_',
+            })
+            .collect();
+        let base = format!("{document}:{path}");
+        let mut name = base.clone();
+        let mut n = 2;
+        while self.defs.contains_key(&name) {
+            name = format!("{base}.{n}");
+            n += 1;
         }
+        name
     }
 }
 

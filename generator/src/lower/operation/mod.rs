@@ -64,6 +64,22 @@ fn derived_id(method: &str, path: &str) -> String {
     id
 }
 
+/// Whether an operation's method takes arguments: a body, a path parameter, or a parameter that
+/// is required (or a reference, which may be).
+fn takes_arguments(item: &Pending<'_>) -> bool {
+    item.op.request_body.is_some()
+        || item.path.contains('{')
+        || item
+            .op
+            .parameters
+            .iter()
+            .chain(item.path_params)
+            .any(|parameter| match parameter {
+                ReferenceOr::Reference { .. } => true,
+                ReferenceOr::Item(parameter) => parameter.parameter_data_ref().required,
+            })
+}
+
 /// The method name within its group: the operation id without the tag it repeats
 /// (`auth_access-token` in `Auth` -> `access_token`).
 fn method_name(id: &str, tag: &str) -> String {
@@ -76,6 +92,32 @@ fn method_name(id: &str, tag: &str) -> String {
         Some(stem) if !stem.is_empty() => names::snake(stem),
         _ => full,
     }
+}
+
+/// The parameters a path template names (`/voices/{id}` -> `id`), in order; why the path is no
+/// template a request can be made from otherwise.
+fn template_params(path: &str) -> Result<Vec<&str>, String> {
+    let mut names = Vec::new();
+    let mut open = None;
+    for (index, c) in path.char_indices() {
+        match (c, open) {
+            ('{', None) => open = Some(index),
+            ('}', Some(start)) => {
+                let name = &path[start + 1..index];
+                if name.is_empty() {
+                    return Err(format!("the path `{path}` has an empty `{{}}`"));
+                }
+                names.push(name);
+                open = None;
+            }
+            ('{' | '}', _) => return Err(format!("the path `{path}` has unbalanced braces")),
+            _ => {}
+        }
+    }
+    if open.is_some() {
+        return Err(format!("the path `{path}` has unbalanced braces"));
+    }
+    Ok(names)
 }
 
 fn split_path(path: &str, params: &BTreeMap<String, String>) -> Vec<PathPart> {
@@ -205,7 +247,15 @@ impl<'a> Lowerer<'a> {
             };
             let method = match chosen.remove(&index) {
                 Some(method) => method,
-                None => scope.claim(method_name(&item.id, &item.tag)),
+                None => {
+                    let name = method_name(&item.id, &item.tag);
+                    // A method without arguments named like a trait's (`clone`, `fmt`) reads as
+                    // that trait's; the name is taken, so the method gets the next.
+                    if !takes_arguments(&item) && reserved::TRAIT_METHODS.contains(&name.as_str()) {
+                        scope.claim(name.clone());
+                    }
+                    scope.claim(name)
+                }
             };
             let prefix = if item.tag.is_empty() {
                 String::new()
@@ -243,12 +293,39 @@ impl<'a> Lowerer<'a> {
         api_version: Option<&str>,
     ) -> Result<Operation, String> {
         let op = item.op;
+        // Every name in the template is a declared path parameter, and every path parameter is
+        // named in the template: a request is never sent with a `{name}` left in its path.
+        let named = template_params(item.path.split(['?', '#']).next().unwrap_or_default())?;
         let hint = names::pascal(&item.id);
         let Parameters {
-            params,
+            mut params,
             fixed_headers,
             fixed_query,
         } = self.parameters(item, &hint, api_version)?;
+        let path_params: BTreeMap<String, String> = params
+            .iter()
+            .filter(|p| p.location == ParamLocation::Path)
+            .map(|p| (p.wire.clone(), p.name.clone()))
+            .collect();
+        if let Some(undeclared) = named.iter().find(|name| !path_params.contains_key(**name)) {
+            return Err(format!(
+                "the path `{}` names `{{{undeclared}}}`, which no path parameter declares",
+                item.path
+            ));
+        }
+        for wire in path_params
+            .keys()
+            .filter(|wire| !named.contains(&wire.as_str()))
+        {
+            self.warn(
+                item.at.as_str(),
+                format!(
+                    "path parameter `{wire}` does not appear in the path `{}`; it is left out",
+                    item.path
+                ),
+            );
+        }
+        params.retain(|p| p.location != ParamLocation::Path || named.contains(&p.wire.as_str()));
         let body = match &op.request_body {
             Some(body) => Some(self.body(body, &pointer(&item.at, &["requestBody"]), &hint)?),
             None => None,
@@ -263,11 +340,6 @@ impl<'a> Lowerer<'a> {
                 &response,
             )
         });
-        let path_params: BTreeMap<String, String> = params
-            .iter()
-            .filter(|p| p.location == ParamLocation::Path)
-            .map(|p| (p.wire.clone(), p.name.clone()))
-            .collect();
         // A path written with a query (`/worker?cmd=run`) sends it as fixed parameters; a
         // fragment (`/#Action=List`, used to tell paths apart) is never sent.
         let (path, query) = match item.path.split_once('?') {
