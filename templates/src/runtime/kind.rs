@@ -69,7 +69,9 @@ impl Error {
             Self::Event(e) => event_status(e).map_or(ErrorKind::Server, status_kind),
             Self::Http(e) if e.is_timeout() => ErrorKind::Timeout,
             Self::Http(_) => ErrorKind::Connection,
-            Self::Timeout { .. } | Self::Idle { .. } => ErrorKind::Timeout,
+            Self::Timeout { .. } | Self::Idle { .. } | Self::TotalTimeout { .. } => {
+                ErrorKind::Timeout
+            }
             Self::WebSocket { code: None, .. } => ErrorKind::Connection,
             Self::WebSocket {
                 code: Some(code), ..

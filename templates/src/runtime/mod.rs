@@ -12,6 +12,8 @@ mod form;
 mod kind;
 mod multipart;
 mod options;
+#[cfg(test)]
+mod redirect_tests;
 mod request;
 mod response;
 mod retry;
