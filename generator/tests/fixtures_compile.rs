@@ -70,6 +70,7 @@ fn standalone_manifest(text: &str, root: &Path) -> String {
     let mut manifest: toml_edit::DocumentMut = text.parse().expect("valid template manifest");
     manifest.insert("lints", workspace["workspace"]["lints"].clone());
     manifest.remove("example");
+    manifest.remove("bench");
     manifest.insert("workspace", toml_edit::Item::Table(toml_edit::Table::new()));
     manifest.to_string()
 }
@@ -86,9 +87,10 @@ fn fixture_crate_passes_clippy() {
     let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-crate");
     let _ = std::fs::remove_dir_all(&scratch);
     for (relative, text) in &files {
-        // The client tests, the examples and the README's examples are written for the
-        // Cartesia modules; the contract example is generated from the fixtures.
+        // The client tests, the examples, the benchmarks and the README's examples are written
+        // for the Cartesia modules; the contract example is generated from the fixtures.
         if relative.starts_with("tests")
+            || relative.starts_with("benches")
             || (relative.starts_with("examples") && !relative.starts_with("examples/contract"))
         {
             continue;
