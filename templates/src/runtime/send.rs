@@ -351,7 +351,13 @@ mod tests {
         };
         assert_eq!(*budget, Duration::from_secs(2));
         assert!(*attempts >= 2, "0.1 s waits within 2 s: {attempts}");
-        assert_eq!(received(&server).await, *attempts as usize);
+        // An attempt cut by the budget may not have reached the server.
+        let reached = received(&server).await;
+        let attempts = *attempts as usize;
+        assert!(
+            reached == attempts || reached + 1 == attempts,
+            "{reached} of {attempts}"
+        );
         assert!(
             last.status() == Some(StatusCode::SERVICE_UNAVAILABLE)
                 || matches!(**last, Error::Timeout { .. }),
@@ -400,7 +406,7 @@ mod tests {
     #[tokio::test]
     async fn the_total_timeout_cuts_an_attempt() {
         let server = slow_server(Duration::from_secs(5)).await;
-        let budget = Duration::from_millis(200);
+        let budget = SHORT;
         let api = client(builder(&server).total_timeout(budget));
         let err = api.request(Method::GET, "/slow", &[]).send_empty().await;
         let Err(Error::TotalTimeout { attempts, last, .. }) = &err else {
