@@ -586,6 +586,14 @@ pub struct Operation {
     /// Security alternatives: each a set of scheme names that must all be sent.
     /// Empty: no authentication.
     pub security: Vec<Vec<String>>,
+    /// Safe to send more than once whatever its method (`x-idempotent: true`), so that the client
+    /// retries it after failures that may come after it was processed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub idempotent: bool,
+    /// The wire name of the operation's `Idempotency-Key` header parameter: the client fills it
+    /// with a fresh key per call unless the caller sets it, and then retries the operation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
     /// Where the operation is in the document.
     pub pointer: String,
 }

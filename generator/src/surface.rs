@@ -263,6 +263,12 @@ fn operation(out: &mut String, prefix: &str, op: &Operation) {
     if !security.is_empty() {
         let _ = writeln!(out, "    auth {}", security.join(" | "));
     }
+    if op.idempotent {
+        let _ = writeln!(out, "    retried: x-idempotent");
+    }
+    if let Some(key) = &op.idempotency_key {
+        let _ = writeln!(out, "    retried: idempotency key {key:?}");
+    }
 }
 
 fn payload_name(payload: &Payload) -> String {

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use generator::{Config, asyncapi, emit, load, lower_with};
+use generator::{Config, asyncapi, emit, load, lower_with, surface};
 
 #[test]
 fn fixtures() {
@@ -36,6 +36,11 @@ fn fixtures() {
             let _ = writeln!(code, "==> {file} <==\n{text}");
         }
         insta::assert_snapshot!("code", code);
+        // The surface lists what a maintainer reviews per operation, such as which operations
+        // are retried although their method is not idempotent.
+        if path.ends_with("idempotency.yml") {
+            insta::assert_snapshot!("surface", surface::render(&lowered.api));
+        }
     });
 }
 

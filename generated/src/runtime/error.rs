@@ -102,6 +102,21 @@ pub enum Error {
         limit: u64,
     },
 
+    /// The request's total time budget
+    /// ([`RetryPolicy::total_timeout`](crate::runtime::RetryPolicy::total_timeout))
+    /// ran out before an attempt succeeded; `last` is how the last attempt
+    /// failed (an [`Error::Timeout`] if the budget cut it).
+    #[error("gave up after {attempts} attempt(s) within the total timeout of {budget:?}: {last}")]
+    TotalTimeout {
+        /// How many attempts were made.
+        attempts: u32,
+        /// The budget that ran out.
+        budget: Duration,
+        /// The failure of the last attempt.
+        #[source]
+        last: Box<Error>,
+    },
+
     /// The [`TokenProvider`](crate::runtime::TokenProvider) of a security
     /// scheme failed to supply an access token; carries the provider's own
     /// error.
@@ -235,6 +250,7 @@ impl Error {
             Self::Api(e) => Some(e.status()),
             Self::Decode { status, .. } | Self::MalformedBody { status, .. } => Some(*status),
             Self::Http(e) => e.status(),
+            Self::TotalTimeout { last, .. } => last.status(),
             _ => None,
         }
     }
@@ -245,7 +261,10 @@ impl Error {
     /// transport's (e.g. connecting).
     pub fn is_timeout(&self) -> bool {
         match self {
-            Self::Timeout { .. } | Self::Idle { .. } | Self::Stalled { .. } => true,
+            Self::Timeout { .. }
+            | Self::Idle { .. }
+            | Self::Stalled { .. }
+            | Self::TotalTimeout { .. } => true,
             Self::Http(e) => e.is_timeout(),
             _ => false,
         }

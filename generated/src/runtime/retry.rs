@@ -1,6 +1,8 @@
 // Copied by `cargo xtask generate` from templates/src/runtime/retry.rs; edit the template, not this file.
-//! Retrying failed attempts: [`RetryPolicy`], exponential backoff with
-//! jitter, and the server's `Retry-After` hints.
+//! Retrying failed attempts: [`RetryPolicy`], which requests may be sent
+//! again (idempotent methods; `POST` and `PATCH` only when known to be safe
+//! or surely not processed), exponential backoff with jitter, the server's
+//! `Retry-After` hints and the total time budget.
 
 use std::time::{Duration, SystemTime};
 
@@ -14,10 +16,42 @@ const RETRY_AFTER_MS: &str = "retry-after-ms";
 
 /// When a failed request is sent again, how often and after how long.
 ///
-/// A request is retried when it failed with a connection error or a
-/// timeout, or the server answered `408`, `429` or `5xx`
-/// ([`Error::is_retryable`]); never when its body is a stream (a file
-/// uploaded from disk or a stream), which cannot be sent twice.
+/// # Which failures are retried
+///
+/// A failure is *retryable* ([`Error::is_retryable`]) when it is a
+/// connection error, a timeout, or a `408`, `429` or `5xx` response. Whether
+/// a retryable failure is actually retried depends on whether sending the
+/// request twice could do the work twice (and bill it twice):
+///
+/// * a request whose method is idempotent by RFC 9110 (`GET`, `HEAD`,
+///   `OPTIONS`, `TRACE`, `PUT`, `DELETE`) is retried on any retryable
+///   failure;
+/// * a request that may have been processed and is not idempotent (`POST`,
+///   `PATCH`) is retried on a retryable failure only when it is known to be
+///   safe to repeat:
+///   - the API description marks the operation `x-idempotent: true`;
+///   - the operation declares an `Idempotency-Key` header: the client then
+///     sends a fresh random key (a UUID) per call unless the caller set one,
+///     the same key on every attempt, so that the server performs the work
+///     once;
+///   - the caller opted in for the call
+///     ([`RequestOptions::idempotent`](crate::runtime::RequestOptions::idempotent))
+///     or for every call of the client or of one request
+///     ([`retry_non_idempotent`](Self::retry_non_idempotent));
+/// * whatever the method, a failure that proves the request was not
+///   processed is retried: a connection that could not be established
+///   (refused, DNS or TLS failure, connect timeout: no byte of the request
+///   was sent) and a `429 Too Many Requests` answer (the request was
+///   rejected before any work). A `5xx`, a `408`, a timeout or a connection
+///   dropped after the request was sent prove nothing and do not count.
+///
+/// A `401` answered while an access token from a
+/// [`TokenProvider`](crate::runtime::TokenProvider) was used is sent once
+/// more with a new token, whatever the method, as the server refused it
+/// before doing anything. A request whose body is a stream (a file uploaded
+/// from disk or a stream) is never sent twice.
+///
+/// # How long to wait
 ///
 /// The wait before each retry is, in order of preference:
 ///
@@ -32,14 +66,24 @@ const RETRY_AFTER_MS: &str = "retry-after-ms";
 ///   (counting from 0) the client waits a random time between half and all
 ///   of `min(max_delay, base_delay * 2^n)`.
 ///
+/// An optional [`total_timeout`](Self::total_timeout) bounds all attempts of
+/// a request and the waits between them together: each attempt is cut at the
+/// end of the budget, a wait that would end after it is not started, and the
+/// request then fails with
+/// [`Error::TotalTimeout`](crate::runtime::Error::TotalTimeout), which says
+/// how many attempts were made and carries the last failure.
+///
 /// The default is 2 retries, with a base delay of 0.5 seconds and a maximum
-/// delay of 8 seconds.
+/// delay of 8 seconds, no total timeout, and no retry of requests that may
+/// have been processed unless known to be safe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     max_retries: u32,
     base_delay: Duration,
     max_delay: Duration,
     max_retry_after: Duration,
+    total_timeout: Option<Duration>,
+    retry_non_idempotent: bool,
 }
 
 impl Default for RetryPolicy {
@@ -49,6 +93,8 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(8),
             max_retry_after: Duration::from_secs(60),
+            total_timeout: None,
+            retry_non_idempotent: false,
         }
     }
 }
@@ -93,6 +139,37 @@ impl RetryPolicy {
         self
     }
 
+    /// Bounds the time of all attempts of a request and the waits between
+    /// them together. Each attempt still has its own
+    /// [`timeout`](crate::runtime::ClientBuilder::timeout); for streamed
+    /// responses the budget ends with the response head. None by default.
+    pub fn total_timeout(mut self, budget: Duration) -> Self {
+        self.total_timeout = Some(budget);
+        self
+    }
+
+    /// Retries `POST` and `PATCH` requests too, after any retryable
+    /// failure, as if every operation were idempotent. Only for an API, or
+    /// a use of it, where sending a request twice is harmless: otherwise a
+    /// request answered `503` after it was processed (a speech generation, a
+    /// voice clone) is processed, and billed, twice.
+    pub fn retry_non_idempotent(mut self, retry: bool) -> Self {
+        self.retry_non_idempotent = retry;
+        self
+    }
+
+    /// The budget of all attempts together, if any.
+    pub(crate) fn budget(&self) -> Option<Duration> {
+        self.total_timeout
+    }
+
+    /// Whether `error`, after an attempt of a request that is safe to
+    /// repeat (`repeatable`) or not, may be retried.
+    pub(crate) fn allows(&self, repeatable: bool, error: &Error) -> bool {
+        error.is_retryable()
+            && (repeatable || self.retry_non_idempotent || surely_unprocessed(error))
+    }
+
     /// How many retries are allowed.
     pub(crate) fn retries(&self) -> u32 {
         self.max_retries
@@ -122,6 +199,17 @@ impl RetryPolicy {
         let spread = ceiling - half;
         let jitter = Duration::try_from_secs_f64(spread.as_secs_f64() * random).unwrap_or(spread);
         half + jitter.min(spread)
+    }
+}
+
+/// Whether `error` proves that the server did not process the request: the
+/// connection was never established (nothing was sent), or the server
+/// answered `429 Too Many Requests`.
+fn surely_unprocessed(error: &Error) -> bool {
+    match error {
+        Error::Http(e) => e.is_connect(),
+        Error::Api(e) => e.status() == reqwest::StatusCode::TOO_MANY_REQUESTS,
+        _ => false,
     }
 }
 

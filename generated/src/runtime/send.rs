@@ -6,9 +6,10 @@ use std::future::{Future, ready};
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::header::{CONTENT_TYPE, HeaderMap, USER_AGENT};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
+use tokio::time::Instant;
 use url::Url;
 
 use super::auth::{self, SchemeLocation, Secret, SecurityScheme};
@@ -92,6 +93,7 @@ impl Request<'_> {
     {
         let replayable = self.is_replayable();
         let (_, limits) = self.stream_settings();
+        let repeatable = self.is_idempotent();
         let Self {
             client,
             method,
@@ -103,6 +105,7 @@ impl Request<'_> {
             error,
             timeout,
             retry,
+            idempotency_key,
             ..
         } = self;
         if let Some(error) = error {
@@ -110,6 +113,14 @@ impl Request<'_> {
         }
         let inner = &*client.inner;
         headers.insert(USER_AGENT, inner.user_agent.clone());
+        if let Some(name) = idempotency_key.filter(|name| !headers.contains_key(name)) {
+            // One key per call: every attempt sends the same.
+            let key = uuid::Uuid::new_v4().hyphenated().to_string();
+            let key = HeaderValue::from_str(&key).map_err(|_| Error::InvalidHeader {
+                name: name.as_str().to_owned(),
+            })?;
+            headers.insert(name, key);
+        }
         if matches!(body, Some(Body::Multipart(_))) {
             // `reqwest` adds it with the boundary.
             headers.remove(CONTENT_TYPE);
@@ -133,6 +144,11 @@ impl Request<'_> {
             limits,
         };
         let policy = retry.unwrap_or(inner.retry);
+        let budget = policy.budget().map(|budget| Budget {
+            end: Instant::now() + budget,
+            budget,
+        });
+        let mut attempts = 0;
         let mut retries = 0;
         let mut reauthenticated = false;
         loop {
@@ -140,28 +156,69 @@ impl Request<'_> {
                 Some(copy) => Some(copy),
                 None => body.take(),
             };
+            let remaining = budget.map(|b| b.remaining());
+            // The budget's remainder, when shorter than the attempt's own
+            // timeout, limits the attempt.
+            let cut_by_budget = remaining.filter(|r| attempt.timeout.is_none_or(|t| *r < t));
+            let limit = cut_by_budget.or(attempt.timeout);
             let mut tokens = Vec::new();
-            let error = match attempt.run(sent, &mut tokens, &read).await {
+            attempts += 1;
+            let error = match attempt.run(sent, &mut tokens, &read, limit).await {
                 Ok(value) => return Ok(value),
                 Err(error) => error,
             };
+            let out_of_time = |last: Error| match budget {
+                Some(b) => b.exhausted(attempts, last),
+                None => last,
+            };
+            if cut_by_budget.is_some() && matches!(error, Error::Timeout { .. }) {
+                return Err(out_of_time(error));
+            }
             if error.status() == Some(StatusCode::UNAUTHORIZED) && !tokens.is_empty() {
                 for (provider, token) in &tokens {
                     provider.invalidate(token).await;
                 }
                 if replayable && !reauthenticated {
+                    if budget.is_some_and(|b| b.remaining().is_zero()) {
+                        return Err(out_of_time(error));
+                    }
                     reauthenticated = true;
                     continue;
                 }
             }
-            if !replayable || retries >= policy.retries() || !error.is_retryable() {
+            if !replayable || retries >= policy.retries() || !policy.allows(repeatable, &error) {
                 return Err(error);
             }
             let Some(wait) = policy.delay(retries, &error) else {
                 return Err(error);
             };
+            // A wait that ends when (or after) the budget does is not begun.
+            if budget.is_some_and(|b| wait >= b.remaining()) {
+                return Err(out_of_time(error));
+            }
             tokio::time::sleep(wait).await;
             retries += 1;
+        }
+    }
+}
+
+/// The total time budget of a request's attempts.
+#[derive(Clone, Copy)]
+struct Budget {
+    end: Instant,
+    budget: Duration,
+}
+
+impl Budget {
+    fn remaining(self) -> Duration {
+        self.end.saturating_duration_since(Instant::now())
+    }
+
+    fn exhausted(self, attempts: u32, last: Error) -> Error {
+        Error::TotalTimeout {
+            attempts,
+            budget: self.budget,
+            last: Box::new(last),
         }
     }
 }
@@ -184,13 +241,14 @@ struct Attempt<'c> {
 }
 
 impl<'c> Attempt<'c> {
-    /// Sends the request once with `body`, within the timeout; notes the
+    /// Sends the request once with `body`, within `limit`; notes the
     /// provided access tokens it used in `tokens`.
     async fn run<T, F, Fut>(
         &self,
         body: Option<Body>,
         tokens: &mut Vec<(&'c TokenProvider, Secret)>,
         read: &F,
+        limit: Option<Duration>,
     ) -> Result<T, Error>
     where
         F: Fn(reqwest::Response) -> Fut,
@@ -222,7 +280,7 @@ impl<'c> Attempt<'c> {
             }
             read(response).await
         };
-        match self.timeout {
+        match limit {
             Some(limit) => tokio::time::timeout(limit, once)
                 .await
                 .unwrap_or(Err(Error::Timeout { after: limit })),
@@ -272,11 +330,114 @@ mod tests {
         assert_eq!(received(&server).await, 2, "first attempt and one retry");
 
         // A custom `reqwest` client is given the builder's timeout too.
-        let custom = builder(&server).http_client(reqwest::Client::new());
+        let custom = builder(&server).configure_http(|http| http);
         let custom = client(custom.timeout(SHORT).max_retries(0));
         let err = custom.request(Method::GET, "/slow", &[]).send_empty().await;
         assert!(err.as_ref().err().is_some_and(Error::is_timeout), "{err:?}");
         assert_eq!(received(&server).await, 3);
+    }
+
+    /// Answers every request `503`, asking for a wait of `retry_after_ms`.
+    async fn unavailable_server(retry_after_ms: &str) -> MockServer {
+        let server = MockServer::start().await;
+        Mock::given(method("PUT"))
+            .respond_with(
+                ResponseTemplate::new(503).insert_header("retry-after-ms", retry_after_ms),
+            )
+            .mount(&server)
+            .await;
+        server
+    }
+
+    // The total timeout arms a timer during each attempt, so these tests run
+    // on the real clock: under a paused one, the clock would jump to that
+    // timer while a request is on the wire.
+
+    #[tokio::test]
+    async fn the_total_timeout_ends_retries() {
+        let server = unavailable_server("100").await;
+        let policy = RetryPolicy::new()
+            .max_retries(1000)
+            .total_timeout(Duration::from_secs(2));
+        let api = client(builder(&server).retry_policy(policy));
+        let err = api.request(Method::PUT, "/x", &[]).send_empty().await;
+        let Err(Error::TotalTimeout {
+            attempts,
+            budget,
+            last,
+        }) = &err
+        else {
+            panic!("expected the budget to run out, got {err:?}");
+        };
+        assert_eq!(*budget, Duration::from_secs(2));
+        assert!(*attempts >= 2, "0.1 s waits within 2 s: {attempts}");
+        // An attempt cut by the budget may not have reached the server.
+        let reached = received(&server).await;
+        let attempts = *attempts as usize;
+        assert!(
+            reached == attempts || reached + 1 == attempts,
+            "{reached} of {attempts}"
+        );
+        assert!(
+            last.status() == Some(StatusCode::SERVICE_UNAVAILABLE)
+                || matches!(**last, Error::Timeout { .. }),
+            "{last:?}"
+        );
+        let message = err
+            .as_ref()
+            .err()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let named = format!("gave up after {attempts} attempt(s) within the total timeout of 2s: ");
+        assert!(message.starts_with(&named), "{message}");
+        let err = err.expect_err("an error");
+        assert!(err.is_timeout() && !err.is_retryable());
+        assert_eq!(err.kind(), super::super::ErrorKind::Timeout);
+    }
+
+    #[tokio::test]
+    async fn a_wait_beyond_the_total_timeout_is_not_begun() {
+        // The server asks for 30 s; 10 s remain: the client gives up at once
+        // instead of sleeping into the budget's end.
+        let server = unavailable_server("30000").await;
+        let api = client(builder(&server).total_timeout(Duration::from_secs(10)));
+        let err = api.request(Method::PUT, "/x", &[]).send_empty().await;
+        let Err(Error::TotalTimeout { attempts, last, .. }) = &err else {
+            panic!("expected the budget to run out, got {err:?}");
+        };
+        assert_eq!(*attempts, 1);
+        assert_eq!(last.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+        assert_eq!(
+            err.err().and_then(|e| e.status()),
+            Some(StatusCode::SERVICE_UNAVAILABLE)
+        );
+        // The same budget given per request.
+        let api = client(builder(&server));
+        let options = RequestOptions::new().total_timeout(Duration::from_secs(10));
+        let request = api.request(Method::PUT, "/x", &[]).options(&options);
+        let err = request.send_empty().await;
+        assert!(
+            matches!(err, Err(Error::TotalTimeout { attempts: 1, .. })),
+            "{err:?}"
+        );
+        assert_eq!(received(&server).await, 2);
+    }
+
+    #[tokio::test]
+    async fn the_total_timeout_cuts_an_attempt() {
+        let server = slow_server(Duration::from_secs(5)).await;
+        let budget = SHORT;
+        let api = client(builder(&server).total_timeout(budget));
+        let err = api.request(Method::GET, "/slow", &[]).send_empty().await;
+        let Err(Error::TotalTimeout { attempts, last, .. }) = &err else {
+            panic!("expected the budget to run out, got {err:?}");
+        };
+        assert_eq!(*attempts, 1);
+        assert!(
+            matches!(**last, Error::Timeout { after } if after <= budget),
+            "{last:?}"
+        );
+        assert_eq!(received(&server).await, 1);
     }
 
     #[tokio::test]

@@ -268,6 +268,12 @@ fn send_body(ctx: &Context<'_>, op: &Operation) -> TokenStream {
     {
         steps.push(param_step(ctx, param));
     }
+    if op.idempotent {
+        steps.push(quote! { request = request.idempotent(); });
+    }
+    if let Some(key) = &op.idempotency_key {
+        steps.push(quote! { request = request.idempotency_key(#key); });
+    }
     if let Some(body) = &op.body {
         steps.push(if body.required {
             let write = write_body(body, &quote!(self.body));

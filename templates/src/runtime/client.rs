@@ -22,6 +22,9 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
 
+/// The caller's configuration of the `reqwest` client.
+type ConfigureHttp = Arc<dyn Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync>;
+
 /// One version of the API: its default server and its security schemes.
 ///
 /// Implemented by the marker type of each version module; it cannot be
@@ -45,7 +48,7 @@ pub struct ClientBuilder<V> {
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     user_agent: Option<String>,
-    http_client: Option<reqwest::Client>,
+    http_client: Option<ConfigureHttp>,
     credentials: Credentials,
     retry: RetryPolicy,
     idle_timeout: Option<Duration>,
@@ -115,8 +118,8 @@ impl<V: ApiVersion> ClientBuilder<V> {
 
     /// Limits the time of each attempt of a request, from connecting (or
     /// fetching an access token) until the response body has been read.
-    /// Defaults to 60 seconds; with a custom
-    /// [`http_client`](Self::http_client), to none.
+    /// Defaults to 60 seconds; with
+    /// [`configure_http`](Self::configure_http), to none.
     ///
     /// For streamed responses (audio, event streams) only the wait for the
     /// response head is limited, not reading the stream (see
@@ -129,8 +132,8 @@ impl<V: ApiVersion> ClientBuilder<V> {
 
     /// Limits the time to establish a connection. Defaults to 10 seconds.
     ///
-    /// For HTTP requests, ignored when a custom client is set with
-    /// [`http_client`](Self::http_client); it always limits opening a
+    /// For HTTP requests, ignored when the `reqwest` client is configured
+    /// with [`configure_http`](Self::configure_http); it always limits opening a
     /// WebSocket connection (connecting, TLS and the handshake).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
@@ -144,15 +147,26 @@ impl<V: ApiVersion> ClientBuilder<V> {
         self
     }
 
-    /// Uses a preconfigured `reqwest` client (proxies, custom TLS roots,
-    /// ...) instead of building one.
+    /// Configures the `reqwest` client (proxies, TLS roots, connection
+    /// pooling, ...) instead of letting the builder configure it: `configure`
+    /// is given `reqwest::Client::builder()` and returns it configured.
+    ///
+    /// Whatever `configure` sets, the client follows redirects only within
+    /// the origin of the request, so that credentials (which `reqwest` keeps
+    /// in headers such as `X-API-Key` across redirects) never reach another
+    /// host: a redirect elsewhere is answered as an [`Error::Api`] with the
+    /// `3xx` status. This is also why a ready `reqwest::Client` is not
+    /// accepted: its redirect policy cannot be checked.
     ///
     /// Only a [`timeout`](Self::timeout) set on this builder is then applied,
-    /// per attempt, besides the client's own timeouts; the client's own
-    /// redirect policy is used as is, so make sure it does not follow
-    /// redirects to other hosts.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http_client = Some(client);
+    /// per attempt, besides the timeouts `configure` sets;
+    /// [`connect_timeout`](Self::connect_timeout) is left to `configure` for
+    /// HTTP requests.
+    pub fn configure_http(
+        mut self,
+        configure: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
+    ) -> Self {
+        self.http_client = Some(Arc::new(configure));
         self
     }
 
@@ -182,6 +196,14 @@ impl<V: ApiVersion> ClientBuilder<V> {
     /// [`Limits`] for the defaults).
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// Bounds all attempts of each request and the waits between them
+    /// together, keeping the rest of the [`RetryPolicy`]; see
+    /// [`RetryPolicy::total_timeout`].
+    pub fn total_timeout(mut self, budget: Duration) -> Self {
+        self.retry = self.retry.total_timeout(budget);
         self
     }
 
@@ -249,7 +271,13 @@ impl<V: ApiVersion> ClientBuilder<V> {
         // The timeout is applied per attempt by the runtime, not by
         // `reqwest`, whose timeout would also cut streamed bodies.
         let (http, timeout) = match self.http_client {
-            Some(client) => (client, self.timeout),
+            Some(configure) => {
+                let client = configure(reqwest::Client::builder())
+                    .redirect(same_origin_redirects())
+                    .build()
+                    .map_err(Error::http)?;
+                (client, self.timeout)
+            }
             None => {
                 let client = reqwest::Client::builder()
                     .tls_backend_rustls()
@@ -425,14 +453,19 @@ mod tests {
     fn retry_settings_and_timeouts_are_kept() {
         let b = ClientBuilder::<TestApi>::new().max_retries(5);
         assert_eq!(b.retry, RetryPolicy::new().max_retries(5));
+        let bounded = b.clone().total_timeout(Duration::from_secs(9));
+        let kept = RetryPolicy::new()
+            .max_retries(5)
+            .total_timeout(Duration::from_secs(9));
+        assert_eq!(bounded.retry, kept);
         let quick = RetryPolicy::never().base_delay(Duration::from_millis(1));
         let api = client(b.clone().retry_policy(quick));
         assert_eq!(api.inner.retry, quick);
         assert_eq!(api.inner.timeout, Some(DEFAULT_TIMEOUT));
-        let custom = client(b.clone().http_client(reqwest::Client::new()));
+        let custom = client(b.clone().configure_http(|http| http));
         assert_eq!(custom.inner.timeout, None);
         let timed = b
-            .http_client(reqwest::Client::new())
+            .configure_http(|http| http)
             .timeout(Duration::from_secs(3));
         assert_eq!(client(timed).inner.timeout, Some(Duration::from_secs(3)));
     }

@@ -72,7 +72,10 @@ impl Error {
             Self::Event(e) => event_status(e).map_or(ErrorKind::Server, status_kind),
             Self::Http(e) if e.is_timeout() => ErrorKind::Timeout,
             Self::Http(_) => ErrorKind::Connection,
-            Self::Timeout { .. } | Self::Idle { .. } | Self::Stalled { .. } => ErrorKind::Timeout,
+            Self::Timeout { .. }
+            | Self::Idle { .. }
+            | Self::Stalled { .. }
+            | Self::TotalTimeout { .. } => ErrorKind::Timeout,
             Self::TooLarge { .. } => ErrorKind::TooLarge,
             Self::WebSocket { code: None, .. } => ErrorKind::Connection,
             Self::WebSocket {

@@ -14,6 +14,8 @@ mod limits;
 mod multipart;
 mod options;
 mod redact;
+#[cfg(test)]
+mod redirect_tests;
 mod request;
 mod response;
 mod retry;

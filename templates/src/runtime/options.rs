@@ -31,6 +31,8 @@ pub struct RequestOptions {
     max_retries: Option<u32>,
     idle_timeout: Option<Duration>,
     limits: Option<Limits>,
+    total_timeout: Option<Duration>,
+    idempotent: bool,
     headers: Vec<(String, String)>,
     query: Vec<(String, String)>,
 }
@@ -56,11 +58,30 @@ impl RequestOptions {
         self
     }
 
+    /// Bounds all attempts of the request and the waits between them
+    /// together, keeping the rest of the retry policy; see
+    /// [`RetryPolicy::total_timeout`].
+    pub fn total_timeout(mut self, budget: Duration) -> Self {
+        self.total_timeout = Some(budget);
+        self
+    }
+
+    /// Declares that sending this request more than once is harmless, so
+    /// that a `POST` or `PATCH` is retried after failures that may come
+    /// after it was processed (a `503`, a timeout); see [`RetryPolicy`] for
+    /// what is retried without it.
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+
     /// Replaces the client's retry policy for this request, including any
-    /// [`max_retries`](Self::max_retries) set before.
+    /// [`max_retries`](Self::max_retries) or
+    /// [`total_timeout`](Self::total_timeout) set before.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry_policy = Some(policy);
         self.max_retries = None;
+        self.total_timeout = None;
         self
     }
 
@@ -108,6 +129,8 @@ impl fmt::Debug for RequestOptions {
             .field("max_retries", &self.max_retries)
             .field("idle_timeout", &self.idle_timeout)
             .field("limits", &self.limits)
+            .field("total_timeout", &self.total_timeout)
+            .field("idempotent", &self.idempotent)
             .field("headers", &names(&self.headers))
             .field("query", &names(&self.query))
             .finish()
@@ -140,6 +163,11 @@ impl Request<'_> {
             let policy = self.retry.unwrap_or(self.client.inner.retry);
             self.retry = Some(policy.max_retries(retries));
         }
+        if let Some(budget) = options.total_timeout {
+            let policy = self.retry.unwrap_or(self.client.inner.retry);
+            self.retry = Some(policy.total_timeout(budget));
+        }
+        self.idempotent |= options.idempotent;
         self
     }
 }
@@ -231,6 +259,16 @@ mod tests {
         assert_eq!(both.retry, Some(custom.max_retries(3)));
         let timed = request(&RequestOptions::new().timeout(Duration::from_secs(2)));
         assert_eq!(timed.timeout, Some(Duration::from_secs(2)));
+        let budget = Duration::from_secs(9);
+        let bounded = request(&RequestOptions::new().total_timeout(budget));
+        let kept = RetryPolicy::new().max_retries(4).total_timeout(budget);
+        assert_eq!(bounded.retry, Some(kept));
+        let replaced = RequestOptions::new()
+            .total_timeout(budget)
+            .retry_policy(custom);
+        assert_eq!(request(&replaced).retry, Some(custom));
+        assert!(!plain.idempotent);
+        assert!(request(&RequestOptions::new().idempotent(true)).idempotent);
     }
 
     #[test]

@@ -33,6 +33,12 @@ pub(crate) struct Request<'a> {
     pub(super) idle_timeout: Option<Duration>,
     /// Overrides the client's limits.
     pub(super) limits: Option<Limits>,
+    /// Known to be safe to send twice whatever the method: marked so by the
+    /// API description or by the caller.
+    pub(super) idempotent: bool,
+    /// The operation's `Idempotency-Key` header, filled with a fresh key per
+    /// call unless the caller set it.
+    pub(super) idempotency_key: Option<HeaderName>,
 }
 
 /// A request body.
@@ -82,6 +88,7 @@ impl fmt::Debug for Request<'_> {
             .field("retry", &self.retry)
             .field("idle_timeout", &self.idle_timeout)
             .field("limits", &self.limits)
+            .field("idempotent", &self.idempotent)
             .finish_non_exhaustive()
     }
 }
@@ -107,6 +114,8 @@ impl<'a> Request<'a> {
             retry: None,
             idle_timeout: None,
             limits: None,
+            idempotent: false,
+            idempotency_key: None,
         }
     }
 
@@ -199,6 +208,35 @@ impl<'a> Request<'a> {
     /// sending it. A retry layer must not resend such a request.
     pub(crate) fn is_replayable(&self) -> bool {
         self.body.as_ref().is_none_or(Body::is_replayable)
+    }
+
+    /// Marks the request safe to send more than once (an operation the API
+    /// describes as idempotent), so that it is retried whatever its method.
+    pub(crate) fn idempotent(mut self) -> Self {
+        self.idempotent = true;
+        self
+    }
+
+    /// Names the operation's idempotency key header: unless the caller set
+    /// it, it is sent with a fresh random UUID, the same on every attempt of
+    /// the call, and the request is retried whatever its method.
+    pub(crate) fn idempotency_key(mut self, name: &'static str) -> Self {
+        match HeaderName::from_bytes(name.as_bytes()) {
+            Ok(name) => {
+                self.idempotency_key = Some(name);
+                self
+            }
+            Err(_) => self.fail(Error::InvalidHeader {
+                name: name.to_owned(),
+            }),
+        }
+    }
+
+    /// Whether sending the request twice cannot do its work twice: its
+    /// method is idempotent (RFC 9110), or it is marked so, or it carries an
+    /// idempotency key.
+    pub(super) fn is_idempotent(&self) -> bool {
+        self.method.is_idempotent() || self.idempotent || self.idempotency_key.is_some()
     }
 
     /// Sets the `Accept` header unless the caller already chose one.

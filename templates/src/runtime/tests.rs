@@ -60,11 +60,7 @@ pub(super) fn client(b: ClientBuilder<TestApi>) -> ApiClient {
 /// for the runtime's waits (backoff, `Retry-After`) and explicit
 /// `advance`s, never while a request is on the wire.
 pub(super) fn paused_builder(server: &MockServer) -> ClientBuilder<TestApi> {
-    let http = reqwest::Client::builder()
-        .pool_idle_timeout(None)
-        .build()
-        .expect("http client");
-    builder(server).http_client(http)
+    builder(server).configure_http(|http| http.pool_idle_timeout(None))
 }
 
 /// A loopback port that refuses connections: bound but not listening, and

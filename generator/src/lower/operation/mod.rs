@@ -340,6 +340,13 @@ impl<'a> Lowerer<'a> {
                 &response,
             )
         });
+        let idempotent = self.idempotent(op, &item.at);
+        let idempotency_key = params
+            .iter()
+            .find(|p| {
+                p.location == ParamLocation::Header && p.wire.eq_ignore_ascii_case(IDEMPOTENCY_KEY)
+            })
+            .map(|p| p.wire.clone());
         // A path written with a query (`/worker?cmd=run`) sends it as fixed parameters; a
         // fragment (`/#Action=List`, used to tell paths apart) is never sent.
         let (path, query) = match item.path.split_once('?') {
@@ -396,10 +403,34 @@ impl<'a> Lowerer<'a> {
             errors,
             pagination,
             security,
+            idempotent,
+            idempotency_key,
             pointer: item.at.clone(),
         })
     }
+
+    /// Whether the operation's `x-idempotent` extension says it is safe to send more than once;
+    /// a value other than a boolean is a warning and counts as `false`.
+    fn idempotent(&mut self, op: &Op, at: &str) -> bool {
+        match op.extensions.get(X_IDEMPOTENT) {
+            None => false,
+            Some(serde_json::Value::Bool(safe)) => *safe,
+            Some(_) => {
+                self.warn(
+                    pointer(at, &[X_IDEMPOTENT]),
+                    format!("`{X_IDEMPOTENT}` must be a boolean; the operation is not retried"),
+                );
+                false
+            }
+        }
+    }
 }
+
+/// The extension that marks an operation safe to send more than once.
+const X_IDEMPOTENT: &str = "x-idempotent";
+
+/// The header an operation declares to let the server recognise a repeated request.
+const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 
 #[cfg(test)]
 mod tests {
