@@ -3,6 +3,8 @@
 pub mod codegen;
 pub mod contract;
 pub mod corpus;
+pub mod diff;
 pub mod json_sample;
 pub mod prism_log;
+pub mod release;
 pub mod standalone;
