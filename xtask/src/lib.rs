@@ -7,4 +7,5 @@ pub mod diff;
 pub mod json_sample;
 pub mod prism_log;
 pub mod release;
+pub mod runtime_api;
 pub mod standalone;
