@@ -1,5 +1,6 @@
 //! The diff of two lowered APIs: one pair of small specs per kind of change, each with the class
-//! it must get (`diff/<case>/expected`), and the Cartesia versions 2024-11-13 -> 2025-04-16 as a
+//! it must get (`diff/<case>/expected`; `<side>.asyncapi.yml` beside a side adds its WebSocket
+//! channels), and the Cartesia versions 2024-11-13 -> 2025-04-16 as a
 //! snapshot.
 
 use std::path::Path;
@@ -10,6 +11,14 @@ use generator::{Config, asyncapi, load, lower, lower_with};
 
 fn lower_file(path: &Path) -> Api {
     let document = load::load(path).expect("fixture loads");
+    // `old.yml` may have its WebSocket channels in `old.asyncapi.yml`.
+    let channels = path.with_extension("asyncapi.yml");
+    if channels.is_file() {
+        let channels = asyncapi::load_with_overlay(&channels, None).expect("AsyncAPI loads");
+        return lower_with(&document, Some(&channels), &Config::default())
+            .expect("fixture lowers")
+            .api;
+    }
     lower(&document, &Config::default())
         .expect("fixture lowers")
         .api

@@ -531,6 +531,25 @@ pub fn semver_breaking(root: &Path, baseline: &Path, current: &Path) -> Result<(
     }
 }
 
+/// One side of a fixture pair, lowered with its WebSocket channels when it has them.
+fn fixture_api(case: &Path, side: &str) -> Result<generator::ir::Api> {
+    let document = generator::load::load(&case.join(format!("{side}.yml")))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let channels = case.join(format!("{side}.asyncapi.yml"));
+    let channels = if channels.is_file() {
+        Some(
+            generator::asyncapi::load_with_overlay(&channels, None)
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+        )
+    } else {
+        None
+    };
+    let lowered =
+        generator::lower_with(&document, channels.as_ref(), &generator::Config::default())
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(lowered.api)
+}
+
 /// For every fixture pair of `generator/tests/diff/`: the computed class, and whether
 /// cargo-semver-checks finds a breaking change between the two generated crates; as a table.
 /// Fails when they disagree on any pair.
@@ -552,24 +571,16 @@ pub fn fixture_agreement(root: &Path) -> Result<String> {
             .unwrap_or_default()
             .to_string_lossy()
             .into_owned();
-        let old = generator::lower(
-            &generator::load::load(&case.join("old.yml")).map_err(|e| anyhow::anyhow!("{e}"))?,
-            &generator::Config::default(),
-        )
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let new = generator::lower(
-            &generator::load::load(&case.join("new.yml")).map_err(|e| anyhow::anyhow!("{e}"))?,
-            &generator::Config::default(),
-        )
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let computed = generator::diff::diff(&old.api, &new.api).class();
+        let computed =
+            generator::diff::diff(&fixture_api(&case, "old")?, &fixture_api(&case, "new")?).class();
         let mut crates = Vec::new();
         for side in ["old", "new"] {
             let out_dir = work.join(&name).join(side);
             let request = crate::standalone::Request {
                 spec: case.join(format!("{side}.yml")),
                 overlay: None,
-                asyncapi: None,
+                asyncapi: Some(case.join(format!("{side}.asyncapi.yml")))
+                    .filter(|path| path.is_file()),
                 asyncapi_overlay: None,
                 out: out_dir.clone(),
                 name: "fixture-api".to_owned(),

@@ -2,7 +2,8 @@
 //!
 //! Two [`Api`]s are compared by what is on the wire, never by Rust names: an operation is its
 //! method and path, a parameter its location and wire name, a named type the JSON pointer it was
-//! lowered from ([`TypeDef::origin`](crate::ir::TypeDef::origin)), a field its property name, an
+//! lowered from ([`TypeDef::origin`](crate::ir::TypeDef::origin); `asyncapi#/..` for one of the
+//! AsyncAPI document, whatever its file is called), a field its property name, an
 //! enum value its wire value, a credential its security scheme, a WebSocket channel its address and
 //! a message its key in the AsyncAPI document. A type whose Rust name changed (another collision
 //! suffix, say) is one `type-renamed` change, not a removal and an addition with every use of it

@@ -24,11 +24,17 @@ impl<'a> Side<'a> {
         for def in &api.types {
             // Two types lowered from one place (rare: a schema read for two media types) are told
             // apart by their order.
-            let mut key = def.origin.clone();
+            // A type from the AsyncAPI document carries its file name (`asyncapi.yml#/..`); there
+            // is one such document per API, whatever its file is called.
+            let mut key = match def.origin.split_once('#') {
+                Some((file, pointer)) if !file.is_empty() => format!("asyncapi#{pointer}"),
+                _ => def.origin.clone(),
+            };
+            let base = key.clone();
             let mut n = 1;
             while types.contains_key(&key) {
                 n += 1;
-                key = format!("{} #{n}", def.origin);
+                key = format!("{base} #{n}");
             }
             identity.insert(def.name.as_str(), key.clone());
             types.insert(key, def);
