@@ -599,7 +599,16 @@ fn messages<'a>(
         match y.get(wire) {
             None => out.push(key, Kind::MessageRemoved, Class::Breaking, show(m)),
             Some(n) => {
-                if shape(old, m) != shape(new, n) {
+                let (was, is) = (shape(old, m), shape(new, n));
+                if was != is && show(m) == show(n) {
+                    // The same Rust names for another schema: show where each comes from.
+                    out.push(
+                        &key,
+                        Kind::MessageChanged,
+                        Class::Breaking,
+                        format!("{} ({})", show(m), arrow(was.2, is.2)),
+                    );
+                } else if was != is {
                     out.push(
                         &key,
                         Kind::MessageChanged,

@@ -73,13 +73,15 @@ pub(super) fn compare_ty(
     (old, old_ty): (&Side<'_>, &Type),
     (new, new_ty): (&Side<'_>, &Type),
 ) {
-    if old.wire(old_ty) != new.wire(new_ty) {
-        out.push(
-            key,
-            kind,
-            Class::Breaking,
-            arrow(type_name(old_ty), type_name(new_ty)),
-        );
+    let (was, is) = (old.wire(old_ty), new.wire(new_ty));
+    if was != is {
+        // The same Rust name for another schema: show where each comes from.
+        let detail = if type_name(old_ty) == type_name(new_ty) {
+            format!("{} ({})", type_name(old_ty), arrow(was, is))
+        } else {
+            arrow(type_name(old_ty), type_name(new_ty))
+        };
+        out.push(key, kind, Class::Breaking, detail);
     }
 }
 
