@@ -527,8 +527,14 @@ fn standalone_readme(api: &Api, options: &Standalone<'_>) -> String {
 /// with the attributes and comments directly above.
 fn without_ws_module(text: &str) -> String {
     let mut kept: Vec<&str> = Vec::new();
+    // Inside a `use` of the module that spans lines, until its `;`.
+    let mut in_use = false;
     for line in text.lines() {
         let trimmed = line.trim_start();
+        if in_use {
+            in_use = !trimmed.trim_end().ends_with(';');
+            continue;
+        }
         if trimmed == "mod ws;" {
             continue;
         }
@@ -538,6 +544,7 @@ fn without_ws_module(text: &str) -> String {
             }) {
                 kept.pop();
             }
+            in_use = !trimmed.trim_end().ends_with(';');
             continue;
         }
         kept.push(line);
@@ -580,5 +587,21 @@ fn standalone_lib_rs(websockets: bool) -> TokenStream {
         mod api;
 
         pub use api::*;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A `use` of the WebSocket module that rustfmt wrapped over several lines goes as a whole,
+    /// with the attribute and comments above it.
+    #[test]
+    fn without_ws_module_drops_wrapped_uses() {
+        let text = "mod ws;\nmod sse;\n#[allow(unused_imports)]\npub use sse::EventStream;\n\
+                    // For the bindings.\n#[allow(unreachable_pub)]\npub use ws::{\n    A, B,\n};\n\
+                    pub use ws::C;\n\n// Sealed.\npub trait Sealed {}\n";
+        assert_eq!(
+            super::without_ws_module(text),
+            "mod sse;\n#[allow(unused_imports)]\npub use sse::EventStream;\n\n// Sealed.\npub trait Sealed {}\n"
+        );
     }
 }
