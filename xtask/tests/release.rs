@@ -8,9 +8,9 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use generator::diff::Class;
+use generator::diff::{Change, Class, Diff, Kind};
 use xtask::diff::{Input, Tree, parse_input, parse_range};
-use xtask::release::{Version, plan};
+use xtask::release::{Version, plan, visible_break};
 use xtask::{codegen, runtime_api};
 
 #[test]
@@ -257,4 +257,24 @@ fn release_plan_against_a_tag() {
             .entry
             .contains("### API 2025-04-16\n\nModule removed (breaking).")
     );
+}
+
+/// A changed field type is a break cargo-semver-checks has no lint for; a removed field is one
+/// it sees.
+#[test]
+fn breaks_cargo_semver_checks_can_see() {
+    let change = |kind| Change {
+        key: "#/components/schemas/Item property note".to_owned(),
+        kind,
+        class: Class::Breaking,
+        detail: String::new(),
+    };
+    let unseen = Diff {
+        changes: vec![change(Kind::FieldType)],
+    };
+    assert!(!visible_break(&unseen));
+    let seen = Diff {
+        changes: vec![change(Kind::FieldType), change(Kind::FieldRemoved)],
+    };
+    assert!(visible_break(&seen));
 }
