@@ -6,6 +6,7 @@
 
 pub mod asyncapi;
 pub mod diagnostics;
+pub mod diff;
 pub mod ir;
 pub mod load;
 pub mod lower;

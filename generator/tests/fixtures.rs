@@ -69,6 +69,17 @@ fn no_unreferenced_snapshots() {
         } else if let Some(rest) = name.strip_prefix("cartesia__surface@") {
             rest.strip_suffix(".snap")
                 .is_some_and(|version| specs.join(version).join("api.yml").is_file())
+        } else if let Some(rest) = name.strip_prefix("diff__fixture_pairs@") {
+            rest.strip_suffix("__old.yml.snap")
+                .is_some_and(|case| tests.join("diff").join(case).join("old.yml").is_file())
+        } else if let Some(rest) = name.strip_prefix("diff__cartesia_") {
+            rest.strip_suffix(".snap")
+                .and_then(|pair| pair.split_once("_to_"))
+                .is_some_and(|(old, new)| {
+                    [old, new]
+                        .iter()
+                        .all(|v| specs.join(v.replace('_', "-")).join("api.yml").is_file())
+                })
         } else if name == "contract_samples__constraints.snap" {
             tests.join("fixtures/constraints.yml").is_file()
         } else {

@@ -170,17 +170,17 @@ fn build(root: &Path) -> Result<(BTreeMap<PathBuf, String>, Vec<Summary>)> {
 
 /// What `specs/config.toml` says beyond the specs.
 #[derive(Debug, Default)]
-struct Settings {
+pub(crate) struct Settings {
     /// The `[env]` table: where `Client::from_env` reads its configuration.
-    env: Option<generator::ir::EnvVars>,
+    pub(crate) env: Option<generator::ir::EnvVars>,
     /// `[version] header`: the header that carries the API version.
-    version_header: Option<String>,
+    pub(crate) version_header: Option<String>,
     /// `[docs] base_url`: the vendor's documentation site, for relative links in descriptions.
-    docs_base_url: Option<String>,
+    pub(crate) docs_base_url: Option<String>,
 }
 
 /// Reads `specs/config.toml`; every part is optional.
-fn read_config(root: &Path) -> Result<Settings> {
+pub(crate) fn read_config(root: &Path) -> Result<Settings> {
     let path = root.join("specs/config.toml");
     if !path.is_file() {
         return Ok(Settings::default());

@@ -3,6 +3,9 @@
 pub mod codegen;
 pub mod contract;
 pub mod corpus;
+pub mod diff;
 pub mod json_sample;
 pub mod prism_log;
+pub mod release;
+pub mod runtime_api;
 pub mod standalone;

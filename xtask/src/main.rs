@@ -27,6 +27,39 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// What changed between two specs, keyed by what is on the wire, each change classed for a
+    /// Rust caller: breaking, additive or documentation. OLD and NEW are each a spec file, a
+    /// folder with `api.yml`, a version of `specs/` or `REV:specs/<version>`; or OLD alone is a
+    /// range `REV..REV` (`REV..` up to the work tree) comparing every version module.
+    Diff {
+        /// The old side, or a range of git revisions.
+        #[arg(required_unless_present = "semver_check")]
+        old: Option<String>,
+        /// The new side (none with a range).
+        new: Option<String>,
+        /// An overlay for OLD (defaults to the `overlay.yml` beside an `api.yml`).
+        #[arg(long, value_name = "FILE")]
+        old_overlay: Option<PathBuf>,
+        /// An overlay for NEW (defaults to the `overlay.yml` beside an `api.yml`).
+        #[arg(long, value_name = "FILE")]
+        new_overlay: Option<PathBuf>,
+        /// Print JSON: stable, sorted, deterministic.
+        #[arg(long)]
+        json: bool,
+        /// Instead, check that cargo-semver-checks (pinned, installed into the target directory
+        /// on first use) agrees with the computed class on every fixture pair of
+        /// `generator/tests/diff/`, and print the agreement table.
+        #[arg(long, conflicts_with_all = ["old", "new", "json"])]
+        semver_check: bool,
+    },
+    /// The next release of the generated crate: its version from the diff of every version
+    /// module since the last release tag and from the runtime's public API, the CHANGELOG entry,
+    /// the manifest bump, `cargo package`, and cargo-semver-checks against the previous release.
+    Release {
+        /// Show everything and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Regenerate `generated/` from every `specs/<version>/api.yml` and `templates/`.
     Generate {
         /// Write nothing; print a diff and fail if `generated/` is stale.
@@ -117,6 +150,29 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = cli.root.unwrap_or_else(xtask::codegen::workspace_root);
     let result = match cli.command {
+        Command::Diff {
+            old,
+            new,
+            old_overlay,
+            new_overlay,
+            json,
+            semver_check,
+        } => {
+            if semver_check {
+                xtask::release::fixture_agreement(&root).map(|table| print(&table))
+            } else {
+                diff(
+                    &root,
+                    old.as_deref().unwrap_or_default(),
+                    new.as_deref(),
+                    (old_overlay, new_overlay),
+                    json,
+                )
+            }
+        }
+        Command::Release { dry_run } => {
+            xtask::release::run(&root, dry_run).map(|text| print(&text))
+        }
         Command::Generate { check: false } => xtask::codegen::generate(&root).map(|report| {
             eprintln!("{report}");
         }),
@@ -216,6 +272,48 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn print(text: &str) {
+    let _ = write!(std::io::stdout().lock(), "{text}");
+}
+
+fn diff(
+    root: &Path,
+    old: &str,
+    new: Option<&str>,
+    (old_overlay, new_overlay): (Option<PathBuf>, Option<PathBuf>),
+    json: bool,
+) -> anyhow::Result<()> {
+    let Some(new) = new else {
+        let (from, to) = xtask::diff::parse_range(old).ok_or_else(|| {
+            anyhow::anyhow!("give OLD and NEW, or one range REV..REV (REV.. up to the work tree)")
+        })?;
+        if old_overlay.is_some() || new_overlay.is_some() {
+            anyhow::bail!(
+                "a range brings the overlays of its versions; --old-overlay and --new-overlay do not apply"
+            );
+        }
+        let changes = xtask::diff::range(root, &from, &to)?;
+        print(&if json {
+            xtask::diff::range_json(&changes) + "\n"
+        } else {
+            xtask::diff::range_table(&changes)
+        });
+        return Ok(());
+    };
+    let old = xtask::diff::parse_input(root, old, old_overlay)?;
+    let new = xtask::diff::parse_input(root, new, new_overlay)?;
+    let diff = generator::diff::diff(
+        &xtask::diff::lower(root, &old)?,
+        &xtask::diff::lower(root, &new)?,
+    );
+    print(&if json {
+        diff.to_json() + "\n"
+    } else {
+        diff.table()
+    });
+    Ok(())
 }
 
 fn corpus(
