@@ -500,9 +500,7 @@ pub enum Scalar {
     U32,
     /// `u64`.
     U64,
-    /// `f32`.
-    F32,
-    /// `f64`.
+    /// `f64` (also for `format: float`).
     F64,
     /// A timestamp (`format: date-time`).
     DateTime,
@@ -852,7 +850,7 @@ pub fn fixed_literal<'a>(
         Scalar::I64 if fits(i64::MIN.into(), i64::MAX.into()) => Some(integer()),
         Scalar::U32 if fits(0, u32::MAX.into()) => Some(integer()),
         Scalar::U64 if fits(0, u64::MAX.into()) => Some(integer()),
-        Scalar::F32 | Scalar::F64 => value.as_f64().map(FixedLiteral::Float),
+        Scalar::F64 => value.as_f64().map(FixedLiteral::Float),
         _ => None,
     }
 }

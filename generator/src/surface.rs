@@ -18,7 +18,6 @@ pub fn type_name(ty: &Type) -> String {
             Scalar::I64 => "i64",
             Scalar::U32 => "u32",
             Scalar::U64 => "u64",
-            Scalar::F32 => "f32",
             Scalar::F64 => "f64",
             Scalar::DateTime => "DateTime",
             Scalar::Date => "Date",

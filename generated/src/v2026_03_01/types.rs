@@ -735,9 +735,9 @@ pub struct AgentTranscript {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub text_chunks: ::std::option::Option<::std::vec::Vec<TextChunk>>,
     /// The start timestamp in seconds relative to the start of the call.
-    pub start_timestamp: f32,
+    pub start_timestamp: f64,
     /// The end timestamp in seconds relative to the start of the call.
-    pub end_timestamp: f32,
+    pub end_timestamp: f64,
     /// The reason for why the assistant turn ended. This could be `call_ended`, `interrupted`, or `tts_completed`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub end_reason: ::std::option::Option<::std::string::String>,
@@ -749,7 +749,7 @@ pub struct AgentTranscript {
     pub vad_buffer_ms: ::std::option::Option<i64>,
     /// The time to first byte in seconds from the agent for text-to-speech.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub tts_ttfb: ::std::option::Option<f32>,
+    pub tts_ttfb: ::std::option::Option<f64>,
     /// The log event from user code.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub log_event: ::std::option::Option<LogEvent>,
@@ -762,8 +762,8 @@ impl AgentTranscript {
     /// Creates a value from its required fields; optional fields start unset.
     pub fn new(
         role: impl ::std::convert::Into<::std::string::String>,
-        start_timestamp: f32,
-        end_timestamp: f32,
+        start_timestamp: f64,
+        end_timestamp: f64,
     ) -> Self {
         Self {
             role: role.into(),
@@ -817,7 +817,7 @@ impl AgentTranscript {
     }
 
     /// Sets `tts_ttfb`.
-    pub fn tts_ttfb(mut self, value: f32) -> Self {
+    pub fn tts_ttfb(mut self, value: f64) -> Self {
         self.tts_ttfb = ::std::option::Option::Some(value);
         self
     }

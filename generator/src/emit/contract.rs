@@ -267,7 +267,7 @@ fn sample(ctx: &Context<'_>, ty: &Type, bounds: &Bounds, depth: usize) -> TokenS
                 let number = proc_macro2::Literal::i64_unsuffixed(value::integer(bounds));
                 quote!(#number)
             }
-            Scalar::F32 | Scalar::F64 => {
+            Scalar::F64 => {
                 let number = proc_macro2::Literal::f64_unsuffixed(value::number(bounds));
                 quote!(#number)
             }

@@ -235,7 +235,6 @@ fn scalar_type(scalar: Scalar) -> TokenStream {
         Scalar::I64 => quote!(i64),
         Scalar::U32 => quote!(u32),
         Scalar::U64 => quote!(u64),
-        Scalar::F32 => quote!(f32),
         Scalar::F64 => quote!(f64),
         Scalar::DateTime => quote!(::chrono::DateTime<::chrono::Utc>),
         Scalar::Date => quote!(::chrono::NaiveDate),

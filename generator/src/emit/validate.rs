@@ -40,9 +40,7 @@ pub(super) fn checks(ctx: &Context<'_>, ty: &Type, bounds: &Bounds, path: &str) 
     let canonical = ctx.canonical(ty);
     let number = matches!(
         canonical,
-        Type::Scalar(
-            Scalar::I32 | Scalar::I64 | Scalar::U32 | Scalar::U64 | Scalar::F32 | Scalar::F64
-        )
+        Type::Scalar(Scalar::I32 | Scalar::I64 | Scalar::U32 | Scalar::U64 | Scalar::F64)
     );
     if number && (bounds.minimum.is_some() || bounds.maximum.is_some()) {
         let (min, max) = (option(bounds.minimum), option(bounds.maximum));

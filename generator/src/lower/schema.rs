@@ -106,8 +106,9 @@ fn scalar_for(view: &View) -> Option<Scalar> {
             "uint64" => Scalar::U64,
             _ => Scalar::I64,
         },
+        // `float` too: a JSON number a server writes for a single-precision value (its bounds
+        // computed as +-2^128, say) may lie outside `f32`, and every JSON number fits `f64`.
         "number" => match format {
-            "float" => Scalar::F32,
             "int32" => Scalar::I32,
             "int64" => Scalar::I64,
             _ => Scalar::F64,
@@ -940,9 +941,6 @@ fn number_enum(view: &View) -> Option<NumberEnum> {
         } else {
             Scalar::U64
         };
-    }
-    if scalar == Scalar::F32 {
-        scalar = Scalar::F64;
     }
     let mut values: Vec<serde_json::Number> = Vec::new();
     for value in view.any.enumeration.iter().filter(|v| !v.is_null()) {
