@@ -224,3 +224,25 @@ pub fn documents(dir: &Path) -> Result<Vec<(PathBuf, Option<PathBuf>)>> {
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_join_each_document_with_its_asyncapi_twin() {
+        let root = crate::codegen::workspace_root();
+        let seeds = tempfile::tempdir().expect("temporary directory");
+        let dir = seeds.path().join("seeds");
+        let count = seed(&root, &dir).expect("seeds written");
+        let fixtures = documents(&root.join("generator/tests/fixtures")).expect("fixtures");
+        let hostile = documents(&root.join("generator/tests/hostile")).expect("hostile");
+        assert_eq!(count, fixtures.len() + hostile.len());
+        let joined = std::fs::read_to_string(dir.join("fixtures-channels.yml")).expect("seed");
+        let (openapi, asyncapi) = joined.split_once(ASYNCAPI_MARKER).expect("marker");
+        assert!(openapi.contains("openapi:"), "{openapi}");
+        assert!(asyncapi.contains("asyncapi:"), "{asyncapi}");
+        let alone = std::fs::read_to_string(dir.join("fixtures-enums.yml")).expect("seed");
+        assert!(!alone.contains(ASYNCAPI_MARKER));
+    }
+}
