@@ -167,7 +167,8 @@ pub fn frame_event_streams(document: &mut serde_json::Value) {
     }
 }
 
-fn target_dir(root: &Path) -> PathBuf {
+/// The target directory: `CARGO_TARGET_DIR`, or `target/` in the workspace.
+pub fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
 }
 

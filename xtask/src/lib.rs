@@ -1,9 +1,11 @@
 //! Maintainer commands for the workspace, callable from tests as well as from `cargo xtask`.
 
+pub mod bench;
 pub mod codegen;
 pub mod contract;
 pub mod corpus;
 pub mod diff;
+pub mod fuzz;
 pub mod json_sample;
 pub mod prism_log;
 pub mod release;

@@ -144,6 +144,25 @@ enum Command {
         #[arg(long, value_name = "URL")]
         docs_base_url: Option<String>,
     },
+    /// Run the generator under libFuzzer (`fuzz/`, nightly toolchain; cargo-fuzz is installed
+    /// into the target directory on first use), seeded with the generator's fixtures and hostile
+    /// documents; fail on a panic, a timeout, an out-of-memory input or oversized output.
+    Fuzz {
+        /// How long libFuzzer runs.
+        #[arg(long, default_value_t = 600)]
+        seconds: u64,
+    },
+    /// Time and peak memory of the release generator on each hostile document of the generator's
+    /// tests, as a table.
+    BenchHostile {
+        /// Run the command given after `--` as the only child and print its success, wall
+        /// microseconds and peak RSS in KiB.
+        #[arg(long, hide = true)]
+        probe: bool,
+        /// The command the probe runs.
+        #[arg(last = true, hide = true)]
+        command: Vec<std::ffi::OsString>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -264,6 +283,25 @@ fn main() -> ExitCode {
                 );
             })
         }
+        Command::Fuzz { seconds } => xtask::fuzz::run(
+            &root,
+            &xtask::fuzz::Options {
+                duration: Duration::from_secs(seconds),
+            },
+        ),
+        Command::BenchHostile {
+            probe: true,
+            command,
+        } => xtask::bench::probe(&command).map(|line| {
+            let _ = writeln!(std::io::stdout().lock(), "{line}");
+        }),
+        Command::BenchHostile { probe: false, .. } => xtask::bench::run(&root).map(|results| {
+            let _ = write!(
+                std::io::stdout().lock(),
+                "{}",
+                xtask::bench::table(&results)
+            );
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
