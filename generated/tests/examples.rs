@@ -29,11 +29,24 @@ use ws_server::{ClientFrame, Handshake, Step, WsServer};
 const KEY: &str = "sk_car_example";
 
 fn client(server: &MockServer) -> Client {
+    client_at(&server.uri())
+}
+
+/// A client of the API at `base_url`, with an API key.
+fn client_at(base_url: &str) -> Client {
     Client::builder()
-        .base_url(server.uri())
+        .base_url(base_url)
         .api_key(KEY)
         .build()
         .expect("client builds")
+}
+
+/// An audio chunk of the context of the client's first message.
+fn chunk(data: &str) -> Step {
+    Step::Reply(
+        0,
+        json!({"type": "chunk", "data": data, "done": false, "status_code": 206, "step_time": 1.0}),
+    )
 }
 
 #[tokio::test]
@@ -233,11 +246,7 @@ async fn transcribe_realtime_streams_the_file_at_its_pace() {
         Step::Close(1000),
     ]);
     let server = WsServer::start(Handshake::Accept, script).await;
-    let client = Client::builder()
-        .base_url(server.base_url.clone())
-        .api_key(KEY)
-        .build()
-        .expect("client builds");
+    let client = client_at(&server.base_url);
 
     let mut printed = Vec::new();
     let finals =
@@ -298,12 +307,6 @@ async fn the_token_client_opens_the_tts_websocket_with_an_access_token() {
         .expect(1)
         .mount(&backend)
         .await;
-    let chunk = |data: &str| {
-        Step::Reply(
-            0,
-            json!({"type": "chunk", "data": data, "done": false, "status_code": 206, "step_time": 1.0}),
-        )
-    };
     let server = WsServer::start(
         Handshake::Accept,
         vec![
@@ -355,12 +358,6 @@ fn model_reply() -> impl futures_util::Stream<Item = String> {
 
 #[tokio::test]
 async fn speak_stream_speaks_each_piece_in_one_context_into_a_wav_file() {
-    let chunk = |data: &str| {
-        Step::Reply(
-            0,
-            json!({"type": "chunk", "data": data, "done": false, "status_code": 206, "step_time": 1.0}),
-        )
-    };
     let server = WsServer::start(
         Handshake::Accept,
         vec![
@@ -375,11 +372,7 @@ async fn speak_stream_speaks_each_piece_in_one_context_into_a_wav_file() {
         ],
     )
     .await;
-    let client = Client::builder()
-        .base_url(server.base_url.clone())
-        .api_key(KEY)
-        .build()
-        .expect("client builds");
+    let client = client_at(&server.base_url);
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("reply.wav");
     let written = speak_stream::run(&client, model_reply(), &path)
@@ -443,11 +436,7 @@ async fn speak_stream_ends_with_the_error_the_server_reports() {
         ],
     )
     .await;
-    let client = Client::builder()
-        .base_url(server.base_url.clone())
-        .api_key(KEY)
-        .build()
-        .expect("client builds");
+    let client = client_at(&server.base_url);
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("reply.wav");
     let error = speak_stream::run(&client, model_reply(), &path)
