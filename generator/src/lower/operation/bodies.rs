@@ -23,10 +23,7 @@ impl<'a> Lowerer<'a> {
         };
         let chosen = pick(is_json)
             .map(|found| (found, BodyEncoding::Json))
-            .or_else(|| {
-                pick(|m| essence(m) == "multipart/form-data")
-                    .map(|found| (found, BodyEncoding::Multipart))
-            })
+            .or_else(|| pick(is_multipart).map(|found| (found, BodyEncoding::Multipart)))
             .or_else(|| {
                 pick(|m| essence(m) == "application/x-www-form-urlencoded")
                     .map(|found| (found, BodyEncoding::UrlEncoded))
@@ -63,7 +60,16 @@ impl<'a> Lowerer<'a> {
         let name = format!("{hint}Body");
         let ty = match (&content.schema, encoding) {
             (Some(schema), BodyEncoding::Multipart) => {
-                self.form(SchemaRef::of(schema), &content_at, &name)?
+                let form = self.form(SchemaRef::of(schema), &content_at, &name)?;
+                if essence(media_type) != "multipart/form-data"
+                    && let Type::Named(form) = &form
+                    && let Some(def) = self.types.iter_mut().rev().find(|def| def.name == *form)
+                {
+                    def.doc = Some(crate::ir::DocText::new(format!(
+                        "Sent as `multipart/form-data`: the API documents this body as `{media_type}`, which is no registered media type and names that form."
+                    )));
+                }
+                form
             }
             (Some(schema), _) => optional(self.shape(SchemaRef::of(schema), &content_at, &name)),
             (None, BodyEncoding::Multipart) => {
@@ -188,6 +194,18 @@ impl<'a> Lowerer<'a> {
         });
         Ok(Type::Named(rust))
     }
+}
+
+/// Whether a request body of this media type is a multipart form. `application/form-data` is no
+/// registered media type: the documents that use it (Mastodon's) describe form fields, files among
+/// them (`format: binary`), which only `multipart/form-data` carries, and which servers accepting
+/// forms read from it. So it is sent as that, with the `Content-Type` a multipart body needs (the
+/// boundary included) rather than the unregistered name.
+fn is_multipart(media_type: &str) -> bool {
+    matches!(
+        essence(media_type).as_str(),
+        "multipart/form-data" | "application/form-data"
+    )
 }
 
 /// The media type without parameters, lower case.
