@@ -36,11 +36,31 @@ impl<'a> Lowerer<'a> {
             else {
                 return Err("the request body lists no media type".to_owned());
             };
+            // A `format: file` or `binary` object (Swagger 2's file, converted) is the bytes.
             let structured = content.schema.as_ref().is_some_and(|schema| {
                 self.resolve(SchemaRef::of(schema))
                     .and_then(|(schema, _)| View::of(schema))
-                    .is_some_and(|view| view.is_object_like())
+                    .is_some_and(|view| {
+                        view.is_object_like()
+                            && !matches!(view.any.format.as_deref(), Some("file" | "binary"))
+                    })
             });
+            // An object documented as plain text is read by the server as the text of its JSON
+            // (Netatmo's schedules, App Center's releases): the typed value, written as JSON and
+            // sent with the documented media type.
+            if structured
+                && essence(media_type) == "text/plain"
+                && let Some(schema) = &content.schema
+            {
+                let content_at = pointer(at, &["content", media_type, "schema"]);
+                let shape = self.shape(SchemaRef::of(schema), &content_at, &format!("{hint}Body"));
+                return Ok(Body {
+                    ty: optional(shape),
+                    required: body.required,
+                    media_type: media_type.clone(),
+                    encoding: BodyEncoding::JsonText,
+                });
+            }
             if structured {
                 self.warn(
                     pointer(at, &["content", media_type]),
