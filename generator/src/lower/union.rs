@@ -11,7 +11,7 @@ use crate::ir::{
 };
 use crate::names::{self, Scope};
 
-fn members(schema: &Schema) -> (&[ReferenceOr<Schema>], &'static str) {
+pub(super) fn members(schema: &Schema) -> (&[ReferenceOr<Schema>], &'static str) {
     match &schema.schema_kind {
         SchemaKind::OneOf { one_of } => (one_of, "oneOf"),
         SchemaKind::AnyOf { any_of } => (any_of, "anyOf"),
@@ -105,6 +105,21 @@ impl<'a> Lowerer<'a> {
             return None;
         }
         if !view.any.properties.is_empty() {
+            // The object's struct gains the alternatives' properties (see `object`). Whether it
+            // can is asked quietly: `object` flattens the members again, and reports then.
+            let mut flat = Flat::default();
+            let quiet = self.warnings.len();
+            self.flatten(SchemaRef::Inline(schema), at, &mut flat, 0);
+            let known = flat
+                .properties
+                .iter()
+                .map(|(wire, (schema, _))| (wire.clone(), *schema))
+                .collect();
+            let merges = self.alternative_properties(schema, at, known).is_some();
+            self.warnings.truncate(quiet);
+            if merges {
+                return None;
+            }
             self.warn(
                 at,
                 format!(
@@ -150,6 +165,22 @@ impl<'a> Lowerer<'a> {
             }
             other => other,
         })
+    }
+
+    /// Whether a member of a `oneOf`/`anyOf` beside `properties` is an object whose properties the
+    /// parent's struct can hold as optional fields: no type other than `object`, no values, items
+    /// or unions of its own.
+    pub(super) fn is_alternative(&self, member: SchemaRef<'a>) -> bool {
+        self.resolve(self.peel_all(member))
+            .and_then(|(schema, _)| View::of(schema))
+            .is_some_and(|view| {
+                view.any.typ.as_deref().is_none_or(|typ| typ == "object")
+                    && view.any.enumeration.is_empty()
+                    && view.any.items.is_none()
+                    && view.any.one_of.is_empty()
+                    && view.any.any_of.is_empty()
+                    && view.any.not.is_none()
+            })
     }
 
     /// The single-value string enum properties of a member: `(property, value)`.
