@@ -680,6 +680,9 @@ pub enum BodyEncoding {
     Multipart,
     /// Any other media type: the bytes as given, with the media type as `Content-Type`.
     Raw,
+    /// An object schema under a text media type (`text/plain`): the value written as JSON text,
+    /// sent with the documented media type as `Content-Type`.
+    JsonText,
 }
 
 impl BodyEncoding {

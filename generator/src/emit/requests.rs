@@ -471,6 +471,10 @@ fn write_body(body: &crate::ir::Body, value: &TokenStream) -> TokenStream {
         BodyEncoding::Json => quote!(request.json(#value)),
         BodyEncoding::UrlEncoded => quote!(request.form(#value)),
         BodyEncoding::Multipart => quote!(request.multipart(#value.into_form())),
+        BodyEncoding::JsonText => {
+            let media = body.media_type.as_str();
+            quote!(request.json_as(#media, #value))
+        }
         BodyEncoding::Raw => {
             // A wildcard (`image/*`) is not a content type to send.
             let media = if body.media_type.contains('*') {

@@ -472,6 +472,7 @@ impl<'a> Lowerer<'a> {
     fn object(&mut self, schema: &'a Schema, at: &str, name: &str) -> Lowered {
         let mut flat = Flat::default();
         self.flatten(SchemaRef::Inline(schema), at, &mut flat, 0);
+        self.alternatives(schema, at, &mut flat);
         if flat.properties.is_empty() {
             return Lowered::Inline(match flat.additional {
                 Some((AdditionalProperties::Schema(inner), inner_at)) => {
@@ -483,6 +484,62 @@ impl<'a> Lowerer<'a> {
             });
         }
         Lowered::Def(TypeKind::Struct(self.fields(flat, name)))
+    }
+
+    /// Adds the properties of a `oneOf`/`anyOf` beside the object's own properties, each optional
+    /// (a value satisfies one alternative, not every one), after the object's own.
+    fn alternatives(&mut self, schema: &'a Schema, at: &str, flat: &mut Flat<'a>) {
+        if flat.properties.is_empty() {
+            return;
+        }
+        let known: Vec<(String, SchemaRef<'a>)> = flat
+            .properties
+            .iter()
+            .map(|(wire, (schema, _))| (wire.clone(), *schema))
+            .collect();
+        for (wire, found) in self
+            .alternative_properties(schema, at, known)
+            .unwrap_or_default()
+        {
+            flat.properties.insert(wire, found);
+        }
+    }
+
+    /// The properties the `oneOf`/`anyOf` members of an object schema add to the properties it
+    /// has (`known`), when every member is an object ([`Self::is_alternative`]) and a property
+    /// of several has one schema in all of them (or is only narrowed, `{enum: [a]}`); `None`
+    /// otherwise.
+    pub(super) fn alternative_properties(
+        &mut self,
+        schema: &'a Schema,
+        at: &str,
+        mut known: Vec<(String, SchemaRef<'a>)>,
+    ) -> Option<Vec<(String, (SchemaRef<'a>, String))>> {
+        let (members, keyword) = super::union::members(schema);
+        if members.is_empty()
+            || !members
+                .iter()
+                .all(|member| self.is_alternative(SchemaRef::of(member)))
+        {
+            return None;
+        }
+        let mut added = Vec::new();
+        for (index, member) in members.iter().enumerate() {
+            let member_at = pointer(at, &[keyword, &index.to_string()]);
+            let mut own = Flat::default();
+            self.flatten(SchemaRef::of(member), &member_at, &mut own, 0);
+            for (wire, (property, here)) in own.properties {
+                match known.iter().find(|(kept, _)| *kept == wire) {
+                    None => {
+                        known.push((wire.clone(), property));
+                        added.push((wire, (property, here)));
+                    }
+                    Some((_, kept)) if same_schema(*kept, property) || narrows_only(property) => {}
+                    Some(_) => return None,
+                }
+            }
+        }
+        Some(added)
     }
 
     /// Collects the properties of a schema and of its `allOf` members, in order. Each component
@@ -686,6 +743,28 @@ impl<'a> Lowerer<'a> {
         };
         Struct { fields, additional }
     }
+}
+
+/// Whether two schemas are the same: one reference, or equal schemas written in place.
+fn same_schema(a: SchemaRef<'_>, b: SchemaRef<'_>) -> bool {
+    match (a, b) {
+        (SchemaRef::Ref(a), SchemaRef::Ref(b)) => a == b,
+        (SchemaRef::Inline(a), SchemaRef::Inline(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// Whether a property schema only narrows the values of the property it restates (an `enum` or
+/// bounds, no type or structure of its own).
+fn narrows_only(property: SchemaRef<'_>) -> bool {
+    matches!(property, SchemaRef::Inline(p) if View::of(p).is_some_and(|v| {
+        v.any.typ.is_none()
+            && v.any.properties.is_empty()
+            && v.any.items.is_none()
+            && v.any.all_of.is_empty()
+            && v.any.one_of.is_empty()
+            && v.any.any_of.is_empty()
+    }))
 }
 
 /// The bounds a schema declares.

@@ -11,7 +11,7 @@ use crate::ir::{
 };
 use crate::names::{self, Scope};
 
-fn members(schema: &Schema) -> (&[ReferenceOr<Schema>], &'static str) {
+pub(super) fn members(schema: &Schema) -> (&[ReferenceOr<Schema>], &'static str) {
     match &schema.schema_kind {
         SchemaKind::OneOf { one_of } => (one_of, "oneOf"),
         SchemaKind::AnyOf { any_of } => (any_of, "anyOf"),
@@ -104,7 +104,22 @@ impl<'a> Lowerer<'a> {
         if all.iter().all(|member| is_constraint_only(member, view)) {
             return None;
         }
-        if !view.any.properties.is_empty() {
+        if !view.any.properties.is_empty() && !self.members_extend(view, all, at) {
+            // The object's struct gains the alternatives' properties (see `object`). Whether it
+            // can is asked quietly: `object` flattens the members again, and reports then.
+            let mut flat = Flat::default();
+            let quiet = self.warnings.len();
+            self.flatten(SchemaRef::Inline(schema), at, &mut flat, 0);
+            let known = flat
+                .properties
+                .iter()
+                .map(|(wire, (schema, _))| (wire.clone(), *schema))
+                .collect();
+            let merges = self.alternative_properties(schema, at, known).is_some();
+            self.warnings.truncate(quiet);
+            if merges {
+                return None;
+            }
             self.warn(
                 at,
                 format!(
@@ -132,7 +147,7 @@ impl<'a> Lowerer<'a> {
                 shape.nullable |= nullable;
                 Lowered::Inline(optional(shape))
             }
-            _ => match self.tagged(view, &real, name) {
+            _ => match self.tagged(view, &real, at, name) {
                 Some(tagged) => Lowered::Def(TypeKind::Tagged(tagged)),
                 None => Lowered::Def(TypeKind::Untagged(self.untagged(&real, name))),
             },
@@ -150,6 +165,62 @@ impl<'a> Lowerer<'a> {
             }
             other => other,
         })
+    }
+
+    /// Whether the members are the subtypes of a parent that declares the discriminator: each
+    /// refers to a component that `allOf`s the schema at `at` (the pattern of the OpenAPI
+    /// specification: `Pet` with `oneOf: [Cat, Dog]`, `Cat: {allOf: [Pet, ...]}`), or has every
+    /// property the parent lists (Jira's context variables, whose parent lists only the tag). The
+    /// parent's properties are in every member, so the union is the parent's type.
+    fn members_extend(
+        &mut self,
+        view: &View,
+        members: &'a [ReferenceOr<Schema>],
+        at: &str,
+    ) -> bool {
+        if view.data.discriminator.is_none() {
+            return false;
+        }
+        let quiet = self.warnings.len();
+        let extend = members.iter().all(|member| {
+            let SchemaRef::Ref(reference) = self.peel(SchemaRef::of(member)) else {
+                return false;
+            };
+            let inherits = self
+                .resolve(SchemaRef::Ref(reference))
+                .and_then(|(schema, _)| View::of(schema))
+                .is_some_and(|member| {
+                    member.any.all_of.iter().any(|part| {
+                        matches!(part, ReferenceOr::Reference { reference } if reference == at)
+                    })
+                });
+            inherits || {
+                let mut flat = Flat::default();
+                self.flatten(SchemaRef::Ref(reference), at, &mut flat, 0);
+                view.any
+                    .properties
+                    .keys()
+                    .all(|wire| flat.properties.contains_key(wire))
+            }
+        });
+        self.warnings.truncate(quiet);
+        extend
+    }
+
+    /// Whether a member of a `oneOf`/`anyOf` beside `properties` is an object whose properties the
+    /// parent's struct can hold as optional fields: no type other than `object`, no values, items
+    /// or unions of its own.
+    pub(super) fn is_alternative(&self, member: SchemaRef<'a>) -> bool {
+        self.resolve(self.peel_all(member))
+            .and_then(|(schema, _)| View::of(schema))
+            .is_some_and(|view| {
+                view.any.typ.as_deref().is_none_or(|typ| typ == "object")
+                    && view.any.enumeration.is_empty()
+                    && view.any.items.is_none()
+                    && view.any.one_of.is_empty()
+                    && view.any.any_of.is_empty()
+                    && view.any.not.is_none()
+            })
     }
 
     /// The single-value string enum properties of a member: `(property, value)`.
@@ -186,6 +257,7 @@ impl<'a> Lowerer<'a> {
         &mut self,
         view: &View,
         members: &[(String, SchemaRef<'a>)],
+        at: &str,
         name: &str,
     ) -> Option<Tagged> {
         let constants: Vec<Vec<(String, String)>> = members
@@ -197,6 +269,26 @@ impl<'a> Lowerer<'a> {
             Some(discriminator) => discriminator.property_name.clone(),
             None => inferred_tag(&constants)?,
         };
+        // A discriminator naming a property of the object that holds the union, beside it
+        // (Linode's `{type, data: oneOf}`), tags no member's value. Reading that property instead
+        // needs to know which of its values selects which member: without a `mapping` the
+        // values would be the members' schema names, which such documents do not send.
+        if let Some(discriminator) = declared
+            && !self.members_carry(members, &tag)
+        {
+            let why = if discriminator.mapping.is_empty() {
+                "the document maps no value to a member"
+            } else {
+                "a tag beside the union is not supported"
+            };
+            self.warn(
+                at,
+                format!(
+                    "discriminator `{tag}` is no property of the union's members, so no member's value carries it; were it a property beside the union, {why}: the union is untagged"
+                ),
+            );
+            return None;
+        }
         let mut scope = Scope::default();
         let mut variants = Vec::new();
         for ((member_at, member), constants) in members.iter().zip(&constants) {
@@ -249,6 +341,32 @@ impl<'a> Lowerer<'a> {
             variants,
             fallback,
         })
+    }
+
+    /// Whether some member is an object with the `tag` property, or one that may have it (no
+    /// listed properties, or extra properties allowed). An array or a scalar has no properties.
+    fn members_carry(&mut self, members: &[(String, SchemaRef<'a>)], tag: &str) -> bool {
+        let quiet = self.warnings.len();
+        let carry = members.iter().any(|(member_at, member)| {
+            let typ = self
+                .resolve(self.peel_all(*member))
+                .and_then(|(schema, _)| View::of(schema))
+                .and_then(|view| view.any.typ);
+            if typ.is_some_and(|typ| typ != "object") {
+                return false;
+            }
+            let mut flat = Flat::default();
+            self.flatten(*member, member_at, &mut flat, 0);
+            flat.properties.is_empty()
+                || flat.properties.contains_key(tag)
+                || matches!(
+                    flat.additional,
+                    Some((openapiv3::AdditionalProperties::Any(true), _))
+                        | Some((openapiv3::AdditionalProperties::Schema(_), _))
+                )
+        });
+        self.warnings.truncate(quiet);
+        carry
     }
 
     /// The payload of a tagged variant. A referenced schema is used as it is; a member written in

@@ -163,6 +163,19 @@ impl<'a> Request<'a> {
         }
     }
 
+    /// Sets a request body written as JSON under another media type: an
+    /// object an API documents as `text/plain` is the text of its JSON.
+    pub(crate) fn json_as<T: serde::Serialize + ?Sized>(
+        self,
+        content_type: &'static str,
+        body: &T,
+    ) -> Self {
+        match serde_json::to_vec(body) {
+            Ok(bytes) => self.raw(content_type, bytes.into()),
+            Err(e) => self.fail(Error::Serialize(e)),
+        }
+    }
+
     /// Sets an `application/x-www-form-urlencoded` request body; `body` must
     /// serialize to a flat map or sequence of pairs.
     pub(crate) fn form<T: serde::Serialize + ?Sized>(self, body: &T) -> Self {
@@ -335,6 +348,25 @@ mod tests {
                 .unwrap_or_default()
                 .is_empty()
         );
+    }
+
+    #[tokio::test]
+    async fn json_text_bodies_keep_their_media_type() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(204))
+            .mount(&server)
+            .await;
+        let api = client(builder(&server));
+        api.request(Method::POST, "/x", &[])
+            .json_as("text/plain", &json!({"name": "night", "zones": [1]}))
+            .send_empty()
+            .await
+            .expect("sent");
+        let received = server.received_requests().await.unwrap_or_default();
+        let content_types: Vec<_> = received[0].headers.get_all("content-type").iter().collect();
+        assert_eq!(content_types, ["text/plain"]);
+        assert_eq!(received[0].body, br#"{"name":"night","zones":[1]}"#);
     }
 
     #[tokio::test]

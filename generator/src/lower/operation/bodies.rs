@@ -23,10 +23,7 @@ impl<'a> Lowerer<'a> {
         };
         let chosen = pick(is_json)
             .map(|found| (found, BodyEncoding::Json))
-            .or_else(|| {
-                pick(|m| essence(m) == "multipart/form-data")
-                    .map(|found| (found, BodyEncoding::Multipart))
-            })
+            .or_else(|| pick(is_multipart).map(|found| (found, BodyEncoding::Multipart)))
             .or_else(|| {
                 pick(|m| essence(m) == "application/x-www-form-urlencoded")
                     .map(|found| (found, BodyEncoding::UrlEncoded))
@@ -39,11 +36,31 @@ impl<'a> Lowerer<'a> {
             else {
                 return Err("the request body lists no media type".to_owned());
             };
+            // A `format: file` or `binary` object (Swagger 2's file, converted) is the bytes.
             let structured = content.schema.as_ref().is_some_and(|schema| {
                 self.resolve(SchemaRef::of(schema))
                     .and_then(|(schema, _)| View::of(schema))
-                    .is_some_and(|view| view.is_object_like())
+                    .is_some_and(|view| {
+                        view.is_object_like()
+                            && !matches!(view.any.format.as_deref(), Some("file" | "binary"))
+                    })
             });
+            // An object documented as plain text is read by the server as the text of its JSON
+            // (Netatmo's schedules, App Center's releases): the typed value, written as JSON and
+            // sent with the documented media type.
+            if structured
+                && essence(media_type) == "text/plain"
+                && let Some(schema) = &content.schema
+            {
+                let content_at = pointer(at, &["content", media_type, "schema"]);
+                let shape = self.shape(SchemaRef::of(schema), &content_at, &format!("{hint}Body"));
+                return Ok(Body {
+                    ty: optional(shape),
+                    required: body.required,
+                    media_type: media_type.clone(),
+                    encoding: BodyEncoding::JsonText,
+                });
+            }
             if structured {
                 self.warn(
                     pointer(at, &["content", media_type]),
@@ -63,7 +80,16 @@ impl<'a> Lowerer<'a> {
         let name = format!("{hint}Body");
         let ty = match (&content.schema, encoding) {
             (Some(schema), BodyEncoding::Multipart) => {
-                self.form(SchemaRef::of(schema), &content_at, &name)?
+                let form = self.form(SchemaRef::of(schema), &content_at, &name)?;
+                if essence(media_type) != "multipart/form-data"
+                    && let Type::Named(form) = &form
+                    && let Some(def) = self.types.iter_mut().rev().find(|def| def.name == *form)
+                {
+                    def.doc = Some(crate::ir::DocText::new(format!(
+                        "Sent as `multipart/form-data`: the API documents this body as `{media_type}`, which is no registered media type and names that form."
+                    )));
+                }
+                form
             }
             (Some(schema), _) => optional(self.shape(SchemaRef::of(schema), &content_at, &name)),
             (None, BodyEncoding::Multipart) => {
@@ -188,6 +214,18 @@ impl<'a> Lowerer<'a> {
         });
         Ok(Type::Named(rust))
     }
+}
+
+/// Whether a request body of this media type is a multipart form. `application/form-data` is no
+/// registered media type: the documents that use it (Mastodon's) describe form fields, files among
+/// them (`format: binary`), which only `multipart/form-data` carries, and which servers accepting
+/// forms read from it. So it is sent as that, with the `Content-Type` a multipart body needs (the
+/// boundary included) rather than the unregistered name.
+fn is_multipart(media_type: &str) -> bool {
+    matches!(
+        essence(media_type).as_str(),
+        "multipart/form-data" | "application/form-data"
+    )
 }
 
 /// The media type without parameters, lower case.
