@@ -310,14 +310,9 @@ pub fn library_name(package: &str) -> String {
 /// The runtime's WebSocket module, left out of a standalone crate whose API has no channels.
 const WS_RUNTIME: &str = "src/runtime/ws/";
 
-/// The dependencies only the WebSocket runtime names, left out with it (the HTTP client's TLS
-/// comes with `reqwest`'s own `rustls` feature).
-const WS_DEPENDENCIES: &[&str] = &[
-    "tokio-tungstenite",
-    "tokio-rustls",
-    "rustls",
-    "rustls-platform-verifier",
-];
+/// The dependencies only the WebSocket runtime names, left out with it (`rustls` and its
+/// verifier stay: the HTTP client's TLS configuration is made by the runtime too).
+const WS_DEPENDENCIES: &[&str] = &["tokio-tungstenite", "tokio-rustls"];
 
 /// Builds every file of a standalone crate for one API: the runtime from the templates, the API
 /// as the crate root's contents (`petstore_client::Client`), a manifest made from the template's

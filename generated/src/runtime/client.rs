@@ -16,6 +16,7 @@ use super::error::{Error, ErrorBodyDecoder};
 use super::limits::{DEFAULT_IDLE_TIMEOUT, Limits};
 use super::request::Request;
 use super::retry::RetryPolicy;
+use super::tls;
 use super::token::TokenProvider;
 use super::urls::{has_dot_segment, parse_base_url, redact_userinfo, same_origin_redirects};
 
@@ -163,6 +164,11 @@ impl<V: ApiVersion> ClientBuilder<V> {
     /// per attempt, besides the timeouts `configure` sets;
     /// [`connect_timeout`](Self::connect_timeout) is left to `configure` for
     /// HTTP requests.
+    ///
+    /// `reqwest` then sets up TLS itself (honouring the roots and other TLS
+    /// options `configure` sets) with rustls's process-wide default crypto
+    /// provider: unless the application installed one, building the client
+    /// installs ring's, the provider this crate is built with.
     pub fn configure_http(
         mut self,
         configure: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
@@ -273,6 +279,7 @@ impl<V: ApiVersion> ClientBuilder<V> {
         // `reqwest`, whose timeout would also cut streamed bodies.
         let (http, timeout) = match self.http_client {
             Some(configure) => {
+                tls::install_default_provider();
                 let client = configure(reqwest::Client::builder())
                     .redirect(same_origin_redirects())
                     .build()
@@ -280,8 +287,11 @@ impl<V: ApiVersion> ClientBuilder<V> {
                 (client, self.timeout)
             }
             None => {
+                let tls = tls::config(tls::HTTP_ALPN).map_err(|reason| {
+                    Error::Io(std::io::Error::other(format!("tls setup: {reason}")))
+                })?;
                 let client = reqwest::Client::builder()
-                    .tls_backend_rustls()
+                    .tls_backend_preconfigured(tls)
                     .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
                     .redirect(same_origin_redirects())
                     .build()
