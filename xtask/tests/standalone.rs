@@ -80,6 +80,10 @@ fn standalone_crate_builds_and_passes_clippy() {
     assert!(manifest.contains("\nrustls ="), "{manifest}");
     // Nor benches, which the manifest then does not declare.
     assert!(!out.join("benches").exists());
+    // No operation streams events: the runtime's modules for them are left out.
+    for module in ["src/runtime/sse.rs", "src/runtime/sse_parser.rs"] {
+        assert!(!out.join(module).exists(), "{module}");
+    }
     assert!(!manifest.contains("[[bench]]"), "{manifest}");
     assert!(!manifest.contains("[[example]]"), "{manifest}");
 
