@@ -163,11 +163,6 @@ impl<V: ApiVersion> ClientBuilder<V> {
     /// per attempt, besides the timeouts `configure` sets;
     /// [`connect_timeout`](Self::connect_timeout) is left to `configure` for
     /// HTTP requests.
-    ///
-    /// `reqwest` then sets up TLS itself (honouring the roots and other TLS
-    /// options `configure` sets) with rustls's process-wide default crypto
-    /// provider: unless the application installed one, building the client
-    /// installs ring's, the provider this crate is built with.
     pub fn configure_http(
         mut self,
         configure: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
@@ -274,11 +269,11 @@ impl<V: ApiVersion> ClientBuilder<V> {
         let user_agent = HeaderValue::from_str(user_agent).map_err(|_| Error::InvalidHeader {
             name: USER_AGENT.as_str().to_owned(),
         })?;
+        tls::install_default_provider();
         // The timeout is applied per attempt by the runtime, not by
         // `reqwest`, whose timeout would also cut streamed bodies.
         let (http, timeout) = match self.http_client {
             Some(configure) => {
-                tls::install_default_provider();
                 let client = configure(reqwest::Client::builder())
                     .redirect(same_origin_redirects())
                     .build()
@@ -286,11 +281,8 @@ impl<V: ApiVersion> ClientBuilder<V> {
                 (client, self.timeout)
             }
             None => {
-                let tls = tls::config(tls::HTTP_ALPN).map_err(|reason| {
-                    Error::Io(std::io::Error::other(format!("tls setup: {reason}")))
-                })?;
                 let client = reqwest::Client::builder()
-                    .tls_backend_preconfigured(tls)
+                    .tls_backend_rustls()
                     .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
                     .redirect(same_origin_redirects())
                     .build()

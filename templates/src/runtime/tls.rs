@@ -1,14 +1,11 @@
-//! The TLS configuration of HTTP requests and WebSocket connections alike:
-//! rustls with the crypto provider the application installed (else ring's)
-//! and the platform's certificate verifier with its roots.
+//! TLS for HTTP requests and WebSocket connections alike: rustls with the
+//! crypto provider the application installed as the process default, else
+//! ring's, and the platform's certificate verifier with its roots.
 
 use std::sync::{Arc, OnceLock};
 
 use rustls::ClientConfig;
 use rustls::crypto::CryptoProvider;
-
-/// The application-layer protocols offered to an HTTP server.
-pub(crate) const HTTP_ALPN: &[&[u8]] = &[b"h2", b"http/1.1"];
 
 /// The only protocol a WebSocket handshake can use.
 pub(crate) const WEBSOCKET_ALPN: &[&[u8]] = &[b"http/1.1"];
@@ -42,10 +39,10 @@ pub(crate) fn config(alpn: &[&[u8]]) -> Result<ClientConfig, String> {
     Ok(config)
 }
 
-/// Makes ring's provider the process default unless one is installed, for
-/// `reqwest`'s own TLS setup, which a caller's HTTP configuration may use
-/// (extra roots, client certificates) and which needs a process default:
-/// this crate builds rustls without aws-lc-rs, `reqwest`'s fallback.
+/// Makes ring's provider rustls's process default unless one is installed:
+/// `reqwest` (built without aws-lc-rs, its fallback) reads it for every
+/// client, this crate's and any other the application builds with the same
+/// `reqwest`.
 pub(crate) fn install_default_provider() {
     if CryptoProvider::get_default().is_none() {
         // Another thread may have installed one meanwhile; either serves.
@@ -55,12 +52,10 @@ pub(crate) fn install_default_provider() {
 
 #[cfg(test)]
 mod tests {
-    use super::{HTTP_ALPN, WEBSOCKET_ALPN, config};
+    use super::{WEBSOCKET_ALPN, config};
 
     #[test]
-    fn each_use_offers_its_own_protocols() {
-        let http = config(HTTP_ALPN).expect("the platform's verifier");
-        assert_eq!(http.alpn_protocols, [b"h2".to_vec(), b"http/1.1".to_vec()]);
+    fn a_websocket_offers_http_1_1_only() {
         let websocket = config(WEBSOCKET_ALPN).expect("the platform's verifier");
         assert_eq!(websocket.alpn_protocols, [b"http/1.1".to_vec()]);
     }
