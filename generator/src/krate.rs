@@ -308,22 +308,21 @@ pub fn library_name(package: &str) -> String {
 }
 
 /// The runtime's WebSocket module, left out of a standalone crate whose API has no channels.
-const WS_RUNTIME: &str = "src/runtime/ws/";
+const WS_MODULE: &str = "ws";
 
-/// The dependencies only the WebSocket runtime names, left out with it (the HTTP client's TLS
-/// comes with `reqwest`'s own `rustls` feature).
-const WS_DEPENDENCIES: &[&str] = &[
-    "tokio-tungstenite",
-    "tokio-rustls",
-    "rustls",
-    "rustls-platform-verifier",
-];
+/// The runtime's event stream modules, left out of a standalone crate whose API has no
+/// `text/event-stream` response.
+const EVENT_STREAM_MODULES: &[&str] = &["sse", "sse_parser"];
+
+/// The dependencies only the WebSocket runtime names, left out with it (`rustls` and its
+/// verifier stay: the HTTP client's TLS configuration is made by the runtime too).
+const WS_DEPENDENCIES: &[&str] = &["tokio-tungstenite", "tokio-rustls"];
 
 /// Builds every file of a standalone crate for one API: the runtime from the templates, the API
 /// as the crate root's contents (`petstore_client::Client`), a manifest made from the template's
 /// with the given name, and a README listing the operations and channels. Tests and examples of
-/// the templates are written for the Cartesia client and are left out, and so are the WebSocket
-/// runtime and its dependencies when the API has no channels.
+/// the templates are written for the Cartesia client and are left out, and so are the runtime's
+/// modules the API does not use ([`left_out_modules`]): a small API compiles less.
 pub fn standalone(
     templates: &Path,
     api: &Api,
@@ -331,16 +330,23 @@ pub fn standalone(
 ) -> Result<BTreeMap<PathBuf, String>, AssembleError> {
     let library = library_name(options.package);
     let websockets = !api.channels.is_empty();
+    let left_out = left_out_modules(api);
     let mut files = BTreeMap::new();
     for (relative, text) in read_templates(templates)? {
         let name = relative.to_string_lossy().replace('\\', "/");
-        if !websockets && name.starts_with(WS_RUNTIME) {
+        if left_out.iter().any(|module| {
+            name == format!("src/runtime/{module}.rs")
+                || name.starts_with(&format!("src/runtime/{module}/"))
+        }) {
             continue;
         }
-        let (text, note) = if !websockets && name == "src/runtime/mod.rs" {
-            (without_ws_module(&text), ", the WebSocket module left out")
+        let (text, note) = if !left_out.is_empty() && name == "src/runtime/mod.rs" {
+            (
+                without_modules(&text, &left_out),
+                format!(", without the modules {}", left_out.join(", ")),
+            )
         } else {
-            (text, "")
+            (text, String::new())
         };
         if name == "Cargo.toml" {
             let path = templates.join(&relative);
@@ -363,7 +369,10 @@ pub fn standalone(
     );
     files.insert(
         PathBuf::from("src/lib.rs"),
-        emit::format(&header, standalone_lib_rs(websockets)),
+        emit::format(
+            &header,
+            standalone_lib_rs(websockets, !left_out.contains(&EVENT_STREAM_MODULES[0])),
+        ),
     );
     files.insert(PathBuf::from("README.md"), standalone_readme(api, options));
     if options.examples
@@ -536,9 +545,41 @@ fn readme_text(api: &Api, options: &Standalone<'_>) -> String {
     out
 }
 
-/// The runtime's `mod.rs` without the WebSocket module: its `mod` line, and each `use` of it
-/// (on one line or wrapped over several) with the attributes and comments directly above.
-fn without_ws_module(text: &str) -> String {
+/// The runtime's modules a standalone crate leaves out: the WebSocket module when the API has no
+/// channels, the event stream modules when no operation answers with `text/event-stream`. The
+/// other modules never name these, so the runtime compiles with or without each.
+fn left_out_modules(api: &Api) -> Vec<&'static str> {
+    let mut modules = Vec::new();
+    if api.channels.is_empty() {
+        modules.push(WS_MODULE);
+    }
+    let event_stream =
+        |payload: &crate::ir::Payload| matches!(payload, crate::ir::Payload::EventStream(_));
+    let event_streams = api
+        .groups
+        .iter()
+        .flat_map(|group| &group.operations)
+        .any(|operation| match &operation.response {
+            crate::ir::Response::Single(payload) => event_stream(payload),
+            crate::ir::Response::Multi(multi) => {
+                multi.variants.iter().any(|v| event_stream(&v.payload))
+            }
+        });
+    if !event_streams {
+        modules.extend(EVENT_STREAM_MODULES);
+    }
+    modules
+}
+
+/// The runtime's `mod.rs` without `modules`: each one's `mod` line, and each `use` of it (on one
+/// line or wrapped over several) with the attributes and comments directly above.
+fn without_modules(text: &str, modules: &[&str]) -> String {
+    let uses = |trimmed: &str| {
+        modules.iter().any(|module| {
+            trimmed.starts_with(&format!("pub use {module}::"))
+                || trimmed.starts_with(&format!("pub(crate) use {module}::"))
+        })
+    };
     let mut kept: Vec<&str> = Vec::new();
     let mut in_use = false;
     for line in text.lines() {
@@ -547,10 +588,13 @@ fn without_ws_module(text: &str) -> String {
             in_use = !trimmed.contains(';');
             continue;
         }
-        if trimmed == "mod ws;" {
+        if modules
+            .iter()
+            .any(|module| trimmed == format!("mod {module};"))
+        {
             continue;
         }
-        if trimmed.starts_with("pub use ws::") || trimmed.starts_with("pub(crate) use ws::") {
+        if uses(trimmed) {
             while kept.last().is_some_and(|l| {
                 l.trim_start().starts_with("#[") || l.trim_start().starts_with("//")
             }) {
@@ -566,7 +610,8 @@ fn without_ws_module(text: &str) -> String {
     out
 }
 
-fn standalone_lib_rs(websockets: bool) -> TokenStream {
+fn standalone_lib_rs(websockets: bool, event_streams: bool) -> TokenStream {
+    let event_stream = event_streams.then(|| quote!(EventStream,));
     let ws = websockets.then(|| {
         quote!(
             Multiplexer,
@@ -587,7 +632,7 @@ fn standalone_lib_rs(websockets: bool) -> TokenStream {
         #[rustfmt::skip]
         pub use runtime::{
             AccessToken, ApiError, Base64Bytes, BinaryResponse, ByteStream, Error, ErrorKind,
-            EventError, EventStream, FilePart, Limits, Multipart, RequestOptions, RetryPolicy,
+            EventError, #event_stream FilePart, Limits, Multipart, RequestOptions, RetryPolicy,
             Secret, TokenProvider, #ws
         };
 
@@ -604,19 +649,29 @@ fn standalone_lib_rs(websockets: bool) -> TokenStream {
 
 #[cfg(test)]
 mod tests {
-    use super::without_ws_module;
+    use super::{EVENT_STREAM_MODULES, WS_MODULE, without_modules};
 
     #[test]
-    fn the_websocket_module_leaves_the_runtime_whole() {
-        let text = "pub use a::B;\n// Why.\n#[allow(unused_imports)]\npub use ws::{\n    One, Two,\n};\npub use ws::Three;\nmod ws;\nmod c;\n";
-        assert_eq!(without_ws_module(text), "pub use a::B;\nmod c;\n");
+    fn a_module_left_out_leaves_the_runtime_whole() {
+        let text = "pub use a::B;\n// Why.\n#[allow(unused_imports)]\npub use ws::{\n    One, Two,\n};\npub use ws::Three;\nmod ws;\nmod wss;\nmod c;\n";
+        assert_eq!(
+            without_modules(text, &["ws"]),
+            "pub use a::B;\nmod wss;\nmod c;\n"
+        );
         let runtime = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../templates/src/runtime/mod.rs"
         ))
         .expect("the runtime's mod.rs");
-        let stripped = without_ws_module(&runtime);
-        assert!(!stripped.contains("ws::"), "{stripped}");
-        syn::parse_file(&stripped).expect("the runtime's mod.rs still parses");
+        let mut every = vec![WS_MODULE];
+        every.extend(EVENT_STREAM_MODULES);
+        for modules in [&every[..1], &every[1..], &every[..]] {
+            let stripped = without_modules(&runtime, modules);
+            for module in modules {
+                assert!(!stripped.contains(&format!("{module}::")), "{stripped}");
+                assert!(!stripped.contains(&format!("mod {module};")), "{stripped}");
+            }
+            syn::parse_file(&stripped).expect("the runtime's mod.rs still parses");
+        }
     }
 }

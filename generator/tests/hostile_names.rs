@@ -118,7 +118,7 @@ fn compiles_and_runs_no_doctest_of_its_own(name: &str) {
         .current_dir(&dir)
         .env(
             "CARGO_TARGET_DIR",
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join("hostile-target"),
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-target"),
         )
         .output()
         .expect("cargo runs");

@@ -73,11 +73,17 @@ fn standalone_crate_builds_and_passes_clippy() {
     assert!(!out.join("tests").exists() && !out.join("examples").exists());
     // Without channels, neither the WebSocket runtime nor its dependencies.
     assert!(!out.join("src/runtime/ws").exists());
-    for dependency in ["tokio-tungstenite", "tokio-rustls", "\nrustls ="] {
+    for dependency in ["tokio-tungstenite", "tokio-rustls"] {
         assert!(!manifest.contains(dependency), "{dependency}: {manifest}");
     }
+    // rustls stays: the runtime configures the HTTP client's TLS.
+    assert!(manifest.contains("\nrustls ="), "{manifest}");
     // Nor benches, which the manifest then does not declare.
     assert!(!out.join("benches").exists());
+    // No operation streams events: the runtime's modules for them are left out.
+    for module in ["src/runtime/sse.rs", "src/runtime/sse_parser.rs"] {
+        assert!(!out.join(module).exists(), "{module}");
+    }
     assert!(!manifest.contains("[[bench]]"), "{manifest}");
     assert!(!manifest.contains("[[example]]"), "{manifest}");
 

@@ -27,6 +27,7 @@ mod sse;
 mod sse_parser;
 #[cfg(test)]
 mod tests;
+mod tls;
 mod token;
 #[cfg(test)]
 mod token_tests;

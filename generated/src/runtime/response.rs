@@ -122,12 +122,10 @@ impl BinaryResponse {
         read_within(self.body, declared, self.limits.body()).await
     }
 
-    /// The body read as server-sent events whose data is JSON `T`.
-    pub(crate) fn into_event_stream<T>(self) -> crate::runtime::EventStream<T>
-    where
-        T: serde::de::DeserializeOwned + Send + 'static,
-    {
-        crate::runtime::EventStream::new(self.status, self.headers, self.body, self.limits)
+    /// The status, headers, body and limits, for reading the body another
+    /// way (as events, in `sse.rs`).
+    pub(super) fn into_parts(self) -> (StatusCode, HeaderMap, ByteStream, Limits) {
+        (self.status, self.headers, self.body, self.limits)
     }
 
     /// Reads the whole body into memory, however long it is: prefer

@@ -20,6 +20,7 @@ use super::error::Error;
 use super::limits::{IdleTimeout, Limits};
 use super::redact::{excerpt, mark_sensitive};
 use super::request::Request;
+use super::response::BinaryResponse;
 use super::sse_parser::{EventParser, ParseError};
 
 /// The events of a `text/event-stream` response, each decoded from JSON.
@@ -188,6 +189,17 @@ impl Events {
                 }
             }
         }
+    }
+}
+
+impl BinaryResponse {
+    /// The body read as server-sent events whose data is JSON `T`.
+    pub(crate) fn into_event_stream<T>(self) -> EventStream<T>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        let (status, headers, body, limits) = self.into_parts();
+        EventStream::new(status, headers, body, limits)
     }
 }
 
@@ -460,5 +472,28 @@ mod tests {
     fn event_stream_is_send_and_unpin() {
         fn check<S: Stream + Send + Unpin>() {}
         check::<EventStream<Value>>();
+    }
+
+    #[tokio::test]
+    async fn event_streams_are_not_cut_by_the_timeout() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_raw("data: 1\n\ndata: 2\n\n", "text/event-stream"),
+            )
+            .mount(&server)
+            .await;
+        // The default client: its 60 s timeout bounds the head only.
+        let api = client(builder(&server));
+        let events = api.request(Method::GET, "/tts/sse", &[]);
+        let events = events.send_event_stream::<Value>().await.expect("head");
+        // Read the events ten minutes later; real time again while they
+        // arrive, so that the idle timeout is not jumped to.
+        tokio::time::pause();
+        tokio::time::advance(Duration::from_secs(600)).await;
+        tokio::time::resume();
+        let events: Vec<_> = events.map(|e| e.map_err(|e| e.to_string())).collect().await;
+        assert_eq!(events, [Ok(Value::from(1)), Ok(Value::from(2))]);
     }
 }

@@ -15,6 +15,7 @@ use super::error::{Error, ErrorBodyDecoder};
 use super::limits::{DEFAULT_IDLE_TIMEOUT, Limits};
 use super::request::Request;
 use super::retry::RetryPolicy;
+use super::tls;
 use super::token::TokenProvider;
 use super::urls::{has_dot_segment, parse_base_url, redact_userinfo, same_origin_redirects};
 
@@ -268,6 +269,7 @@ impl<V: ApiVersion> ClientBuilder<V> {
         let user_agent = HeaderValue::from_str(user_agent).map_err(|_| Error::InvalidHeader {
             name: USER_AGENT.as_str().to_owned(),
         })?;
+        tls::install_default_provider();
         // The timeout is applied per attempt by the runtime, not by
         // `reqwest`, whose timeout would also cut streamed bodies.
         let (http, timeout) = match self.http_client {

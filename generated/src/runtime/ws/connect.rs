@@ -4,13 +4,11 @@
 //! and a refused handshake read as an API error.
 
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, USER_AGENT};
-use rustls::ClientConfig;
-use rustls::crypto::CryptoProvider;
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
@@ -23,6 +21,7 @@ use url::{Host, Url};
 use super::super::auth::{self, SchemeLocation, Secret};
 use super::super::client::ApiClient;
 use super::super::error::{ApiError, Error};
+use super::super::tls;
 use super::super::token::{Credential, TokenProvider};
 use super::super::urls::has_dot_segment;
 use super::config::WsConfig;
@@ -254,37 +253,14 @@ async fn connect_io(url: &Url) -> Result<Box<dyn Io>, Error> {
         None => None,
     }
     .ok_or_else(|| websocket_error("the host is not a valid tls server name"))?;
-    let connector = tokio_rustls::TlsConnector::from(tls_config()?);
+    let config = tls::config(tls::WEBSOCKET_ALPN)
+        .map_err(|reason| websocket_error(&format!("tls setup: {reason}")))?;
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     let tls = connector
         .connect(name, tcp)
         .await
         .map_err(|e| websocket_error(&format!("tls: {e}")))?;
     Ok(Box::new(tls))
-}
-
-/// The TLS configuration of `reqwest`'s `rustls` backend: the installed
-/// default crypto provider (else aws-lc-rs) and the platform's verifier
-/// with its roots; HTTP/1.1 only, as a WebSocket handshake needs.
-fn tls_config() -> Result<Arc<ClientConfig>, Error> {
-    static CONFIG: OnceLock<Result<Arc<ClientConfig>, String>> = OnceLock::new();
-    CONFIG
-        .get_or_init(|| {
-            let provider = CryptoProvider::get_default()
-                .cloned()
-                .unwrap_or_else(|| Arc::new(rustls::crypto::aws_lc_rs::default_provider()));
-            let verifier = rustls_platform_verifier::Verifier::new(Arc::clone(&provider))
-                .map_err(|e| e.to_string())?;
-            let mut config = ClientConfig::builder_with_provider(provider)
-                .with_safe_default_protocol_versions()
-                .map_err(|e| e.to_string())?
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(verifier))
-                .with_no_client_auth();
-            config.alpn_protocols = vec![b"http/1.1".to_vec()];
-            Ok(Arc::new(config))
-        })
-        .clone()
-        .map_err(|reason| websocket_error(&format!("tls setup: {reason}")))
 }
 
 /// An [`Error::WebSocket`] without a close code.
