@@ -103,6 +103,15 @@ pub fn rejected(reason: &str, route: Option<&str>, document: Option<&Value>) -> 
     }
     // No violation logged: the client's outcome carries Prism's answer.
     if reason.contains("NO_PATH_MATCHED") || reason.contains("NO_METHOD_MATCHED") {
+        // A path written with a fragment (`/#Action=Describe`, as the directory's AWS documents
+        // tell operations on one path apart) is a path no request can carry: a client sends
+        // `/`, and Prism routes by the path as written.
+        if route.is_some_and(|route| route.contains('#')) {
+            return (
+                Owner::Spec,
+                "the document's path carries a fragment, which no request carries".to_owned(),
+            );
+        }
         return (Owner::Generator, "route not resolved by Prism".to_owned());
     }
     if reason.contains("NOT_ACCEPTABLE") {
@@ -241,7 +250,7 @@ fn other(reason: &str) -> (Owner, String) {
         (Owner::Generator, "operation not generated".to_owned())
     } else if reason == "no request reached the server" {
         (Owner::Generator, "no request reached the server".to_owned())
-    } else if reason.contains("validate") || reason.contains("Validation") {
+    } else if reason.contains("invalid `") || reason.contains("Validation") {
         (
             Owner::Generator,
             "the client refused its own sample arguments".to_owned(),
@@ -381,6 +390,16 @@ mod tests {
             stats.cause,
             "response example or generated value violates a format"
         );
+        // A fragment in the document's path: the request went to the path before it.
+        let fragment = "Rejected { status: 404, body: \"NO_PATH_MATCHED_ERROR\" }";
+        assert_eq!(
+            rejected(fragment, Some("POST /#Action=Describe"), None).0,
+            Owner::Spec
+        );
+        assert_eq!(
+            rejected(fragment, Some("POST /describe"), None).0,
+            Owner::Generator
+        );
         // Without the document, a rejection with no violation is not excused.
         let (owner, _) = rejected(
             "Rejected { status: 400, body: \"\" }",
@@ -437,6 +456,19 @@ mod tests {
         assert_eq!(
             prism_log_failure(log),
             "at \"#/paths/~1a\", token \"x\" does not exist"
+        );
+    }
+
+    #[test]
+    fn a_sample_the_client_refuses_is_the_generators() {
+        let (owner, cause) =
+            other("Failed(\"invalid `DomainName`: must be at least 3 characters long, got 2\")");
+        assert_eq!(
+            (owner, cause.as_str()),
+            (
+                Owner::Generator,
+                "the client refused its own sample arguments"
+            )
         );
     }
 
