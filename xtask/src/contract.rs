@@ -429,11 +429,15 @@ pub fn read_report(version: &str, report: &str, log: &str) -> VersionResult {
         }
         result.called += 1;
         result.messages += call.messages;
-        let request: Vec<&str> = exchanges
-            .iter()
-            .flat_map(|e| &e.request)
-            .map(String::as_str)
-            .collect();
+        let mut request: Vec<String> = exchanges.iter().flat_map(|e| &e.request).cloned().collect();
+        if request.is_empty() {
+            // Prism could not answer a request it found invalid: its mock's account is all.
+            request = exchanges
+                .iter()
+                .flat_map(|e| &e.invalid)
+                .map(|message| format!("request {message}"))
+                .collect();
+        }
         let response: Vec<&str> = exchanges
             .iter()
             .flat_map(|e| &e.response)

@@ -99,6 +99,20 @@ fn failure(kind: Kind, operation: &str, owner: Owner, cause: String, reason: &st
 pub fn rejected(reason: &str, route: Option<&str>, document: Option<&Value>) -> (Owner, String) {
     let first = reason.split("; ").next().unwrap_or(reason);
     if let Some(rest) = first.strip_prefix("request") {
+        // OpenAPI ignores a header parameter named Accept, Content-Type or Authorization
+        // (the media types and the security schemes say those); a document that requires one
+        // asks for what a client following it does not send.
+        if let Some(header) = ["accept", "content-type", "authorization"]
+            .into_iter()
+            .find(|header| rest.contains(&format!("header must have required property '{header}'")))
+        {
+            return (
+                Owner::Spec,
+                format!(
+                    "the document requires a `{header}` header parameter, which OpenAPI ignores"
+                ),
+            );
+        }
         return (Owner::Generator, request_violation(rest));
     }
     // No violation logged: the client's outcome carries Prism's answer.
@@ -129,6 +143,19 @@ pub fn rejected(reason: &str, route: Option<&str>, document: Option<&Value>) -> 
     if reason.contains("NO_RESPONSE_RESPONSE_DEFINED") || reason.contains("NO_RESPONSE_DEFINED") {
         return (Owner::Spec, "the operation declares no response".to_owned());
     }
+    // Prism's answers to a request it found wrong, when it logged no violation with them.
+    for (code, cause) in [
+        (
+            "UNPROCESSABLE_ENTITY",
+            "request invalid, without a logged violation",
+        ),
+        ("UNAUTHORIZED", "credentials"),
+        ("INVALID_CONTENT_TYPE", "body media type"),
+    ] {
+        if reason.contains(code) {
+            return (Owner::Generator, cause.to_owned());
+        }
+    }
     if reason.contains("Request terminated with error") || status(reason) == Some(500) {
         return (Owner::Spec, "Prism cannot build a response".to_owned());
     }
@@ -155,7 +182,21 @@ pub fn rejected(reason: &str, route: Option<&str>, document: Option<&Value>) -> 
 fn request_violation(rest: &str) -> String {
     let (location, message) = match rest.strip_prefix('.') {
         Some(located) => located.split_once(' ').unwrap_or((located, "")),
-        None => ("", rest.trim()),
+        None => {
+            // The mock's own account names the place in words: `Request query parameter x ...`.
+            let message = rest.trim();
+            let location = [
+                ("Request query", "query"),
+                ("Request path", "path"),
+                ("Request header", "header"),
+                ("Request cookie", "cookie"),
+                ("Request body", "body"),
+            ]
+            .into_iter()
+            .find_map(|(words, place)| message.starts_with(words).then_some(place))
+            .unwrap_or_default();
+            (location, message)
+        }
     };
     let place = location.split('.').next().unwrap_or_default();
     let place = match place {
@@ -440,6 +481,17 @@ mod tests {
         }
         assert_eq!(
             rejected(
+                "Rejected { status: 422, body: \"\" }; Request terminated with error: https://stoplight.io/prism/errors#UNPROCESSABLE_ENTITY: Invalid request",
+                None,
+                None
+            ),
+            (
+                Owner::Generator,
+                "request invalid, without a logged violation".to_owned()
+            )
+        );
+        assert_eq!(
+            rejected(
                 "Rejected { status: 500, body: \"\" }; Request terminated with error: SCHEMA_TOO_COMPLEX",
                 None,
                 None
@@ -456,6 +508,34 @@ mod tests {
         assert_eq!(
             prism_log_failure(log),
             "at \"#/paths/~1a\", token \"x\" does not exist"
+        );
+    }
+
+    #[test]
+    fn a_request_prism_cannot_answer_is_read_from_its_mocks_account() {
+        let log = "\
+[6:32:47 PM] › [HTTP SERVER] post /notify ℹ  info      Request received
+[6:32:47 PM] ›     [VALIDATOR] ⚠  warning   Request did not pass the validation rules
+[6:32:47 PM] ›     [VALIDATOR] ✖  error     Request header must have required property 'content-type'
+[6:32:47 PM] › [HTTP SERVER] post /notify ✖  error     Request terminated with error: https://stoplight.io/prism/errors#UNPROCESSABLE_ENTITY: Invalid request
+[6:32:47 PM] › [HTTP SERVER] get /items ℹ  info      Request received
+[6:32:47 PM] ›     [VALIDATOR] ⚠  warning   Request did not pass the validation rules
+[6:32:47 PM] ›     [VALIDATOR] ✖  error     Request query parameter limit must be integer
+[6:32:47 PM] › [HTTP SERVER] get /items ✖  error     Request terminated with error: https://stoplight.io/prism/errors#UNPROCESSABLE_ENTITY: Invalid request
+";
+        let report = "notify\tPOST /notify\t0\tRejected { status: 422, body: \"UNPROCESSABLE_ENTITY\" }\n\
+                      items\tGET /items\t0\tRejected { status: 422, body: \"UNPROCESSABLE_ENTITY\" }\n";
+        let failures = classify(&read_report("v", report, log), None);
+        let notify = find(&failures, "notify", Kind::Rejected);
+        assert_eq!(notify.owner, Owner::Spec, "{notify:?}");
+        assert!(notify.cause.contains("content-type"), "{notify:?}");
+        let items = find(&failures, "items", Kind::Rejected);
+        assert_eq!(
+            (items.owner, items.cause.as_str()),
+            (
+                Owner::Generator,
+                "query parameter: type or serialization style"
+            )
         );
     }
 

@@ -24,6 +24,10 @@ pub struct Exchange {
     pub request: Vec<String>,
     /// What Prism found wrong in its response.
     pub response: Vec<String>,
+    /// What Prism found wrong in the request, as its mock logs it before answering (`Request
+    /// header must have required property 'x'`): the only account of the violations when
+    /// Prism then cannot answer (the document has no 4xx response to build).
+    pub invalid: Vec<String>,
     /// Why Prism could not answer at all (`Request terminated with error: ...`): no route, no
     /// response it can build.
     pub errors: Vec<String>,
@@ -59,6 +63,11 @@ pub fn parse(log: &str) -> Vec<Exchange> {
         // Only errors: Prism also logs warnings as violations (a deprecated parameter), which do
         // not break the contract.
         let Some((level, violation)) = line.split_once("Violation: ") else {
+            if let Some((_, message)) = line.split_once("[VALIDATOR] ✖  error")
+                && let Some(exchange) = exchanges.last_mut()
+            {
+                exchange.invalid.push(message.trim().to_owned());
+            }
             continue;
         };
         if !level.contains("error") {
