@@ -81,6 +81,7 @@ fuzz_target!(|data: &[u8]| {
             command: "cargo fuzz",
             lints: None,
             examples: true,
+            contract: true,
         },
     )
     .expect("the templates assemble");

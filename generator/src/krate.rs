@@ -300,6 +300,9 @@ pub struct Standalone<'a> {
     /// Also write `tests/examples.rs`, which decodes each example the document gives for a
     /// component schema into its generated type (see [`emit::examples`]).
     pub examples: bool,
+    /// Also write the contract example, `examples/contract/`, which calls every operation once
+    /// against a server given on its command line (see [`emit::contract::standalone_example`]).
+    pub contract: bool,
 }
 
 /// The library name of a package: `petstore-client` -> `petstore_client`.
@@ -382,6 +385,11 @@ pub fn standalone(
             PathBuf::from("tests/examples.rs"),
             emit::format(&header, tokens),
         );
+    }
+    if options.contract {
+        for (path, text) in emit::contract::standalone_example(api, &library, &header) {
+            files.insert(PathBuf::from(path), text);
+        }
     }
     for (name, text) in emit::module(api, &header) {
         files.insert(Path::new("src/api").join(name), text);

@@ -20,6 +20,12 @@ const MAX_SAMPLE: usize = 4096;
 /// A string the pattern matches, or `None` when the pattern cannot be read (look-around and
 /// back-references, which ECMA-262 has and `regex-syntax` does not).
 pub fn matching(pattern: &str) -> Option<String> {
+    matching_with(pattern, 0)
+}
+
+/// A string the pattern matches, with `extra` more repetitions than the fewest allowed in each
+/// repetition that allows them.
+fn matching_with(pattern: &str, extra: u32) -> Option<String> {
     let hir = regex_syntax::ParserBuilder::new()
         .unicode(true)
         .utf8(true)
@@ -27,11 +33,33 @@ pub fn matching(pattern: &str) -> Option<String> {
         .parse(pattern)
         .ok()?;
     let mut out = String::new();
-    write(&hir, &mut out);
+    write(&hir, extra, &mut out);
     Some(out)
 }
 
-fn write(hir: &Hir, out: &mut String) {
+/// A string the pattern matches within the length bounds, when more repetitions reach them
+/// (`[a-z][a-z0-9-]+` with `minLength: 3` is `aaa`, not `aa`); else the shortest match.
+fn matching_within(pattern: &str, min: usize, max: usize) -> Option<String> {
+    let shortest = matching(pattern)?;
+    let mut extra = 0u32;
+    let mut candidate = shortest.clone();
+    // Each step adds at least one character; the bound keeps hostile bounds cheap.
+    while candidate.chars().count() < min && extra < 64 {
+        extra += 1;
+        match matching_with(pattern, extra) {
+            Some(longer) if longer.len() > candidate.len() => candidate = longer,
+            _ => return Some(shortest),
+        }
+    }
+    let count = candidate.chars().count();
+    Some(if count >= min && count <= max {
+        candidate
+    } else {
+        shortest
+    })
+}
+
+fn write(hir: &Hir, extra: u32, out: &mut String) {
     if out.len() >= MAX_SAMPLE {
         return;
     }
@@ -40,18 +68,20 @@ fn write(hir: &Hir, out: &mut String) {
         HirKind::Literal(literal) => out.push_str(&String::from_utf8_lossy(&literal.0)),
         HirKind::Class(class) => out.push(pick(class)),
         HirKind::Repetition(repetition) => {
-            for _ in 0..repetition.min {
+            let count = repetition.min.saturating_add(extra);
+            let count = repetition.max.map_or(count, |max| count.min(max));
+            for _ in 0..count {
                 if out.len() >= MAX_SAMPLE {
                     break;
                 }
-                write(&repetition.sub, out);
+                write(&repetition.sub, extra, out);
             }
         }
-        HirKind::Capture(capture) => write(&capture.sub, out),
-        HirKind::Concat(items) => items.iter().for_each(|item| write(item, out)),
+        HirKind::Capture(capture) => write(&capture.sub, extra, out),
+        HirKind::Concat(items) => items.iter().for_each(|item| write(item, extra, out)),
         HirKind::Alternation(branches) => {
             if let Some(first) = branches.first() {
-                write(first, out);
+                write(first, extra, out);
             }
         }
     }
@@ -95,7 +125,13 @@ pub fn string(bounds: &Bounds) -> String {
     if let Some(value) = bounds.values.first().and_then(|v| v.as_str()) {
         return value.to_owned();
     }
-    if let Some(matched) = bounds.pattern.as_deref().and_then(matching) {
+    let min = usize::try_from(bounds.min_length.unwrap_or(0)).unwrap_or(usize::MAX);
+    let max = usize::try_from(bounds.max_length.unwrap_or(u64::MAX)).unwrap_or(usize::MAX);
+    if let Some(matched) = bounds
+        .pattern
+        .as_deref()
+        .and_then(|pattern| matching_within(pattern, min, max))
+    {
         return matched;
     }
     let mut value = match bounds.format.as_deref() {
@@ -115,8 +151,6 @@ pub fn string(bounds: &Bounds) -> String {
         _ => "sample",
     }
     .to_owned();
-    let min = usize::try_from(bounds.min_length.unwrap_or(0)).unwrap_or(usize::MAX);
-    let max = usize::try_from(bounds.max_length.unwrap_or(u64::MAX)).unwrap_or(usize::MAX);
     let count = value.chars().count();
     if count < min {
         value.push_str(&"a".repeat(min.min(MAX_SAMPLE).saturating_sub(count)));
@@ -248,6 +282,23 @@ mod tests {
             assert_eq!(value, expected, "{pattern}");
         }
         assert_eq!(matching(r"^(?=a)a$"), None);
+    }
+
+    #[test]
+    fn patterns_meet_length_bounds() {
+        let bounds = |pattern: &str, min: u64, max: u64| Bounds {
+            pattern: Some(pattern.to_owned()),
+            min_length: Some(min),
+            max_length: Some(max),
+            ..Bounds::default()
+        };
+        // The shortest match is two characters; the bounds ask for three.
+        assert_eq!(string(&bounds(r"[a-z][a-z0-9\-]+", 3, 28)), "aaa");
+        assert_eq!(string(&bounds("^[0-9]{2,}$", 5, 10)), "00000");
+        // A bounded repetition stops at its bound: the shortest match it is.
+        assert_eq!(string(&bounds("^x{1,2}$", 5, 10)), "x");
+        // A pattern without repetition stays as it is.
+        assert_eq!(string(&bounds("^abc$", 5, 10)), "abc");
     }
 
     #[test]

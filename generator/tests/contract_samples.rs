@@ -29,3 +29,22 @@ fn samples_follow_constraints() {
         .expect("the version's calls");
     insta::assert_snapshot!("constraints", calls);
 }
+
+/// The contract example of a standalone crate names its library, and gives each security scheme
+/// a credential its server accepts (`user:password` for HTTP basic).
+#[test]
+fn standalone_example_calls_through_the_library() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/security.yml");
+    let document = load::load(&path).expect("fixture loads");
+    let lowered = lower(&document, &Config::default()).expect("fixture lowers");
+    let [(main_path, main), (calls_path, calls)] =
+        emit::contract::standalone_example(&lowered.api, "petstore_client", "// fixture");
+    assert_eq!(main_path, "examples/contract/main.rs");
+    assert!(main.contains("mod calls;"), "{main}");
+    assert_eq!(calls_path, "examples/contract/calls.rs");
+    let calls = calls
+        .split("async fn calls")
+        .nth(1)
+        .expect("the calls function");
+    insta::assert_snapshot!("standalone_security", calls);
+}

@@ -82,6 +82,8 @@ fn no_unreferenced_snapshots() {
                 })
         } else if name == "contract_samples__constraints.snap" {
             tests.join("fixtures/constraints.yml").is_file()
+        } else if name == "contract_samples__standalone_security.snap" {
+            tests.join("fixtures/security.yml").is_file()
         } else {
             false
         };

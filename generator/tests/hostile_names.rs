@@ -103,6 +103,7 @@ fn compiles_and_runs_no_doctest_of_its_own(name: &str) {
         command: "hostile test",
         lints: Some(lints),
         examples: false,
+        contract: false,
     };
     let files = krate::standalone(&root.join("templates"), &api, &options).expect("assembles");
     let dir = scratch.join(name);

@@ -15,6 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use wait_timeout::ChildExt as _;
 
 use crate::{codegen, json_sample, prism_log};
 
@@ -40,6 +41,8 @@ pub struct VersionResult {
     pub failed: Vec<(String, String)>,
     /// Messages (JSON bodies, events) the client decoded.
     pub messages: usize,
+    /// The route of each operation, as written in the document (`GET /pets/{id}`).
+    pub routes: std::collections::BTreeMap<String, String>,
 }
 
 impl VersionResult {
@@ -173,7 +176,7 @@ pub fn target_dir(root: &Path) -> PathBuf {
 }
 
 /// Prism's executable, installed with npm into the target directory when it is not there yet.
-fn ensure_prism(root: &Path) -> Result<PathBuf> {
+pub fn ensure_prism(root: &Path) -> Result<PathBuf> {
     let dir = target_dir(root).join(format!("prism-{PRISM_VERSION}"));
     let bin = dir.join("node_modules/.bin/prism");
     if bin.is_file() {
@@ -202,7 +205,8 @@ fn ensure_prism(root: &Path) -> Result<PathBuf> {
     Ok(bin)
 }
 
-/// Kills the server when dropped, whatever happens in between.
+/// Kills the server when dropped, whatever happens in between (an error, a time limit, a
+/// panic that unwinds).
 struct Server(Child);
 
 impl Drop for Server {
@@ -212,10 +216,136 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> Result<u16> {
+/// A free port on the loopback interface.
+pub fn free_port() -> Result<u16> {
     let listener =
         TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("cannot bind a loopback port")?;
     Ok(listener.local_addr()?.port())
+}
+
+/// How long the steps of a run against Prism may take.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    /// Until Prism listens.
+    pub start: Duration,
+    /// The whole run of the contract program (each call is bounded by the program itself).
+    pub run: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            start: Duration::from_secs(60),
+            run: Duration::from_secs(600),
+        }
+    }
+}
+
+/// What a run of the contract program against Prism gave.
+#[derive(Debug)]
+pub enum Served {
+    /// The program ran to its end: its report (standard output) and Prism's log.
+    Ran {
+        /// The program's report.
+        report: String,
+        /// Prism's log.
+        log: String,
+    },
+    /// Prism exited before it listened: it could not load the document. Its log says why.
+    Refused {
+        /// Prism's log.
+        log: String,
+    },
+    /// Prism did not listen, or the program did not end, within its time limit; both were
+    /// stopped.
+    TimedOut {
+        /// Which wait ran out.
+        what: String,
+        /// Prism's log so far, and whatever the program reported.
+        log: String,
+    },
+    /// The program failed (a panic, a bad argument).
+    Crashed {
+        /// Its exit status and standard error.
+        error: String,
+        /// Prism's log.
+        log: String,
+    },
+}
+
+/// Serves `spec` with Prism on a free loopback port, with its log in `log_path`, and runs
+/// `program` with the server's base URL as its last argument. Prism is stopped on every path.
+pub fn serve(
+    prism: &Path,
+    spec: &Path,
+    log_path: &Path,
+    program: &mut Command,
+    timeouts: Timeouts,
+) -> Result<Served> {
+    let port = free_port()?;
+    let log = std::fs::File::create(log_path)
+        .with_context(|| format!("cannot create {}", log_path.display()))?;
+    let child = Command::new(prism)
+        .args(["mock", "--host", "127.0.0.1", "--port", &port.to_string()])
+        .arg(spec)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .spawn()
+        .with_context(|| format!("cannot start {}", prism.display()))?;
+    let mut server = Server(child);
+    let read_log = || std::fs::read_to_string(log_path).unwrap_or_default();
+    let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let start = Instant::now();
+    while TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_err() {
+        if let Ok(Some(_)) = server.0.try_wait() {
+            return Ok(Served::Refused { log: read_log() });
+        }
+        if start.elapsed() > timeouts.start {
+            drop(server);
+            return Ok(Served::TimedOut {
+                what: format!("prism did not listen within {:?}", timeouts.start),
+                log: read_log(),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let out = log_path.with_extension("out");
+    let err = log_path.with_extension("err");
+    let mut child = program
+        .arg(format!("http://127.0.0.1:{port}"))
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out)?)
+        .stderr(std::fs::File::create(&err)?)
+        .spawn()
+        .context("cannot run the contract example")?;
+    let status = match child.wait_timeout(timeouts.run) {
+        Ok(Some(status)) => Some(status),
+        Ok(None) | Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            None
+        }
+    };
+    // Prism logs a response's violations as it answers; give the last lines time to land.
+    std::thread::sleep(Duration::from_millis(500));
+    drop(server);
+    let report = std::fs::read_to_string(&out).unwrap_or_default();
+    let log = read_log();
+    Ok(match status {
+        None => Served::TimedOut {
+            what: format!("the calls did not end within {:?}", timeouts.run),
+            log: format!("{log}\n{report}"),
+        },
+        Some(status) if !status.success() => Served::Crashed {
+            error: format!(
+                "{status}: {}",
+                std::fs::read_to_string(&err).unwrap_or_default().trim()
+            ),
+            log,
+        },
+        Some(_) => Served::Ran { report, log },
+    })
 }
 
 fn check_version(
@@ -225,50 +355,23 @@ fn check_version(
     work: &Path,
     version: &str,
 ) -> Result<VersionResult> {
-    let port = free_port()?;
     let log_path = work.join(format!("prism-{version}.log"));
-    let log = std::fs::File::create(&log_path)
-        .with_context(|| format!("cannot create {}", log_path.display()))?;
-    let child = Command::new(prism)
-        .args(["mock", "--host", "127.0.0.1", "--port", &port.to_string()])
-        .arg(spec)
-        .stdout(log.try_clone()?)
-        .stderr(log)
-        .spawn()
-        .with_context(|| format!("cannot start {}", prism.display()))?;
-    let _server = Server(child);
-    let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let start = Instant::now();
-    while TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_err() {
-        if start.elapsed() > Duration::from_secs(60) {
-            bail!(
-                "prism did not start for {version} within 60 s; see {}",
-                log_path.display()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
     let (_, feature) = generator::krate::Version::names(version);
-    let output = Command::new(program)
-        .args([feature.as_str(), &format!("http://127.0.0.1:{port}")])
-        .stdin(Stdio::null())
-        .output()
-        .with_context(|| format!("cannot run {}", program.display()))?;
-    if !output.status.success() {
-        bail!(
-            "the contract example failed for {version}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+    let mut command = Command::new(program);
+    command.arg(feature.as_str());
+    match serve(prism, spec, &log_path, &mut command, Timeouts::default())? {
+        Served::Ran { report, log } => Ok(read_report(version, &report, &log)),
+        Served::Refused { log } => bail!(
+            "prism could not load the document of {version}: {}",
+            prism_log::load_failure(&log)
+        ),
+        Served::TimedOut { what, .. } => {
+            bail!("{what} for {version}; see {}", log_path.display())
+        }
+        Served::Crashed { error, .. } => {
+            bail!("the contract example failed for {version}: {error}")
+        }
     }
-    // Prism logs a response's violations as it answers; give the last lines time to land.
-    std::thread::sleep(Duration::from_millis(500));
-    let log = std::fs::read_to_string(&log_path)
-        .with_context(|| format!("cannot read {}", log_path.display()))?;
-    Ok(read_report(
-        version,
-        &String::from_utf8_lossy(&output.stdout),
-        &log,
-    ))
 }
 
 /// One line of the contract example: operation, route, messages decoded, outcome.
@@ -277,6 +380,12 @@ struct CallLine<'a> {
     route: &'a str,
     messages: usize,
     outcome: &'a str,
+}
+
+/// Whether a call's outcome is Prism's answer to a request it could not route to an operation.
+fn unrouted(outcome: &str) -> bool {
+    outcome.starts_with("Rejected")
+        && (outcome.contains("NO_PATH_MATCHED") || outcome.contains("NO_METHOD_MATCHED"))
 }
 
 /// The result of a version from the contract example's report and Prism's log.
@@ -299,8 +408,11 @@ pub fn read_report(version: &str, report: &str, log: &str) -> VersionResult {
             })
         })
         .collect();
-    let routes: Vec<&str> = calls.iter().map(|call| call.route).collect();
-    let exchanges = prism_log::assign(&routes, prism_log::parse(log));
+    let routes: Vec<(&str, bool)> = calls
+        .iter()
+        .map(|call| (call.route, unrouted(call.outcome)))
+        .collect();
+    let exchanges = prism_log::assign_calls(&routes, prism_log::parse(log));
     let mut result = VersionResult {
         version: version.to_owned(),
         operations: calls.len(),
@@ -308,17 +420,24 @@ pub fn read_report(version: &str, report: &str, log: &str) -> VersionResult {
     };
     for (call, exchanges) in calls.iter().zip(exchanges) {
         let operation = call.operation.to_owned();
+        result
+            .routes
+            .insert(operation.clone(), call.route.to_owned());
         if call.outcome.starts_with("Skipped") {
             result.failed.push((operation, call.outcome.to_owned()));
             continue;
         }
         result.called += 1;
         result.messages += call.messages;
-        let request: Vec<&str> = exchanges
-            .iter()
-            .flat_map(|e| &e.request)
-            .map(String::as_str)
-            .collect();
+        let mut request: Vec<String> = exchanges.iter().flat_map(|e| &e.request).cloned().collect();
+        if request.is_empty() {
+            // Prism could not answer a request it found invalid: its mock's account is all.
+            request = exchanges
+                .iter()
+                .flat_map(|e| &e.invalid)
+                .map(|message| format!("request {message}"))
+                .collect();
+        }
         let response: Vec<&str> = exchanges
             .iter()
             .flat_map(|e| &e.response)
@@ -329,9 +448,22 @@ pub fn read_report(version: &str, report: &str, log: &str) -> VersionResult {
                 .rejected
                 .push((operation.clone(), request.join("; ")));
         } else if call.outcome.starts_with("Rejected") {
-            result
-                .rejected
-                .push((operation.clone(), call.outcome.to_owned()));
+            // Prism's own error, when it could not answer, goes with the client's report.
+            let errors: Vec<&str> = exchanges
+                .iter()
+                .flat_map(|e| &e.errors)
+                .map(String::as_str)
+                .collect();
+            let reason = if errors.is_empty() {
+                call.outcome.to_owned()
+            } else {
+                format!(
+                    "{}; Request terminated with error: {}",
+                    call.outcome,
+                    errors.join("; ")
+                )
+            };
+            result.rejected.push((operation.clone(), reason));
         }
         if !response.is_empty() {
             result

@@ -40,6 +40,9 @@ pub struct Options {
     /// For each checked crate that compiles, also build and run its examples test: every example
     /// the spec gives for a schema, decoded into the generated type.
     pub examples: bool,
+    /// Call every operation of this many of the checked crates that compile against Prism
+    /// (`cargo xtask crate --contract`), spread evenly over them.
+    pub contract: Option<usize>,
     /// Generations run at once.
     pub jobs: usize,
     /// Time limit of one generation.
@@ -104,6 +107,9 @@ pub struct Record {
     /// Schema examples decoded by the crate's examples test, when it ran (`--examples`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub examples: Option<Examples>,
+    /// The contract run against Prism, when it ran (`--contract`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contract: Option<crate::crate_contract::Outcome>,
     /// The first diagnostic of the failing step.
     pub first_diagnostic: Option<String>,
     /// The failure's cause, with the specifics of this spec taken out, for grouping.
@@ -152,8 +158,42 @@ pub struct Summary {
     pub examples_checked: usize,
     /// Schema examples the generated types rejected.
     pub examples_rejected: usize,
+    /// Crates whose operations were called against Prism (`--contract`).
+    pub contract_crates: usize,
+    /// Of those, crates whose run failed as a whole (Prism refused the document, the example
+    /// did not build).
+    pub contract_crates_failed: usize,
+    /// Operations called.
+    pub contract_called: usize,
+    /// Requests Prism rejected.
+    pub contract_rejected: usize,
+    /// Responses Prism flagged.
+    pub contract_flagged: usize,
+    /// Responses the client could not decode.
+    pub contract_undecodable: usize,
+    /// Operations called that passed: request accepted, response decoded.
+    pub contract_passed: usize,
+    /// Operations called that failed only for the document's own reasons.
+    pub contract_spec_only: usize,
+    /// Operations called with a failure attributed to the generator.
+    pub contract_generator: usize,
     /// Wall time of the run, in seconds.
     pub seconds: u64,
+}
+
+/// Contract failures that share an owner and a cause, over the run.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContractCause {
+    /// Whose fault.
+    pub owner: crate::contract_causes::Owner,
+    /// The cause.
+    pub cause: String,
+    /// How many failures.
+    pub count: usize,
+    /// In how many specs.
+    pub specs: usize,
+    /// One of them: spec, operation and Prism's reason.
+    pub example: String,
 }
 
 /// Failures that share a cause.
@@ -193,6 +233,9 @@ pub struct Report {
     pub causes: Vec<Cause>,
     /// Generator warnings by kind, largest first.
     pub warnings: Vec<WarningKind>,
+    /// Contract failures by owner and cause, largest first (`--contract`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub contract_causes: Vec<ContractCause>,
     /// Every spec, by id.
     pub specs: Vec<Record>,
 }
@@ -417,14 +460,19 @@ pub fn run(root: &Path, options: &Options) -> Result<Report> {
     let sample = sample_indices(all.len(), options.sample);
     let mut records = generate_all(root, &all, &sample, &crates, &logs, options)?;
     check_sample(root, &mut records, &sample, &crates, options)?;
+    if let Some(count) = options.contract {
+        contract_sample(root, &mut records, &all, &crates, count, options)?;
+    }
     let summary = summarise(&records, start.elapsed());
     let causes = group_causes(&records);
     let warnings = group_warnings(&records);
+    let contract_causes = group_contract_causes(&records);
     let report = Report {
         source: format!("{PACKAGE}@{VERSION}"),
         summary,
         causes,
         warnings,
+        contract_causes,
         specs: records,
     };
     let path = corpus_dir(root).join("report.json");
@@ -554,6 +602,7 @@ fn generate_one(
         compile_errors: 0,
         compile_warnings: 0,
         examples: None,
+        contract: None,
         first_diagnostic: None,
         cause: None,
     };
@@ -566,6 +615,7 @@ fn generate_one(
         .arg(root)
         .args(["crate", "--json", "--name", name])
         .args(options.examples.then_some("--examples"))
+        .args(options.contract.is_some().then_some("--contract-example"))
         .arg("--spec")
         .arg(file)
         .arg("--out")
@@ -674,6 +724,61 @@ fn run_limited(
             Ok(None)
         }
     }
+}
+
+/// Runs the contract of `count` of the checked crates that compiled, spread evenly over them,
+/// one at a time: each has its own Prism on a free loopback port, stopped when its calls end.
+fn contract_sample(
+    root: &Path,
+    records: &mut [Record],
+    all: &[(String, PathBuf)],
+    crates: &Path,
+    count: usize,
+    options: &Options,
+) -> Result<()> {
+    let compiled: Vec<usize> = (0..records.len())
+        .filter(|&i| records[i].compile == Step::Ok)
+        .collect();
+    let chosen: Vec<usize> = sample_indices(compiled.len(), Some(count))
+        .into_iter()
+        .map(|i| compiled[i])
+        .collect();
+    if chosen.is_empty() {
+        return Ok(());
+    }
+    let prism = crate::contract::ensure_prism(root)?;
+    let target = corpus_dir(root).join("target");
+    let bar = progress(chosen.len(), "contract");
+    for index in chosen {
+        let record = &mut records[index];
+        let dir = crates.join(&record.package);
+        let run_options = crate::crate_contract::Options {
+            prism: prism.clone(),
+            target: target.clone(),
+            work: corpus_dir(root).join("contract").join(&record.package),
+            timeouts: crate::contract::Timeouts {
+                start: Duration::from_secs(60),
+                run: options.check_timeout,
+            },
+            build: options.check_timeout,
+        };
+        let outcome = crate::crate_contract::served_document(&all[index].1, None)
+            .and_then(|document| {
+                crate::crate_contract::run(&dir, &document, record.operations, &run_options)
+            })
+            .unwrap_or_else(|err| {
+                crate::crate_contract::Outcome::whole(
+                    record.operations,
+                    crate::contract_causes::Owner::Generator,
+                    "the contract run could not start",
+                    &format!("{err:#}"),
+                )
+            });
+        record.contract = Some(outcome);
+        tick(&bar, "contract", &record.id);
+    }
+    bar.finish_and_clear();
+    Ok(())
 }
 
 fn check_sample(
@@ -858,6 +963,7 @@ fn check_one(record: &mut Record, dir: &Path, target: &Path, options: &Options) 
 
 fn summarise(records: &[Record], elapsed: Duration) -> Summary {
     let count = |f: &dyn Fn(&Record) -> bool| records.iter().filter(|r| f(r)).count();
+    let contracts = records.iter().filter_map(|r| r.contract.as_ref());
     Summary {
         specs: records.len(),
         openapi_31: count(&|r| r.openapi.starts_with("3.1")),
@@ -879,6 +985,18 @@ fn summarise(records: &[Record], elapsed: Duration) -> Summary {
             .filter_map(|r| r.examples.as_ref())
             .map(|e| e.rejected)
             .sum(),
+        contract_crates: contracts.clone().count(),
+        contract_crates_failed: contracts
+            .clone()
+            .filter(|c| c.called == 0 && !c.failures.is_empty())
+            .count(),
+        contract_called: contracts.clone().map(|c| c.called).sum(),
+        contract_rejected: contracts.clone().map(|c| c.rejected).sum(),
+        contract_flagged: contracts.clone().map(|c| c.flagged).sum(),
+        contract_undecodable: contracts.clone().map(|c| c.undecodable).sum(),
+        contract_passed: contracts.clone().map(|c| c.passed).sum(),
+        contract_spec_only: contracts.clone().map(|c| c.spec_only).sum(),
+        contract_generator: contracts.map(|c| c.generator).sum(),
         seconds: elapsed.as_secs(),
     }
 }
@@ -920,6 +1038,47 @@ fn group_causes(records: &[Record]) -> Vec<Cause> {
         })
         .collect();
     causes.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.cause.cmp(&b.cause)));
+    causes
+}
+
+fn group_contract_causes(records: &[Record]) -> Vec<ContractCause> {
+    type Key = (crate::contract_causes::Owner, String);
+    let mut groups: BTreeMap<Key, (usize, std::collections::BTreeSet<&str>, String)> =
+        BTreeMap::new();
+    for record in records {
+        let Some(contract) = &record.contract else {
+            continue;
+        };
+        for failure in &contract.failures {
+            let entry = groups
+                .entry((failure.owner, failure.cause.clone()))
+                .or_insert_with(|| {
+                    (
+                        0,
+                        std::collections::BTreeSet::new(),
+                        format!("{} {}: {}", record.id, failure.operation, failure.reason),
+                    )
+                });
+            entry.0 += 1;
+            entry.1.insert(&record.id);
+        }
+    }
+    let mut causes: Vec<ContractCause> = groups
+        .into_iter()
+        .map(|((owner, cause), (count, specs, example))| ContractCause {
+            owner,
+            cause,
+            count,
+            specs: specs.len(),
+            example,
+        })
+        .collect();
+    causes.sort_by(|a, b| {
+        a.owner
+            .cmp(&b.owner)
+            .then_with(|| b.count.cmp(&a.count))
+            .then_with(|| a.cause.cmp(&b.cause))
+    });
     causes
 }
 
@@ -1014,6 +1173,62 @@ pub fn table(report: &Report, causes: usize) -> String {
             percent(s.examples_rejected, s.examples_checked)
         );
     }
+    if s.contract_crates > 0 {
+        let _ = writeln!(
+            out,
+            "| crates called against Prism (contract) | {} | |",
+            s.contract_crates
+        );
+        let _ = writeln!(
+            out,
+            "| ... whose run failed as a whole | {} | |",
+            s.contract_crates_failed
+        );
+        let _ = writeln!(out, "| operations called | {} | |", s.contract_called);
+        let _ = writeln!(
+            out,
+            "| ... requests rejected | {} | {} |",
+            s.contract_rejected,
+            percent(s.contract_rejected, s.contract_called)
+        );
+        let _ = writeln!(
+            out,
+            "| ... responses flagged | {} | {} |",
+            s.contract_flagged,
+            percent(s.contract_flagged, s.contract_called)
+        );
+        let _ = writeln!(
+            out,
+            "| ... responses not decoded | {} | {} |",
+            s.contract_undecodable,
+            percent(s.contract_undecodable, s.contract_called)
+        );
+        let _ = writeln!(
+            out,
+            "| ... passed (accepted and decoded) | {} | {} |",
+            s.contract_passed,
+            percent(s.contract_passed, s.contract_called)
+        );
+        let _ = writeln!(
+            out,
+            "| ... failed only for the document's reasons | {} | |",
+            s.contract_spec_only
+        );
+        let _ = writeln!(
+            out,
+            "| ... failed for the generator's | {} | |",
+            s.contract_generator
+        );
+        let _ = writeln!(
+            out,
+            "| passed, the document's failures set apart | {} | {} |",
+            s.contract_passed,
+            percent(
+                s.contract_passed,
+                s.contract_called.saturating_sub(s.contract_spec_only)
+            )
+        );
+    }
     if !report.causes.is_empty() {
         let _ = writeln!(out, "\n| failures | step | cause | e.g. |");
         let _ = writeln!(out, "|---:|---|---|---|");
@@ -1029,6 +1244,28 @@ pub fn table(report: &Report, causes: usize) -> String {
                     .first()
                     .map(String::as_str)
                     .unwrap_or_default()
+            );
+        }
+    }
+    if !report.contract_causes.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n| contract failures | specs | whose | cause | e.g. (spec, operation, Prism's reason) |"
+        );
+        let _ = writeln!(out, "|---:|---:|---|---|---|");
+        for cause in report.contract_causes.iter().take(causes * 2) {
+            let owner = match cause.owner {
+                crate::contract_causes::Owner::Generator => "generator",
+                crate::contract_causes::Owner::Spec => "document",
+            };
+            let example: String = cause.example.chars().take(240).collect();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {owner} | {} | {} |",
+                cause.count,
+                cause.specs,
+                cause.cause.replace('|', "\\|"),
+                example.replace('|', "\\|").replace('\n', " ")
             );
         }
     }

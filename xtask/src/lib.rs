@@ -3,7 +3,9 @@
 pub mod bench;
 pub mod codegen;
 pub mod contract;
+pub mod contract_causes;
 pub mod corpus;
+pub mod crate_contract;
 pub mod diff;
 pub mod fuzz;
 pub mod json_sample;

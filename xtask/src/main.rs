@@ -89,6 +89,15 @@ enum Command {
         /// crate that compiles (builds and runs a test per crate: much slower than checking).
         #[arg(long)]
         examples: bool,
+        /// Also call every operation of this many of the checked crates that compile against
+        /// Prism (as `cargo xtask crate --contract` does), spread evenly over them, and report the
+        /// failures attributed to the generator or to the document.
+        #[arg(long, value_name = "N")]
+        contract: Option<usize>,
+        /// Fail unless at least this percentage of the operations called pass once the
+        /// document's own failures are set apart (with `--contract`).
+        #[arg(long, requires = "contract")]
+        min_contract: Option<f64>,
         /// Generations run at once (defaults to the number of CPUs).
         #[arg(long)]
         jobs: Option<usize>,
@@ -143,6 +152,14 @@ enum Command {
         /// document's descriptions resolve against it; without it they are written as plain text.
         #[arg(long, value_name = "URL")]
         docs_base_url: Option<String>,
+        /// Also write the contract example (`examples/contract/`), build it, and call every
+        /// operation once against Prism serving the same (overlaid) document; print the table
+        /// and fail when a failure is the generator's.
+        #[arg(long, conflicts_with = "json")]
+        contract: bool,
+        /// Only write the contract example (used by `corpus --contract`, which runs it).
+        #[arg(long, hide = true)]
+        contract_example: bool,
     },
     /// Run the generator under libFuzzer (`fuzz/`, nightly toolchain; cargo-fuzz is installed
     /// into the target directory on first use), seeded with the generator's fixtures and hostile
@@ -214,6 +231,8 @@ fn main() -> ExitCode {
             only,
             keep_crates,
             examples,
+            contract,
+            min_contract,
             jobs,
             generate_timeout,
             check_timeout,
@@ -228,6 +247,7 @@ fn main() -> ExitCode {
                     only,
                     keep_crates,
                     examples,
+                    contract,
                     jobs: jobs.unwrap_or_else(|| {
                         std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
                     }),
@@ -235,8 +255,7 @@ fn main() -> ExitCode {
                     check_timeout: Duration::from_secs(check_timeout),
                     exe,
                 },
-                min_generated,
-                min_compiled,
+                [min_generated, min_compiled, min_contract],
                 causes,
             )
         }),
@@ -250,6 +269,8 @@ fn main() -> ExitCode {
             json,
             examples,
             docs_base_url,
+            contract,
+            contract_example,
         } => {
             let request = xtask::standalone::Request {
                 spec,
@@ -259,6 +280,7 @@ fn main() -> ExitCode {
                 out,
                 name,
                 examples,
+                contract: contract || contract_example,
                 docs_base_url,
             };
             let result = xtask::standalone::generate(&root, &request);
@@ -267,7 +289,7 @@ fn main() -> ExitCode {
                 let line = serde_json::to_string(&outcome).unwrap_or_default();
                 let _ = writeln!(std::io::stdout().lock(), "{line}");
             }
-            result.map_err(anyhow::Error::from).map(|report| {
+            result.map_err(anyhow::Error::from).inspect(|report| {
                 for warning in &report.warnings {
                     eprintln!("warning: {}: {warning}", request.spec.display());
                 }
@@ -281,6 +303,13 @@ fn main() -> ExitCode {
                     request.out.display(),
                     report.elapsed
                 );
+            })
+            .and_then(|report| {
+                if contract {
+                    crate_contract(&root, &request, report.operations)
+                } else {
+                    Ok(())
+                }
             })
         }
         Command::Fuzz { seconds } => xtask::fuzz::run(
@@ -310,6 +339,36 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `crate --contract`: the crate's contract example run against Prism.
+fn crate_contract(
+    root: &Path,
+    request: &xtask::standalone::Request,
+    operations: usize,
+) -> anyhow::Result<()> {
+    let prism = xtask::contract::ensure_prism(root)?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| request.out.join("target"), PathBuf::from);
+    let options = xtask::crate_contract::Options {
+        prism,
+        work: target.join("contract").join(&request.name),
+        target,
+        timeouts: xtask::contract::Timeouts::default(),
+        build: Duration::from_secs(1800),
+    };
+    let document =
+        xtask::crate_contract::served_document(&request.spec, request.overlay.as_deref())?;
+    let outcome = xtask::crate_contract::run(&request.out, &document, operations, &options)?;
+    eprintln!("{}", xtask::crate_contract::table(&request.name, &outcome));
+    if outcome.generator_failed() {
+        anyhow::bail!(
+            "{} operations failed for the generator's reasons; Prism's log and the report are in {}",
+            outcome.generator,
+            options.work.display()
+        );
+    }
+    Ok(())
 }
 
 fn print(text: &str) {
@@ -357,8 +416,7 @@ fn diff(
 fn corpus(
     root: &Path,
     options: xtask::corpus::Options,
-    min_generated: Option<f64>,
-    min_compiled: Option<f64>,
+    [min_generated, min_compiled, min_contract]: [Option<f64>; 3],
     causes: usize,
 ) -> anyhow::Result<()> {
     let report = xtask::corpus::run(root, &options)?;
@@ -392,6 +450,17 @@ fn corpus(
         problems.push(format!(
             "{:.1}% of the checked crates compiled, below {min}%",
             share(s.compiled, s.sampled)
+        ));
+    }
+    let contract = share(
+        s.contract_passed,
+        s.contract_called.saturating_sub(s.contract_spec_only),
+    );
+    if let Some(min) = min_contract
+        && contract < min
+    {
+        problems.push(format!(
+            "{contract:.1}% of the operations called passed the contract (the document's failures set apart), below {min}%"
         ));
     }
     if problems.is_empty() {

@@ -24,6 +24,13 @@ pub struct Exchange {
     pub request: Vec<String>,
     /// What Prism found wrong in its response.
     pub response: Vec<String>,
+    /// What Prism found wrong in the request, as its mock logs it before answering (`Request
+    /// header must have required property 'x'`): the only account of the violations when
+    /// Prism then cannot answer (the document has no 4xx response to build).
+    pub invalid: Vec<String>,
+    /// Why Prism could not answer at all (`Request terminated with error: ...`): no route, no
+    /// response it can build.
+    pub errors: Vec<String>,
 }
 
 /// The requests of a log, in order.
@@ -47,9 +54,20 @@ pub fn parse(log: &str) -> Vec<Exchange> {
             });
             continue;
         }
+        if let Some((_, error)) = line.split_once("Request terminated with error: ") {
+            if let Some(exchange) = exchanges.last_mut() {
+                exchange.errors.push(error.trim().to_owned());
+            }
+            continue;
+        }
         // Only errors: Prism also logs warnings as violations (a deprecated parameter), which do
         // not break the contract.
         let Some((level, violation)) = line.split_once("Violation: ") else {
+            if let Some((_, message)) = line.split_once("[VALIDATOR] ✖  error")
+                && let Some(exchange) = exchanges.last_mut()
+            {
+                exchange.invalid.push(message.trim().to_owned());
+            }
             continue;
         };
         if !level.contains("error") {
@@ -66,6 +84,21 @@ pub fn parse(log: &str) -> Vec<Exchange> {
         }
     }
     exchanges
+}
+
+/// Why Prism refused to load a document: its fatal line, else the log's last line.
+pub fn load_failure(log: &str) -> String {
+    log.lines()
+        .find_map(|line| {
+            line.split_once("fatal")
+                .map(|(_, rest)| rest.trim().to_owned())
+        })
+        .or_else(|| {
+            log.lines()
+                .rfind(|l| !l.trim().is_empty())
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| "prism exited without a message".to_owned())
 }
 
 /// Whether a request went to a route written as in the document (`POST /voices/{id}`).
@@ -96,11 +129,23 @@ pub fn matches(route: &str, method: &str, path: &str) -> bool {
 /// The requests of each call, in order: a call takes the next request when it goes to its route,
 /// and the repeats of that request that follow (retries); none when it failed before sending.
 pub fn assign(routes: &[&str], exchanges: Vec<Exchange>) -> Vec<Vec<Exchange>> {
+    let calls: Vec<(&str, bool)> = routes.iter().map(|route| (*route, false)).collect();
+    assign_calls(&calls, exchanges)
+}
+
+/// As [`assign`], for calls given with whether Prism is known to have answered them without
+/// routing them (a path or method no operation has): such a call takes the next request
+/// whatever its path, so that the requests after it still go to their calls.
+pub fn assign_calls(calls: &[(&str, bool)], exchanges: Vec<Exchange>) -> Vec<Vec<Exchange>> {
     let mut exchanges = exchanges.into_iter().peekable();
-    routes
+    calls
         .iter()
-        .map(|route| {
+        .map(|&(route, unrouted)| {
             let mut mine: Vec<Exchange> = Vec::new();
+            if unrouted {
+                mine.extend(exchanges.next());
+                return mine;
+            }
             while let Some(next) = exchanges.peek() {
                 let fits = match mine.first() {
                     Some(first) => first.method == next.method && first.path == next.path,

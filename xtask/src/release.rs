@@ -618,6 +618,7 @@ pub fn fixture_agreement(root: &Path) -> Result<String> {
                 out: out_dir.clone(),
                 name: "fixture-api".to_owned(),
                 examples: false,
+                contract: false,
                 docs_base_url: None,
             };
             crate::standalone::generate(root, &request)

@@ -30,6 +30,8 @@ pub struct Request {
     pub name: String,
     /// Also write `tests/examples.rs`, a test that decodes the document's schema examples.
     pub examples: bool,
+    /// Also write the contract example, `examples/contract/`, which calls every operation once.
+    pub contract: bool,
     /// The API's documentation site, against which relative links in descriptions resolve.
     pub docs_base_url: Option<String>,
 }
@@ -174,6 +176,7 @@ pub fn generate(root: &Path, request: &Request) -> Result<Report, Failure> {
             command: COMMAND,
             lints: workspace_lints(root).map_err(at(Stage::Setup))?,
             examples: request.examples,
+            contract: request.contract,
         },
     )
     .map_err(at(Stage::Generate))?;

@@ -43,6 +43,7 @@ fn options(timeout: Duration) -> Options {
         only: None,
         keep_crates: false,
         examples: false,
+        contract: None,
         jobs: 2,
         generate_timeout: timeout,
         check_timeout: Duration::from_secs(60),

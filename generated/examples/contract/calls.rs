@@ -134,6 +134,9 @@ async fn v2024_06_10(base_url: &str) -> ::std::vec::Vec<Call> {
     use cartesia_api::v2024_06_10 as api;
     let client = match api::Client::builder()
         .base_url(base_url)
+        .timeout(::std::time::Duration::from_secs(20))
+        .idle_timeout(::std::time::Duration::from_secs(20))
+        .max_retries(0)
         .api_key("contract-api_key")
         .build()
     {
@@ -421,6 +424,9 @@ async fn v2024_11_13(base_url: &str) -> ::std::vec::Vec<Call> {
     use cartesia_api::v2024_11_13 as api;
     let client = match api::Client::builder()
         .base_url(base_url)
+        .timeout(::std::time::Duration::from_secs(20))
+        .idle_timeout(::std::time::Duration::from_secs(20))
+        .max_retries(0)
         .api_key("contract-api_key")
         .build()
     {
@@ -708,6 +714,9 @@ async fn v2025_04_16(base_url: &str) -> ::std::vec::Vec<Call> {
     use cartesia_api::v2025_04_16 as api;
     let client = match api::Client::builder()
         .base_url(base_url)
+        .timeout(::std::time::Duration::from_secs(20))
+        .idle_timeout(::std::time::Duration::from_secs(20))
+        .max_retries(0)
         .token("contract-token")
         .api_key("contract-api_key")
         .build()
@@ -1415,6 +1424,9 @@ async fn v2025_11_04(base_url: &str) -> ::std::vec::Vec<Call> {
     use cartesia_api::v2025_11_04 as api;
     let client = match api::Client::builder()
         .base_url(base_url)
+        .timeout(::std::time::Duration::from_secs(20))
+        .idle_timeout(::std::time::Duration::from_secs(20))
+        .max_retries(0)
         .token("contract-token")
         .api_key("contract-api_key")
         .build()
@@ -2102,6 +2114,9 @@ async fn v2026_03_01(base_url: &str) -> ::std::vec::Vec<Call> {
     use cartesia_api::v2026_03_01 as api;
     let client = match api::Client::builder()
         .base_url(base_url)
+        .timeout(::std::time::Duration::from_secs(20))
+        .idle_timeout(::std::time::Duration::from_secs(20))
+        .max_retries(0)
         .token("contract-token")
         .api_key("contract-api_key")
         .build()

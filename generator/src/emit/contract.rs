@@ -7,7 +7,10 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{Context, ident};
-use crate::ir::{Bounds, Operation, ParamLocation, Payload, Response, Scalar, Type, TypeKind};
+use crate::ir::{
+    Api, Bounds, Operation, ParamLocation, Payload, Response, Scalar, SchemeLocation, Type,
+    TypeKind,
+};
 use crate::krate::Version;
 use crate::sample as value;
 
@@ -35,6 +38,7 @@ pub fn example_main(header: &str) -> String {
 /// The calls, `examples/contract/calls.rs`: one function per version, selected by the first
 /// argument.
 pub fn example(versions: &[Version], header: &str) -> String {
+    let krate = quote!(cartesia_api);
     let arms = versions.iter().map(|version| {
         let feature = &version.feature;
         let module = ident(&version.module);
@@ -44,85 +48,9 @@ pub fn example(versions: &[Version], header: &str) -> String {
         }
     });
     let functions = versions.iter().map(version_calls);
+    let prelude = prelude(&krate);
     let tokens = quote! {
-        //! One call per operation with sample arguments, and the report of how each went.
-        #![allow(clippy::print_stdout, reason = "the report is the program's output")]
-
-        /// How one call went.
-        #[derive(Debug)]
-        #[allow(dead_code, reason = "the fields are printed through Debug")]
-        enum Outcome {
-            Ok,
-            Rejected { status: u16, body: String },
-            Undecodable(String),
-            Failed(String),
-            Skipped(String),
-        }
-
-        /// One call: the operation, its route as written in the document, how it went and how
-        /// many messages (JSON bodies, events) the client decoded.
-        struct Call {
-            id: &'static str,
-            route: &'static str,
-            outcome: Outcome,
-            messages: usize,
-        }
-
-        /// A call whose answer is a JSON body: one message when it decoded.
-        fn settle<T>(result: ::std::result::Result<T, cartesia_api::Error>) -> (Outcome, usize) {
-            match result {
-                ::std::result::Result::Ok(_) => (Outcome::Ok, 1),
-                ::std::result::Result::Err(error) => (classify(error), 0),
-            }
-        }
-
-        /// A call whose answer carries no typed message (empty, text).
-        fn settle_plain<T>(result: ::std::result::Result<T, cartesia_api::Error>) -> (Outcome, usize) {
-            match result {
-                ::std::result::Result::Ok(_) => (Outcome::Ok, 0),
-                ::std::result::Result::Err(error) => (classify(error), 0),
-            }
-        }
-
-        fn classify(error: cartesia_api::Error) -> Outcome {
-            match error {
-                cartesia_api::Error::Api(e) => Outcome::Rejected { status: e.status().as_u16(), body: e.text().into_owned() },
-                e @ (cartesia_api::Error::Decode { .. } | cartesia_api::Error::MalformedBody { .. }) => Outcome::Undecodable(e.to_string()),
-                other => Outcome::Failed(other.to_string()),
-            }
-        }
-
-        async fn settle_binary(result: ::std::result::Result<cartesia_api::BinaryResponse, cartesia_api::Error>) -> (Outcome, usize) {
-            match result {
-                ::std::result::Result::Ok(response) => match response.bytes().await {
-                    ::std::result::Result::Ok(_) => (Outcome::Ok, 0),
-                    ::std::result::Result::Err(error) => (classify(error), 0),
-                },
-                ::std::result::Result::Err(error) => (classify(error), 0),
-            }
-        }
-
-        /// A call answered by an event stream: every event decoded is a message; a stream without
-        /// events proves nothing and fails.
-        async fn settle_events<T>(result: ::std::result::Result<cartesia_api::EventStream<T>, cartesia_api::Error>) -> (Outcome, usize) {
-            use ::futures_util::StreamExt;
-            match result {
-                ::std::result::Result::Ok(mut events) => {
-                    let mut count = 0;
-                    while let ::std::option::Option::Some(event) = events.next().await {
-                        match event {
-                            ::std::result::Result::Ok(_) => count += 1,
-                            ::std::result::Result::Err(error) => return (classify(error), count),
-                        }
-                    }
-                    if count == 0 {
-                        return (Outcome::Undecodable("the stream carried no event".to_owned()), 0);
-                    }
-                    (Outcome::Ok, count)
-                }
-                ::std::result::Result::Err(error) => (classify(error), 0),
-            }
-        }
+        #prelude
 
         #[tokio::main]
         pub(crate) async fn main() -> ::std::process::ExitCode {
@@ -149,27 +77,178 @@ pub fn example(versions: &[Version], header: &str) -> String {
     super::format(header, tokens)
 }
 
+/// The contract example of a standalone crate whose API is at the root of the library
+/// `library`: `examples/contract/main.rs` and `examples/contract/calls.rs`, by path. Usage:
+/// `contract <base-url>`.
+pub fn standalone_example(api: &Api, library: &str, header: &str) -> [(&'static str, String); 2] {
+    let krate = ident(library);
+    let krate = quote!(#krate);
+    let prelude = prelude(&krate);
+    let body = calls_body(api, &krate);
+    let tokens = quote! {
+        #prelude
+
+        #[tokio::main]
+        pub(crate) async fn main() -> ::std::process::ExitCode {
+            let ::std::option::Option::Some(base_url) = ::std::env::args().nth(1) else {
+                eprintln!("usage: contract <base-url>");
+                return ::std::process::ExitCode::from(2);
+            };
+            for call in calls(&base_url).await {
+                println!("{}\t{}\t{}\t{:?}", call.id, call.route, call.messages, call.outcome);
+            }
+            ::std::process::ExitCode::SUCCESS
+        }
+
+        async fn calls(base_url: &str) -> ::std::vec::Vec<Call> {
+            use #krate as api;
+            #body
+        }
+    };
+    let main = quote! {
+        //! Calls every operation once against a server given on the command line, with sample
+        //! arguments, and prints one line per call: whether the request was accepted and the
+        //! response decoded, with the number of messages decoded. `cargo xtask crate --contract`
+        //! runs it against a validating mock server.
+        //!
+        //! Usage: `contract <base-url>`, e.g. `contract http://127.0.0.1:4010`.
+
+        #[rustfmt::skip]
+        mod calls;
+
+        fn main() -> ::std::process::ExitCode {
+            calls::main()
+        }
+    };
+    [
+        ("examples/contract/main.rs", super::format(header, main)),
+        ("examples/contract/calls.rs", super::format(header, tokens)),
+    ]
+}
+
+/// The items every contract example shares: the outcome of a call and how each kind of answer
+/// is settled, with the errors of the crate `krate`.
+fn prelude(krate: &TokenStream) -> TokenStream {
+    quote! {
+        //! One call per operation with sample arguments, and the report of how each went.
+        #![allow(clippy::print_stdout, reason = "the report is the program's output")]
+
+        /// How one call went.
+        #[derive(Debug)]
+        #[allow(dead_code, reason = "the fields are printed through Debug")]
+        enum Outcome {
+            Ok,
+            Rejected { status: u16, body: String },
+            Undecodable(String),
+            Failed(String),
+            Skipped(String),
+        }
+
+        /// One call: the operation, its route as written in the document, how it went and how
+        /// many messages (JSON bodies, events) the client decoded.
+        struct Call {
+            id: &'static str,
+            route: &'static str,
+            outcome: Outcome,
+            messages: usize,
+        }
+
+        /// A call whose answer is a JSON body: one message when it decoded.
+        fn settle<T>(result: ::std::result::Result<T, #krate::Error>) -> (Outcome, usize) {
+            match result {
+                ::std::result::Result::Ok(_) => (Outcome::Ok, 1),
+                ::std::result::Result::Err(error) => (classify(error), 0),
+            }
+        }
+
+        /// A call whose answer carries no typed message (empty, text).
+        fn settle_plain<T>(result: ::std::result::Result<T, #krate::Error>) -> (Outcome, usize) {
+            match result {
+                ::std::result::Result::Ok(_) => (Outcome::Ok, 0),
+                ::std::result::Result::Err(error) => (classify(error), 0),
+            }
+        }
+
+        fn classify(error: #krate::Error) -> Outcome {
+            match error {
+                #krate::Error::Api(e) => Outcome::Rejected { status: e.status().as_u16(), body: e.text().into_owned() },
+                e @ (#krate::Error::Decode { .. } | #krate::Error::MalformedBody { .. }) => Outcome::Undecodable(e.to_string()),
+                other => Outcome::Failed(other.to_string()),
+            }
+        }
+
+        async fn settle_binary(result: ::std::result::Result<#krate::BinaryResponse, #krate::Error>) -> (Outcome, usize) {
+            match result {
+                ::std::result::Result::Ok(response) => match response.bytes().await {
+                    ::std::result::Result::Ok(_) => (Outcome::Ok, 0),
+                    ::std::result::Result::Err(error) => (classify(error), 0),
+                },
+                ::std::result::Result::Err(error) => (classify(error), 0),
+            }
+        }
+
+        /// A call answered by an event stream: every event decoded is a message; a stream without
+        /// events proves nothing and fails.
+        async fn settle_events<T>(result: ::std::result::Result<#krate::EventStream<T>, #krate::Error>) -> (Outcome, usize) {
+            use ::futures_util::StreamExt;
+            match result {
+                ::std::result::Result::Ok(mut events) => {
+                    let mut count = 0;
+                    while let ::std::option::Option::Some(event) = events.next().await {
+                        match event {
+                            ::std::result::Result::Ok(_) => count += 1,
+                            ::std::result::Result::Err(error) => return (classify(error), count),
+                        }
+                    }
+                    if count == 0 {
+                        return (Outcome::Undecodable("the stream carried no event".to_owned()), 0);
+                    }
+                    (Outcome::Ok, count)
+                }
+                ::std::result::Result::Err(error) => (classify(error), 0),
+            }
+        }
+    }
+}
+
 fn version_calls(version: &Version) -> TokenStream {
-    let ctx = Context::new(&version.api);
     let feature = &version.feature;
     let module = ident(&version.module);
-    let credentials = version.api.security_schemes.iter().map(|scheme| {
+    let body = calls_body(&version.api, &quote!(cartesia_api));
+    quote! {
+        #[cfg(feature = #feature)]
+        async fn #module(base_url: &str) -> ::std::vec::Vec<Call> {
+            use cartesia_api::#module as api;
+            #body
+        }
+    }
+}
+
+/// The body of a function of `base_url` that builds a client with a credential for every
+/// security scheme and calls every operation of `api` once, returning the calls.
+fn calls_body(api: &Api, krate: &TokenStream) -> TokenStream {
+    let ctx = Context::new(api);
+    let credentials = api.security_schemes.iter().map(|scheme| {
         let setter = ident(&scheme.setter);
-        let value = format!("contract-{}", scheme.setter);
+        // Basic credentials are `user:password`; a server checks that the colon is there.
+        let value = match scheme.location {
+            SchemeLocation::Basic => format!("contract-user:contract-{}", scheme.setter),
+            _ => format!("contract-{}", scheme.setter),
+        };
         quote!(.#setter(#value))
     });
     let mut calls = Vec::new();
-    for group in &version.api.groups {
+    for group in &api.groups {
         let accessor = group.accessor.as_ref().map(|a| {
             let method = ident(&a.method);
             quote!(.#method())
         });
         for op in &group.operations {
-            calls.push(call(&ctx, accessor.clone().unwrap_or_default(), op));
+            calls.push(call(&ctx, krate, accessor.clone().unwrap_or_default(), op));
         }
     }
     // Operations left out are reported, so that the count of operations tells the whole story.
-    for skipped in &version.api.skipped {
+    for skipped in &api.skipped {
         let (id, route, reason) = (&skipped.id, &skipped.route, &skipped.reason);
         calls.push(quote! {
             outcomes.push(Call { id: #id, route: #route, outcome: Outcome::Skipped(#reason.to_owned()), messages: 0 });
@@ -188,19 +267,29 @@ fn version_calls(version: &Version) -> TokenStream {
         }
     };
     quote! {
-        #[cfg(feature = #feature)]
-        async fn #module(base_url: &str) -> ::std::vec::Vec<Call> {
-            use cartesia_api::#module as api;
-            let client = match api::Client::builder().base_url(base_url) #(#credentials)* .build() {
-                ::std::result::Result::Ok(client) => client,
-                ::std::result::Result::Err(error) => return vec![Call { id: "client", route: "", outcome: Outcome::Failed(error.to_string()), messages: 0 }],
-            };
-            #body
-        }
+        // Each call is bounded and made once: a mock answers at once, and a retry would only
+        // repeat what the server said.
+        let client = match api::Client::builder()
+            .base_url(base_url)
+            .timeout(::std::time::Duration::from_secs(20))
+            .idle_timeout(::std::time::Duration::from_secs(20))
+            .max_retries(0)
+            #(#credentials)*
+            .build()
+        {
+            ::std::result::Result::Ok(client) => client,
+            ::std::result::Result::Err(error) => return vec![Call { id: "client", route: "", outcome: Outcome::Failed(error.to_string()), messages: 0 }],
+        };
+        #body
     }
 }
 
-fn call(ctx: &Context<'_>, accessor: TokenStream, op: &Operation) -> TokenStream {
+fn call(
+    ctx: &Context<'_>,
+    krate: &TokenStream,
+    accessor: TokenStream,
+    op: &Operation,
+) -> TokenStream {
     let method = ident(&op.method);
     let id = &op.id;
     let mut args = Vec::new();
@@ -214,12 +303,12 @@ fn call(ctx: &Context<'_>, accessor: TokenStream, op: &Operation) -> TokenStream
             {
                 quote!("sample-id")
             }
-            (_, ty) => sample(ctx, ty, &param.bounds, 0),
+            (_, ty) => sample(ctx, krate, ty, &param.bounds, 0),
         };
         args.push(value);
     }
     let body = op.body.as_ref().filter(|b| b.required).map(|body| {
-        let value = sample(ctx, &body.ty, &Bounds::default(), 0);
+        let value = sample(ctx, krate, &body.ty, &Bounds::default(), 0);
         args.push(if body.encoding.owned() {
             quote!(body)
         } else {
@@ -246,7 +335,13 @@ fn call(ctx: &Context<'_>, accessor: TokenStream, op: &Operation) -> TokenStream
 
 /// An expression of type `ty` that a validating server should accept: within the `bounds` the
 /// schema states (enum values, numeric bounds, lengths, pattern, format, item counts).
-fn sample(ctx: &Context<'_>, ty: &Type, bounds: &Bounds, depth: usize) -> TokenStream {
+fn sample(
+    ctx: &Context<'_>,
+    krate: &TokenStream,
+    ty: &Type,
+    bounds: &Bounds,
+    depth: usize,
+) -> TokenStream {
     let api = quote!(api::);
     let none = Bounds::default();
     match ty {
@@ -274,32 +369,32 @@ fn sample(ctx: &Context<'_>, ty: &Type, bounds: &Bounds, depth: usize) -> TokenS
             Scalar::DateTime | Scalar::Date | Scalar::Uuid => {
                 quote!(::std::default::Default::default())
             }
-            Scalar::Base64 => quote!(cartesia_api::Base64Bytes::from(vec![0u8, 1, 2, 3])),
+            Scalar::Base64 => quote!(#krate::Base64Bytes::from(vec![0u8, 1, 2, 3])),
             Scalar::Secret => {
                 let text = value::string(bounds);
-                quote!(cartesia_api::Secret::new(#text))
+                quote!(#krate::Secret::new(#text))
             }
             Scalar::Json | Scalar::JsonObject => quote!(::std::default::Default::default()),
             Scalar::Bytes => quote!(::bytes::Bytes::from_static(b"sample")),
             Scalar::File => quote!(
-                cartesia_api::FilePart::from_bytes(vec![0u8; 64])
+                #krate::FilePart::from_bytes(vec![0u8; 64])
                     .file_name("sample.wav")
                     .content_type("audio/wav")
             ),
-            Scalar::Multipart => quote!(cartesia_api::Multipart::new().text("sample", "sample")),
+            Scalar::Multipart => quote!(#krate::Multipart::new().text("sample", "sample")),
         },
         Type::List(item) => {
-            let item = sample(ctx, item, &none, depth + 1);
+            let item = sample(ctx, krate, item, &none, depth + 1);
             let items = std::iter::repeat_n(item, value::items(bounds));
             quote!(vec![#(#items),*])
         }
         Type::Map(_) => quote!(::std::default::Default::default()),
         Type::Option(inner) => {
-            let inner = sample(ctx, inner, bounds, depth + 1);
+            let inner = sample(ctx, krate, inner, bounds, depth + 1);
             quote!(::std::option::Option::Some(#inner))
         }
         Type::Boxed(inner) => {
-            let inner = sample(ctx, inner, bounds, depth + 1);
+            let inner = sample(ctx, krate, inner, bounds, depth + 1);
             quote!(::std::boxed::Box::new(#inner))
         }
         Type::Named(name) => {
@@ -319,7 +414,8 @@ fn sample(ctx: &Context<'_>, ty: &Type, bounds: &Bounds, depth: usize) -> TokenS
                         .iter()
                         .filter(|f| f.required && ctx.fixed(f).is_none())
                         .map(|field| {
-                            let value = sample(ctx, &unboxed(&field.ty), &field.bounds, depth + 1);
+                            let value =
+                                sample(ctx, krate, &unboxed(&field.ty), &field.bounds, depth + 1);
                             if field.nullable {
                                 quote!(::std::option::Option::Some(#value))
                             } else {
@@ -341,7 +437,8 @@ fn sample(ctx: &Context<'_>, ty: &Type, bounds: &Bounds, depth: usize) -> TokenS
                         })
                         .map(|field| {
                             let setter = ident(&field.name);
-                            let value = sample(ctx, &unboxed(&field.ty), &field.bounds, depth + 1);
+                            let value =
+                                sample(ctx, krate, &unboxed(&field.ty), &field.bounds, depth + 1);
                             quote!(.#setter(#value))
                         });
                     quote!(#api #rust::new(#(#args),*) #(#setters)*)
@@ -368,7 +465,7 @@ fn sample(ctx: &Context<'_>, ty: &Type, bounds: &Bounds, depth: usize) -> TokenS
                         let name_variant = ident(&variant.name);
                         match &variant.ty {
                             Some(payload) => {
-                                let value = sample(ctx, payload, &none, depth + 1);
+                                let value = sample(ctx, krate, payload, &none, depth + 1);
                                 quote!(#api #rust::#name_variant(#value))
                             }
                             None => quote!(#api #rust::#name_variant),
@@ -379,12 +476,12 @@ fn sample(ctx: &Context<'_>, ty: &Type, bounds: &Bounds, depth: usize) -> TokenS
                 Some(TypeKind::Untagged(u)) => match u.variants.first() {
                     Some(variant) => {
                         let name_variant = ident(&variant.name);
-                        let value = sample(ctx, &variant.ty, &none, depth + 1);
+                        let value = sample(ctx, krate, &variant.ty, &none, depth + 1);
                         quote!(#api #rust::#name_variant(#value))
                     }
                     None => quote!(::std::default::Default::default()),
                 },
-                Some(TypeKind::Alias(inner)) => sample(ctx, inner, bounds, depth + 1),
+                Some(TypeKind::Alias(inner)) => sample(ctx, krate, inner, bounds, depth + 1),
                 None => quote!(::std::default::Default::default()),
             }
         }
