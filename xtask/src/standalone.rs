@@ -156,6 +156,9 @@ pub fn generate(root: &Path, request: &Request) -> Result<Report, Failure> {
         },
     )
     .map_err(at(Stage::Generate))?;
+    // Emission needs only the lowered API: the document (for the largest specs most of the
+    // memory in use) goes before the files are made.
+    drop((document, channels));
     let with_overlay = |spec: &Path, overlay: Option<&Path>| match overlay {
         Some(overlay) => format!("{} with {}", file_name(spec), file_name(overlay)),
         None => file_name(spec),
