@@ -8,6 +8,7 @@ pub mod diff;
 pub mod fuzz;
 pub mod json_sample;
 pub mod prism_log;
+pub mod progress;
 pub mod release;
 pub mod runtime_api;
 pub mod standalone;

@@ -18,7 +18,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
     about = "Maintainer commands for the Cartesia client workspace"
 )]
 struct Cli {
-    /// The workspace root (defaults to the one this xtask belongs to).
+    /// The workspace root (defaults to the nearest directory at or above the current one whose
+    /// `Cargo.toml` has a `[workspace]` table and which holds `specs/` and `templates/`).
     #[arg(long, global = true)]
     root: Option<PathBuf>,
     #[command(subcommand)]
@@ -167,7 +168,22 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let root = cli.root.unwrap_or_else(xtask::codegen::workspace_root);
+    let root = match cli.root {
+        Some(root) => root,
+        None => match std::env::current_dir()
+            .ok()
+            .and_then(|dir| xtask::codegen::find_root(&dir))
+        {
+            Some(root) => root,
+            None => {
+                eprintln!(
+                    "error: not inside the workspace: no directory at or above the current one has a \
+                     Cargo.toml with [workspace], specs/ and templates/; run inside a clone or pass --root"
+                );
+                return ExitCode::FAILURE;
+            }
+        },
+    };
     let result = match cli.command {
         Command::Diff {
             old,

@@ -135,6 +135,8 @@ pub fn generate(root: &Path, request: &Request) -> Result<Report, Failure> {
         )));
     }
     guard_out(&request.out).map_err(at(Stage::Setup))?;
+    let steps = crate::progress::Steps::new();
+    steps.step(format!("reading {}", request.spec.display()));
     let document = load::load_with_overlay(&request.spec, request.overlay.as_deref())
         .map_err(at(Stage::Parse))?;
     let channels = request
@@ -145,6 +147,7 @@ pub fn generate(root: &Path, request: &Request) -> Result<Report, Failure> {
         })
         .transpose()
         .map_err(at(Stage::Parse))?;
+    steps.step("lowering");
     let lowered = generator::lower_with(
         &document,
         channels.as_ref(),
@@ -168,6 +171,7 @@ pub fn generate(root: &Path, request: &Request) -> Result<Report, Failure> {
         source.push_str(" and ");
         source.push_str(&with_overlay(asyncapi, request.asyncapi_overlay.as_deref()));
     }
+    steps.step("printing the crate");
     let files = krate::standalone(
         &root.join("templates"),
         &lowered.api,
@@ -180,6 +184,7 @@ pub fn generate(root: &Path, request: &Request) -> Result<Report, Failure> {
         },
     )
     .map_err(at(Stage::Generate))?;
+    steps.step(format!("writing {}", request.out.display()));
     let (staging, retired) = beside(&request.out).map_err(at(Stage::Write))?;
     crate::codegen::replace_tree(&request.out, &staging, &retired, &files)
         .map_err(at(Stage::Write))?;
