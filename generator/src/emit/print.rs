@@ -48,21 +48,25 @@ where
     } else {
         let next = AtomicUsize::new(0);
         let done = Mutex::new(vec![String::new(); blocks]);
-        std::thread::scope(|scope| {
-            for _ in 0..threads {
-                scope.spawn(|| {
-                    loop {
-                        let index = next.fetch_add(1, Ordering::Relaxed);
-                        if index >= blocks {
-                            break;
-                        }
-                        let text = block(index);
-                        if let Ok(mut done) = done.lock() {
-                            done[index] = text;
-                        }
-                    }
-                });
+        let work = || {
+            loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                if index >= blocks {
+                    break;
+                }
+                let text = block(index);
+                if let Ok(mut done) = done.lock() {
+                    done[index] = text;
+                }
             }
+        };
+        // This thread works too: its allocator holds the memory the document freed, which new
+        // threads would take from the system (and have zeroed) again.
+        std::thread::scope(|scope| {
+            for _ in 1..threads {
+                scope.spawn(work);
+            }
+            work();
         });
         done.into_inner()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
