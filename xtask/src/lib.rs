@@ -1,6 +1,7 @@
 //! Maintainer commands for the workspace, callable from tests as well as from `cargo xtask`.
 
 pub mod bench;
+pub mod bench_specs;
 pub mod codegen;
 pub mod contract;
 pub mod corpus;
