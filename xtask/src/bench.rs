@@ -86,31 +86,55 @@ pub fn run(root: &Path) -> Result<Vec<Measurement>> {
 }
 
 /// Runs `command` as the only child of this process and returns its line of measurements:
-/// `<exit success> <wall microseconds> <peak RSS KiB>`.
-pub fn probe(command: &[std::ffi::OsString]) -> Result<String> {
+/// `<exit success> <wall microseconds> <peak RSS KiB>`. The peak is the largest of the child and
+/// of every process it waited for (`cargo check`'s `rustc`). With a `limit`, the child and its own
+/// children (its process group) are killed when it runs longer, and the line reports a failure.
+pub fn probe(command: &[std::ffi::OsString], limit: Option<Duration>) -> Result<String> {
+    use std::os::unix::process::CommandExt as _;
+    use wait_timeout::ChildExt as _;
+
     let Some((program, args)) = command.split_first() else {
         bail!("the probe needs a command");
     };
     let start = Instant::now();
-    let status = Command::new(program)
+    let mut child = Command::new(program)
         .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .status()
+        .process_group(0)
+        .spawn()
         .with_context(|| format!("cannot run {}", program.to_string_lossy()))?;
+    let status = match limit {
+        None => Some(child.wait().context("cannot wait for the child")?),
+        Some(limit) => child
+            .wait_timeout(limit)
+            .context("cannot wait for the child")?,
+    };
+    let success = match status {
+        Some(status) => status.success(),
+        None => {
+            // The whole group: `cargo` leaves its `rustc` running when only it is killed.
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", child.id())])
+                .status();
+            let _ = child.kill();
+            let _ = child.wait();
+            false
+        }
+    };
     let wall = start.elapsed();
     let usage = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)
         .context("getrusage failed")?;
     // Linux reports ru_maxrss in KiB.
     Ok(format!(
         "{} {} {}",
-        status.success(),
+        success,
         wall.as_micros(),
         usage.max_rss()
     ))
 }
 
-fn parse_probe(line: &str) -> Option<(bool, Duration, u64)> {
+pub(crate) fn parse_probe(line: &str) -> Option<(bool, Duration, u64)> {
     let mut parts = line.split_whitespace();
     let generated = parts.next()?.parse().ok()?;
     let wall = Duration::from_micros(parts.next()?.parse().ok()?);
@@ -155,9 +179,21 @@ mod tests {
 
     #[test]
     fn probe_measures_its_child() {
-        let line = probe(&["true".into()]).expect("probe runs");
+        let line = probe(&["true".into()], None).expect("probe runs");
         let (ok, _, rss) = parse_probe(&line).expect("probe line parses");
         assert!(ok);
         assert!(rss > 0, "{line}");
+    }
+
+    #[test]
+    fn probe_stops_a_child_past_its_limit() {
+        let line = probe(
+            &["sleep".into(), "30".into()],
+            Some(Duration::from_millis(200)),
+        )
+        .expect("probe runs");
+        let (ok, wall, _) = parse_probe(&line).expect("probe line parses");
+        assert!(!ok, "{line}");
+        assert!(wall < Duration::from_secs(30), "{line}");
     }
 }

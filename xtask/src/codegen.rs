@@ -10,13 +10,42 @@ use anyhow::{Context, Result, bail};
 use generator::krate::{self, Version};
 use generator::{Config, Diagnostic, load};
 
+use crate::progress::Steps;
+
 /// The command named in generated file headers.
 pub const COMMAND: &str = "cargo xtask generate";
 
-/// The workspace this xtask was built in.
+/// The workspace of the current directory (see [`find_root`]), or else the one this xtask was
+/// built in.
 pub fn workspace_root() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().unwrap_or(manifest).to_owned()
+    std::env::current_dir()
+        .ok()
+        .and_then(|dir| find_root(&dir))
+        .unwrap_or_else(|| {
+            let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+            manifest.parent().unwrap_or(manifest).to_owned()
+        })
+}
+
+/// The workspace a command works on, found at run time: the nearest directory at or above
+/// `start` whose `Cargo.toml` has a `[workspace]` table and which holds `specs/` and
+/// `templates/`. Found at run time rather than built in, so that an xtask built in a target
+/// directory shared by several clones works on the clone it is run in.
+pub fn find_root(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .find(|dir| is_root(dir))
+        .map(Path::to_owned)
+}
+
+fn is_root(dir: &Path) -> bool {
+    if !dir.join("specs").is_dir() || !dir.join("templates").is_dir() {
+        return false;
+    }
+    std::fs::read_to_string(dir.join("Cargo.toml"))
+        .ok()
+        .and_then(|text| text.parse::<toml_edit::DocumentMut>().ok())
+        .is_some_and(|doc| doc.get("workspace").is_some_and(toml_edit::Item::is_table))
 }
 
 /// What one spec version produced.
@@ -98,7 +127,7 @@ pub fn overlaid_document(root: &Path, version: &str) -> Result<serde_json::Value
 }
 
 /// Builds every file of `generated/` in memory.
-fn build(root: &Path) -> Result<(BTreeMap<PathBuf, String>, Vec<Summary>)> {
+fn build(root: &Path, steps: &Steps) -> Result<(BTreeMap<PathBuf, String>, Vec<Summary>)> {
     let mut versions = Vec::new();
     let mut summaries = Vec::new();
     let settings = read_config(root)?;
@@ -130,7 +159,9 @@ fn build(root: &Path) -> Result<(BTreeMap<PathBuf, String>, Vec<Summary>)> {
             };
             anyhow::anyhow!(message)
         };
+        steps.step(format!("reading {relative}"));
         let document = load::load_with_overlay(&path, overlay.as_deref()).map_err(named)?;
+        steps.step(format!("lowering {relative}"));
         let config = Config {
             api_version: Some(version.clone()),
             env: settings.env.clone(),
@@ -156,6 +187,7 @@ fn build(root: &Path) -> Result<(BTreeMap<PathBuf, String>, Vec<Summary>)> {
             api: lowered.api,
         });
     }
+    steps.step("printing the crate");
     let files = krate::assemble(&root.join("templates"), &versions, COMMAND)?;
     for (summary, version) in summaries.iter_mut().zip(&versions) {
         let dir = Path::new("src").join(&version.module);
@@ -239,7 +271,9 @@ fn rename(message: String, absolute: &Path, relative: &str) -> String {
 /// written beside the old one and swapped in, and files no longer produced disappear with it.
 pub fn generate(root: &Path) -> Result<Report> {
     let start = Instant::now();
-    let (files, versions) = build(root)?;
+    let steps = Steps::new();
+    let (files, versions) = build(root, &steps)?;
+    steps.step("writing generated/");
     replace_tree(
         &root.join("generated"),
         &root.join(".generated.new"),
@@ -300,7 +334,9 @@ fn write_all(dir: &Path, files: &BTreeMap<PathBuf, String>) -> Result<()> {
 /// Compares `generated/` with what the generator makes now, writing nothing. Fails with a diff
 /// when a file differs, is missing, or is no longer produced.
 pub fn check(root: &Path) -> Result<()> {
-    let (files, _) = build(root)?;
+    let steps = Steps::new();
+    let (files, _) = build(root, &steps)?;
+    steps.step("comparing with generated/");
     let target = root.join("generated");
     let mut problems = Vec::new();
     for (relative, expected) in &files {
@@ -361,4 +397,45 @@ fn existing_files(dir: &Path) -> Result<Vec<PathBuf>> {
     }
     out.sort();
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_root_is_the_nearest_workspace_with_specs_and_templates() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().join("clone");
+        for sub in [
+            "specs/2024-01-01",
+            "templates",
+            "generator/src",
+            "out/client/src",
+        ] {
+            std::fs::create_dir_all(root.join(sub)).expect("dirs");
+        }
+        let write = |path: &str, text: &str| std::fs::write(root.join(path), text).expect("write");
+        write("Cargo.toml", "[workspace]\nmembers = [\"generator\"]\n");
+        // A member, and a crate with a workspace of its own but no specs, are passed over.
+        write("generator/Cargo.toml", "[package]\nname = \"generator\"\n");
+        write(
+            "out/client/Cargo.toml",
+            "[package]\nname = \"client\"\n\n[workspace]\n",
+        );
+        for start in ["", "specs/2024-01-01", "generator/src", "out/client/src"] {
+            assert_eq!(
+                find_root(&root.join(start)),
+                Some(root.clone()),
+                "from {start:?}"
+            );
+        }
+        // `workspace` must be a table, not a key of another table.
+        write(
+            "Cargo.toml",
+            "[package]\nname = \"x\"\nworkspace = \"..\"\n",
+        );
+        assert_eq!(find_root(&root.join("specs")), None);
+        assert_eq!(find_root(dir.path()), None);
+    }
 }

@@ -18,7 +18,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
     about = "Maintainer commands for the Cartesia client workspace"
 )]
 struct Cli {
-    /// The workspace root (defaults to the one this xtask belongs to).
+    /// The workspace root (defaults to the nearest directory at or above the current one whose
+    /// `Cargo.toml` has a `[workspace]` table and which holds `specs/` and `templates/`).
     #[arg(long, global = true)]
     root: Option<PathBuf>,
     #[command(subcommand)]
@@ -169,6 +170,24 @@ enum Command {
         #[arg(long, default_value_t = 600)]
         seconds: u64,
     },
+    /// Generation time and peak memory of the release generator, and `cargo check` time of the
+    /// crate, on every Cartesia version and three large specs of the OpenAPI directory (Google
+    /// Compute, GitHub, Microsoft Graph beta); compared with `cargo-progenitor` when it is on
+    /// `PATH`. Writes `target/bench/report.md` and `report.json`.
+    Bench {
+        /// Only specs whose id contains this text (`graph`, `2026`).
+        #[arg(long)]
+        only: Option<String>,
+        /// Measure generation only.
+        #[arg(long)]
+        no_check: bool,
+        /// Seconds one generation may take before it is stopped and reported as failed.
+        #[arg(long, default_value_t = 300)]
+        generate_timeout: u64,
+        /// Seconds one `cargo check` may take before it is stopped and reported as failed.
+        #[arg(long, default_value_t = 1800)]
+        check_timeout: u64,
+    },
     /// Time and peak memory of the release generator on each hostile document of the generator's
     /// tests, as a table.
     BenchHostile {
@@ -176,6 +195,9 @@ enum Command {
         /// microseconds and peak RSS in KiB.
         #[arg(long, hide = true)]
         probe: bool,
+        /// Seconds after which the probe kills its command (and the command's children).
+        #[arg(long, hide = true, requires = "probe")]
+        limit: Option<u64>,
         /// The command the probe runs.
         #[arg(last = true, hide = true)]
         command: Vec<std::ffi::OsString>,
@@ -184,7 +206,22 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let root = cli.root.unwrap_or_else(xtask::codegen::workspace_root);
+    let root = match cli.root {
+        Some(root) => root,
+        None => match std::env::current_dir()
+            .ok()
+            .and_then(|dir| xtask::codegen::find_root(&dir))
+        {
+            Some(root) => root,
+            None => {
+                eprintln!(
+                    "error: not inside the workspace: no directory at or above the current one has a \
+                     Cargo.toml with [workspace], specs/ and templates/; run inside a clone or pass --root"
+                );
+                return ExitCode::FAILURE;
+            }
+        },
+    };
     let result = match cli.command {
         Command::Diff {
             old,
@@ -318,10 +355,34 @@ fn main() -> ExitCode {
                 duration: Duration::from_secs(seconds),
             },
         ),
+        Command::Bench {
+            only,
+            no_check,
+            generate_timeout,
+            check_timeout,
+        } => xtask::bench_specs::run(
+            &root,
+            &xtask::bench_specs::Options {
+                only,
+                check: !no_check,
+                generate_timeout: Duration::from_secs(generate_timeout),
+                check_timeout: Duration::from_secs(check_timeout),
+            },
+        )
+        .map(|report| {
+            print(&xtask::bench_specs::table(&report));
+            eprintln!(
+                "report: {}",
+                xtask::bench_specs::bench_dir(&root)
+                    .join("report.json")
+                    .display()
+            );
+        }),
         Command::BenchHostile {
             probe: true,
+            limit,
             command,
-        } => xtask::bench::probe(&command).map(|line| {
+        } => xtask::bench::probe(&command, limit.map(Duration::from_secs)).map(|line| {
             let _ = writeln!(std::io::stdout().lock(), "{line}");
         }),
         Command::BenchHostile { probe: false, .. } => xtask::bench::run(&root).map(|results| {

@@ -137,6 +137,8 @@ pub fn generate(root: &Path, request: &Request) -> Result<Report, Failure> {
         )));
     }
     guard_out(&request.out).map_err(at(Stage::Setup))?;
+    let steps = crate::progress::Steps::new();
+    steps.step(format!("reading {}", request.spec.display()));
     let document = load::load_with_overlay(&request.spec, request.overlay.as_deref())
         .map_err(at(Stage::Parse))?;
     let channels = request
@@ -147,6 +149,7 @@ pub fn generate(root: &Path, request: &Request) -> Result<Report, Failure> {
         })
         .transpose()
         .map_err(at(Stage::Parse))?;
+    steps.step("lowering");
     let lowered = generator::lower_with(
         &document,
         channels.as_ref(),
@@ -158,6 +161,9 @@ pub fn generate(root: &Path, request: &Request) -> Result<Report, Failure> {
         },
     )
     .map_err(at(Stage::Generate))?;
+    // Emission needs only the lowered API: the document (for the largest specs most of the
+    // memory in use) goes before the files are made.
+    drop((document, channels));
     let with_overlay = |spec: &Path, overlay: Option<&Path>| match overlay {
         Some(overlay) => format!("{} with {}", file_name(spec), file_name(overlay)),
         None => file_name(spec),
@@ -167,6 +173,7 @@ pub fn generate(root: &Path, request: &Request) -> Result<Report, Failure> {
         source.push_str(" and ");
         source.push_str(&with_overlay(asyncapi, request.asyncapi_overlay.as_deref()));
     }
+    steps.step("printing the crate");
     let files = krate::standalone(
         &root.join("templates"),
         &lowered.api,
@@ -180,6 +187,7 @@ pub fn generate(root: &Path, request: &Request) -> Result<Report, Failure> {
         },
     )
     .map_err(at(Stage::Generate))?;
+    steps.step(format!("writing {}", request.out.display()));
     let (staging, retired) = beside(&request.out).map_err(at(Stage::Write))?;
     crate::codegen::replace_tree(&request.out, &staging, &retired, &files)
         .map_err(at(Stage::Write))?;

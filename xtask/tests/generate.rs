@@ -216,3 +216,37 @@ fn stale_overlay_action_names_the_overlay_and_action() {
         "generated/ must be untouched"
     );
 }
+
+/// Without `--root`, the workspace is the one the command is run in, not the one the xtask was
+/// built in: with a target directory shared by several clones, each regenerates its own.
+#[test]
+fn the_workspace_is_found_from_the_current_directory() {
+    let dir = scratch(GOOD);
+    fs::write(dir.path().join("Cargo.toml"), "[workspace]\nmembers = []\n").expect("manifest");
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .arg("generate")
+        .current_dir(dir.path().join("specs/2024-01-01"))
+        .output()
+        .expect("xtask runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        !dir.path().join("generated/src/stale.rs").exists(),
+        "the scratch workspace was not regenerated: {stderr}"
+    );
+    assert!(
+        dir.path()
+            .join("generated/src/v2024_01_01/mod.rs")
+            .is_file()
+    );
+
+    let outside = tempfile::tempdir().expect("temp dir");
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["generate", "--check"])
+        .current_dir(outside.path())
+        .output()
+        .expect("xtask runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("not inside the workspace"), "{stderr}");
+}

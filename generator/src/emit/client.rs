@@ -141,7 +141,27 @@ pub(crate) fn how_sent(location: &SchemeLocation) -> String {
     }
 }
 
-pub(super) fn client(ctx: &Context<'_>) -> TokenStream {
+/// `client.rs`: the client, then each sub-client and the channels' openers, printed a chunk at a
+/// time (large APIs have thousands of operations).
+pub(super) fn file(ctx: &Context<'_>, header: &str) -> String {
+    let groups: Vec<&Group> = ctx
+        .api
+        .groups
+        .iter()
+        .filter(|g| g.accessor.is_some())
+        .collect();
+    super::print::chunked(header, groups.len() + 2, |index| match index {
+        0 => client(ctx),
+        _ => match groups.get(index - 1) {
+            Some(group) => sub_client(ctx, group).unwrap_or_default(),
+            None => super::channels::openers(ctx),
+        },
+    })
+}
+
+/// The client, its builder's credential setters and the methods of operations without a
+/// sub-client.
+fn client(ctx: &Context<'_>) -> TokenStream {
     let api = ctx.api;
     let setters = api.security_schemes.iter().map(|scheme| {
         let setter = ident(&scheme.setter);
@@ -196,7 +216,6 @@ pub(super) fn client(ctx: &Context<'_>) -> TokenStream {
         .filter(|g| g.accessor.is_none())
         .flat_map(|g| &g.operations)
         .map(|op| method(ctx, op, quote!(&self.inner), None));
-    let sub_clients = api.groups.iter().filter_map(|group| sub_client(ctx, group));
     let from_env = api.env.as_ref().and_then(|env| {
         let scheme = api.security_schemes.iter().find(|s| crate::names::bare(&s.setter) == env.credential)?;
         let wire = &scheme.wire;
@@ -249,8 +268,6 @@ pub(super) fn client(ctx: &Context<'_>) -> TokenStream {
             #(#accessors)*
             #(#root_methods)*
         }
-
-        #(#sub_clients)*
     }
 }
 

@@ -9,6 +9,7 @@ mod contexts;
 pub mod contract;
 pub(crate) mod docs;
 pub mod examples;
+mod print;
 mod requests;
 mod types;
 mod validate;
@@ -28,69 +29,21 @@ pub fn module(api: &Api, header: &str) -> BTreeMap<String, String> {
         "mod.rs".to_owned(),
         format(header, client::module_root(&ctx)),
     );
-    files.insert(
-        "types.rs".to_owned(),
-        format_chunks(header, types::types(&ctx)),
-    );
-    let mut client_items = client::client(&ctx);
+    files.insert("types.rs".to_owned(), types::file(&ctx, header));
     if !api.channels.is_empty() {
-        client_items.extend(channels::openers(&ctx));
         files.insert(
             "websockets.rs".to_owned(),
             format(header, channels::channels(&ctx)),
         );
     }
-    files.insert("client.rs".to_owned(), format(header, client_items));
-    files.insert(
-        "requests.rs".to_owned(),
-        format_chunks(header, requests::requests(&ctx)),
-    );
+    files.insert("client.rs".to_owned(), client::file(&ctx, header));
+    files.insert("requests.rs".to_owned(), requests::file(&ctx, header));
     files
 }
 
 /// Formats tokens as a file that starts with the given comment line.
 pub fn format(header: &str, tokens: TokenStream) -> String {
-    let file: syn::File = syn::parse2(tokens).expect("emitted tokens always form a valid file");
-    format!("// {header}\n\n{}", spaced(&prettyplease::unparse(&file)))
-}
-
-/// Formats a file given as consecutive chunks of items, one chunk at a time, so that the syntax
-/// tree of a very large file never exists at once.
-pub fn format_chunks(header: &str, chunks: Vec<TokenStream>) -> String {
-    let mut code = String::new();
-    for chunk in chunks {
-        let file: syn::File = syn::parse2(chunk).expect("emitted tokens always form a valid file");
-        code.push_str(&prettyplease::unparse(&file));
-    }
-    format!("// {header}\n\n{}", spaced(&code))
-}
-
-/// Puts a blank line between consecutive items at the same depth, for readability.
-fn spaced(code: &str) -> String {
-    const STARTS: &[&str] = &[
-        "#[", "///", "pub ", "pub(", "impl", "fn ", "type ", "const ", "mod ", "struct ", "enum ",
-        "async ",
-    ];
-    let lines: Vec<&str> = code.lines().collect();
-    let mut out = String::with_capacity(code.len() + code.len() / 16);
-    for (index, line) in lines.iter().enumerate() {
-        out.push_str(line);
-        out.push('\n');
-        let Some(next) = lines.get(index + 1) else {
-            continue;
-        };
-        let indent = line.len() - line.trim_start().len();
-        let next_indent = next.len() - next.trim_start().len();
-        let closes = matches!(line.trim(), "}" | "};")
-            || (line.trim_end().ends_with(';') && line.trim_start().starts_with("pub mod "));
-        let opens = STARTS
-            .iter()
-            .any(|start| next.trim_start().starts_with(start));
-        if closes && indent == next_indent && opens {
-            out.push('\n');
-        }
-    }
-    out
+    print::file(header, tokens)
 }
 
 /// What emission needs to know about the API while printing one item.

@@ -9,19 +9,17 @@ use crate::ir::{
     Type, TypeKind,
 };
 
-/// The items of `requests.rs`, one chunk per operation.
-pub(super) fn requests(ctx: &Context<'_>) -> Vec<TokenStream> {
-    let mut chunks = vec![quote! {
-        //! Request builders, one per operation: set optional parameters, then `.await` (or `send`).
-    }];
-    chunks.extend(
-        ctx.api
-            .groups
-            .iter()
-            .flat_map(|g| &g.operations)
-            .map(|op| builder(ctx, op)),
-    );
-    chunks
+/// `requests.rs`: one chunk of items per operation, printed a chunk at a time.
+pub(super) fn file(ctx: &Context<'_>, header: &str) -> String {
+    let operations: Vec<&Operation> = ctx.api.groups.iter().flat_map(|g| &g.operations).collect();
+    super::print::chunked(header, operations.len() + 1, |index| {
+        match index.checked_sub(1).and_then(|i| operations.get(i)) {
+            Some(op) => builder(ctx, op),
+            None => quote! {
+                //! Request builders, one per operation: set optional parameters, then `.await` (or `send`).
+            },
+        }
+    })
 }
 
 fn builder(ctx: &Context<'_>, op: &Operation) -> TokenStream {

@@ -7,15 +7,19 @@ use quote::{format_ident, quote};
 use super::{Context, argument, docs, ident, rust_type};
 use crate::ir::{Field, NumberEnum, StringEnum, Struct, Tagged, Type, TypeDef, TypeKind, Untagged};
 
-/// The items of `types.rs`, one chunk per type (formatted one at a time: large APIs have tens of
+/// `types.rs`: one chunk of items per type, printed a chunk at a time (large APIs have tens of
 /// thousands).
-pub(super) fn types(ctx: &Context<'_>) -> Vec<TokenStream> {
-    let mut chunks = vec![quote! {
-        //! Types of the API's schemas.
-    }];
-    chunks.extend(ctx.api.types.iter().map(|def| type_def(ctx, def)));
-    chunks.push(response_enums(ctx));
-    chunks
+pub(super) fn file(ctx: &Context<'_>, header: &str) -> String {
+    let types = &ctx.api.types;
+    super::print::chunked(header, types.len() + 2, |index| match index {
+        0 => quote! {
+            //! Types of the API's schemas.
+        },
+        _ => match types.get(index - 1) {
+            Some(def) => type_def(ctx, def),
+            None => response_enums(ctx),
+        },
+    })
 }
 
 fn type_def(ctx: &Context<'_>, def: &TypeDef) -> TokenStream {
