@@ -2625,74 +2625,7 @@ impl RawOutputFormat {
     }
 }
 
-#[derive(
-    ::std::fmt::Debug,
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash,
-    ::std::cmp::PartialOrd,
-    ::std::cmp::Ord
-)]
-#[non_exhaustive]
-pub enum SseOutputFormatContainer {
-    /// `raw`
-    Raw,
-    /// A value this version of the crate does not know, kept as it was received.
-    Unknown(::std::string::String),
-}
-
-impl SseOutputFormatContainer {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Raw => "raw",
-            Self::Unknown(value) => value,
-        }
-    }
-
-    /// The variant for a value this version of the crate knows, if it is one.
-    pub fn known(value: &str) -> ::std::option::Option<Self> {
-        match value {
-            "raw" => ::std::option::Option::Some(Self::Raw),
-            _ => ::std::option::Option::None,
-        }
-    }
-}
-
-impl ::std::convert::From<&str> for SseOutputFormatContainer {
-    fn from(value: &str) -> Self {
-        Self::known(value)
-            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
-    }
-}
-
-impl ::std::fmt::Display for SseOutputFormatContainer {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for SseOutputFormatContainer {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for SseOutputFormatContainer {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        ::std::result::Result::Ok(Self::from(value.as_str()))
-    }
-}
-
+pub type SseOutputFormatContainer = WebSocketRawOutputFormatContainer;
 #[derive(
     ::std::fmt::Debug,
     ::std::clone::Clone,
@@ -2712,7 +2645,7 @@ impl SseOutputFormat {
     /// Creates a value from its required fields; optional fields start unset. The values the schema fixes are filled in: `container` is `"raw"`.
     pub fn new(encoding: RawEncoding, sample_rate: i64) -> Self {
         Self {
-            container: SseOutputFormatContainer::Raw,
+            container: WebSocketRawOutputFormatContainer::Raw,
             encoding,
             sample_rate,
         }

@@ -5866,74 +5866,7 @@ impl<'de> ::serde::Deserialize<'de> for VoiceChangerSseChunkStatusCode {
 }
 
 /// Event type identifier.
-#[derive(
-    ::std::fmt::Debug,
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash,
-    ::std::cmp::PartialOrd,
-    ::std::cmp::Ord
-)]
-#[non_exhaustive]
-pub enum VoiceChangerSseChunkType {
-    /// `chunk`
-    Chunk,
-    /// A value this version of the crate does not know, kept as it was received.
-    Unknown(::std::string::String),
-}
-
-impl VoiceChangerSseChunkType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Chunk => "chunk",
-            Self::Unknown(value) => value,
-        }
-    }
-
-    /// The variant for a value this version of the crate knows, if it is one.
-    pub fn known(value: &str) -> ::std::option::Option<Self> {
-        match value {
-            "chunk" => ::std::option::Option::Some(Self::Chunk),
-            _ => ::std::option::Option::None,
-        }
-    }
-}
-
-impl ::std::convert::From<&str> for VoiceChangerSseChunkType {
-    fn from(value: &str) -> Self {
-        Self::known(value)
-            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
-    }
-}
-
-impl ::std::fmt::Display for VoiceChangerSseChunkType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for VoiceChangerSseChunkType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for VoiceChangerSseChunkType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        ::std::result::Result::Ok(Self::from(value.as_str()))
-    }
-}
-
+pub type VoiceChangerSseChunkType = TtsSseChunkEventType;
 /// Audio data chunk.
 #[derive(
     ::std::fmt::Debug,
@@ -5974,7 +5907,7 @@ impl VoiceChangerSseChunk {
             data,
             sample_rate,
             step_time,
-            r#type: VoiceChangerSseChunkType::Chunk,
+            r#type: TtsSseChunkEventType::Chunk,
         }
     }
 
@@ -6090,74 +6023,7 @@ impl<'de> ::serde::Deserialize<'de> for VoiceChangerSseDoneStatusCode {
 }
 
 /// Event type identifier.
-#[derive(
-    ::std::fmt::Debug,
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash,
-    ::std::cmp::PartialOrd,
-    ::std::cmp::Ord
-)]
-#[non_exhaustive]
-pub enum VoiceChangerSseDoneType {
-    /// `done`
-    Done,
-    /// A value this version of the crate does not know, kept as it was received.
-    Unknown(::std::string::String),
-}
-
-impl VoiceChangerSseDoneType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Done => "done",
-            Self::Unknown(value) => value,
-        }
-    }
-
-    /// The variant for a value this version of the crate knows, if it is one.
-    pub fn known(value: &str) -> ::std::option::Option<Self> {
-        match value {
-            "done" => ::std::option::Option::Some(Self::Done),
-            _ => ::std::option::Option::None,
-        }
-    }
-}
-
-impl ::std::convert::From<&str> for VoiceChangerSseDoneType {
-    fn from(value: &str) -> Self {
-        Self::known(value)
-            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
-    }
-}
-
-impl ::std::fmt::Display for VoiceChangerSseDoneType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for VoiceChangerSseDoneType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for VoiceChangerSseDoneType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        ::std::result::Result::Ok(Self::from(value.as_str()))
-    }
-}
-
+pub type VoiceChangerSseDoneType = TtsSseDoneEventType;
 /// Generation completion signal. Final event in the stream.
 #[derive(
     ::std::fmt::Debug,
@@ -6186,7 +6052,7 @@ impl VoiceChangerSseDone {
         Self {
             status_code: status_code.into(),
             done: true,
-            r#type: VoiceChangerSseDoneType::Done,
+            r#type: TtsSseDoneEventType::Done,
         }
     }
 
@@ -6208,74 +6074,7 @@ impl VoiceChangerSseDone {
 }
 
 /// Event type identifier.
-#[derive(
-    ::std::fmt::Debug,
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash,
-    ::std::cmp::PartialOrd,
-    ::std::cmp::Ord
-)]
-#[non_exhaustive]
-pub enum VoiceChangerSseErrorType {
-    /// `error`
-    Error,
-    /// A value this version of the crate does not know, kept as it was received.
-    Unknown(::std::string::String),
-}
-
-impl VoiceChangerSseErrorType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Error => "error",
-            Self::Unknown(value) => value,
-        }
-    }
-
-    /// The variant for a value this version of the crate knows, if it is one.
-    pub fn known(value: &str) -> ::std::option::Option<Self> {
-        match value {
-            "error" => ::std::option::Option::Some(Self::Error),
-            _ => ::std::option::Option::None,
-        }
-    }
-}
-
-impl ::std::convert::From<&str> for VoiceChangerSseErrorType {
-    fn from(value: &str) -> Self {
-        Self::known(value)
-            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
-    }
-}
-
-impl ::std::fmt::Display for VoiceChangerSseErrorType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for VoiceChangerSseErrorType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for VoiceChangerSseErrorType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        ::std::result::Result::Ok(Self::from(value.as_str()))
-    }
-}
-
+pub type VoiceChangerSseErrorType = TtsSseErrorEventType;
 /// Error information for the Voice Changer SSE request.
 #[derive(
     ::std::fmt::Debug,
@@ -6317,7 +6116,7 @@ impl VoiceChangerSseError {
         request_id: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self {
-            r#type: VoiceChangerSseErrorType::Error,
+            r#type: TtsSseErrorEventType::Error,
             done: true,
             status_code,
             title: title.into(),
@@ -6661,119 +6460,7 @@ impl ::std::convert::From<Mp3OutputFormat> for OutputFormat {
     }
 }
 
-#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::marker::Copy)]
-#[non_exhaustive]
-pub enum RawOutputFormatSampleRate {
-    /// `8000`
-    N8000,
-    /// `16000`
-    N16000,
-    /// `22050`
-    N22050,
-    /// `24000`
-    N24000,
-    /// `44100`
-    N44100,
-    /// `48000`
-    N48000,
-    /// A value this version of the crate does not know, kept as it was received.
-    Unknown(i64),
-}
-
-impl RawOutputFormatSampleRate {
-    /// The value as sent on the wire.
-    pub fn value(&self) -> i64 {
-        match self {
-            Self::N8000 => 8000,
-            Self::N16000 => 16000,
-            Self::N22050 => 22050,
-            Self::N24000 => 24000,
-            Self::N44100 => 44100,
-            Self::N48000 => 48000,
-            Self::Unknown(value) => *value,
-        }
-    }
-
-    /// The variant for a value this version of the crate knows, if it is one.
-    pub fn known(value: i64) -> ::std::option::Option<Self> {
-        match value {
-            8000 => ::std::option::Option::Some(Self::N8000),
-            16000 => ::std::option::Option::Some(Self::N16000),
-            22050 => ::std::option::Option::Some(Self::N22050),
-            24000 => ::std::option::Option::Some(Self::N24000),
-            44100 => ::std::option::Option::Some(Self::N44100),
-            48000 => ::std::option::Option::Some(Self::N48000),
-            _ => ::std::option::Option::None,
-        }
-    }
-
-    /// Whether the value is one this version of the crate knows.
-    pub fn is_known(&self) -> bool {
-        Self::known(self.value()).is_some()
-    }
-}
-
-impl ::std::convert::From<i64> for RawOutputFormatSampleRate {
-    fn from(value: i64) -> Self {
-        Self::known(value).unwrap_or(Self::Unknown(value))
-    }
-}
-
-impl ::std::convert::From<RawOutputFormatSampleRate> for i64 {
-    fn from(value: RawOutputFormatSampleRate) -> Self {
-        value.value()
-    }
-}
-
-impl ::std::cmp::PartialEq for RawOutputFormatSampleRate {
-    fn eq(&self, other: &Self) -> bool {
-        self.value() == other.value()
-    }
-}
-
-impl ::std::cmp::Eq for RawOutputFormatSampleRate {}
-impl ::std::hash::Hash for RawOutputFormatSampleRate {
-    fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
-        ::std::hash::Hash::hash(&self.value(), state);
-    }
-}
-
-impl ::std::cmp::PartialOrd for RawOutputFormatSampleRate {
-    fn partial_cmp(&self, other: &Self) -> ::std::option::Option<::std::cmp::Ordering> {
-        ::std::option::Option::Some(::std::cmp::Ord::cmp(self, other))
-    }
-}
-
-impl ::std::cmp::Ord for RawOutputFormatSampleRate {
-    fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
-        self.value().cmp(&other.value())
-    }
-}
-
-impl ::std::fmt::Display for RawOutputFormatSampleRate {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&self.value(), f)
-    }
-}
-
-impl ::serde::Serialize for RawOutputFormatSampleRate {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_i64(self.value())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for RawOutputFormatSampleRate {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <i64 as ::serde::Deserialize>::deserialize(deserializer)?;
-        ::std::result::Result::Ok(Self::from(value))
-    }
-}
-
+pub type RawOutputFormatSampleRate = WebSocketRawOutputFormatSampleRate;
 #[derive(
     ::std::fmt::Debug,
     ::std::clone::Clone,
@@ -6816,187 +6503,8 @@ impl RawOutputFormat {
     }
 }
 
-#[derive(
-    ::std::fmt::Debug,
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash,
-    ::std::cmp::PartialOrd,
-    ::std::cmp::Ord
-)]
-#[non_exhaustive]
-pub enum SseOutputFormatContainer {
-    /// `raw`
-    Raw,
-    /// A value this version of the crate does not know, kept as it was received.
-    Unknown(::std::string::String),
-}
-
-impl SseOutputFormatContainer {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Raw => "raw",
-            Self::Unknown(value) => value,
-        }
-    }
-
-    /// The variant for a value this version of the crate knows, if it is one.
-    pub fn known(value: &str) -> ::std::option::Option<Self> {
-        match value {
-            "raw" => ::std::option::Option::Some(Self::Raw),
-            _ => ::std::option::Option::None,
-        }
-    }
-}
-
-impl ::std::convert::From<&str> for SseOutputFormatContainer {
-    fn from(value: &str) -> Self {
-        Self::known(value)
-            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
-    }
-}
-
-impl ::std::fmt::Display for SseOutputFormatContainer {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for SseOutputFormatContainer {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for SseOutputFormatContainer {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        ::std::result::Result::Ok(Self::from(value.as_str()))
-    }
-}
-
-#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::marker::Copy)]
-#[non_exhaustive]
-pub enum SseOutputFormatSampleRate {
-    /// `8000`
-    N8000,
-    /// `16000`
-    N16000,
-    /// `22050`
-    N22050,
-    /// `24000`
-    N24000,
-    /// `44100`
-    N44100,
-    /// `48000`
-    N48000,
-    /// A value this version of the crate does not know, kept as it was received.
-    Unknown(i64),
-}
-
-impl SseOutputFormatSampleRate {
-    /// The value as sent on the wire.
-    pub fn value(&self) -> i64 {
-        match self {
-            Self::N8000 => 8000,
-            Self::N16000 => 16000,
-            Self::N22050 => 22050,
-            Self::N24000 => 24000,
-            Self::N44100 => 44100,
-            Self::N48000 => 48000,
-            Self::Unknown(value) => *value,
-        }
-    }
-
-    /// The variant for a value this version of the crate knows, if it is one.
-    pub fn known(value: i64) -> ::std::option::Option<Self> {
-        match value {
-            8000 => ::std::option::Option::Some(Self::N8000),
-            16000 => ::std::option::Option::Some(Self::N16000),
-            22050 => ::std::option::Option::Some(Self::N22050),
-            24000 => ::std::option::Option::Some(Self::N24000),
-            44100 => ::std::option::Option::Some(Self::N44100),
-            48000 => ::std::option::Option::Some(Self::N48000),
-            _ => ::std::option::Option::None,
-        }
-    }
-
-    /// Whether the value is one this version of the crate knows.
-    pub fn is_known(&self) -> bool {
-        Self::known(self.value()).is_some()
-    }
-}
-
-impl ::std::convert::From<i64> for SseOutputFormatSampleRate {
-    fn from(value: i64) -> Self {
-        Self::known(value).unwrap_or(Self::Unknown(value))
-    }
-}
-
-impl ::std::convert::From<SseOutputFormatSampleRate> for i64 {
-    fn from(value: SseOutputFormatSampleRate) -> Self {
-        value.value()
-    }
-}
-
-impl ::std::cmp::PartialEq for SseOutputFormatSampleRate {
-    fn eq(&self, other: &Self) -> bool {
-        self.value() == other.value()
-    }
-}
-
-impl ::std::cmp::Eq for SseOutputFormatSampleRate {}
-impl ::std::hash::Hash for SseOutputFormatSampleRate {
-    fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
-        ::std::hash::Hash::hash(&self.value(), state);
-    }
-}
-
-impl ::std::cmp::PartialOrd for SseOutputFormatSampleRate {
-    fn partial_cmp(&self, other: &Self) -> ::std::option::Option<::std::cmp::Ordering> {
-        ::std::option::Option::Some(::std::cmp::Ord::cmp(self, other))
-    }
-}
-
-impl ::std::cmp::Ord for SseOutputFormatSampleRate {
-    fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
-        self.value().cmp(&other.value())
-    }
-}
-
-impl ::std::fmt::Display for SseOutputFormatSampleRate {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&self.value(), f)
-    }
-}
-
-impl ::serde::Serialize for SseOutputFormatSampleRate {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_i64(self.value())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for SseOutputFormatSampleRate {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <i64 as ::serde::Deserialize>::deserialize(deserializer)?;
-        ::std::result::Result::Ok(Self::from(value))
-    }
-}
-
+pub type SseOutputFormatContainer = WebSocketRawOutputFormatContainer;
+pub type SseOutputFormatSampleRate = WebSocketRawOutputFormatSampleRate;
 #[derive(
     ::std::fmt::Debug,
     ::std::clone::Clone,
@@ -7018,7 +6526,7 @@ impl SseOutputFormat {
         sample_rate: impl ::std::convert::Into<SseOutputFormatSampleRate>,
     ) -> Self {
         Self {
-            container: SseOutputFormatContainer::Raw,
+            container: WebSocketRawOutputFormatContainer::Raw,
             encoding,
             sample_rate: sample_rate.into(),
         }
@@ -7122,119 +6630,7 @@ impl<'de> ::serde::Deserialize<'de> for RawEncoding {
 }
 
 pub type WavOutputFormat = RawOutputFormat;
-#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::marker::Copy)]
-#[non_exhaustive]
-pub enum Mp3OutputFormatSampleRate {
-    /// `8000`
-    N8000,
-    /// `16000`
-    N16000,
-    /// `22050`
-    N22050,
-    /// `24000`
-    N24000,
-    /// `44100`
-    N44100,
-    /// `48000`
-    N48000,
-    /// A value this version of the crate does not know, kept as it was received.
-    Unknown(i64),
-}
-
-impl Mp3OutputFormatSampleRate {
-    /// The value as sent on the wire.
-    pub fn value(&self) -> i64 {
-        match self {
-            Self::N8000 => 8000,
-            Self::N16000 => 16000,
-            Self::N22050 => 22050,
-            Self::N24000 => 24000,
-            Self::N44100 => 44100,
-            Self::N48000 => 48000,
-            Self::Unknown(value) => *value,
-        }
-    }
-
-    /// The variant for a value this version of the crate knows, if it is one.
-    pub fn known(value: i64) -> ::std::option::Option<Self> {
-        match value {
-            8000 => ::std::option::Option::Some(Self::N8000),
-            16000 => ::std::option::Option::Some(Self::N16000),
-            22050 => ::std::option::Option::Some(Self::N22050),
-            24000 => ::std::option::Option::Some(Self::N24000),
-            44100 => ::std::option::Option::Some(Self::N44100),
-            48000 => ::std::option::Option::Some(Self::N48000),
-            _ => ::std::option::Option::None,
-        }
-    }
-
-    /// Whether the value is one this version of the crate knows.
-    pub fn is_known(&self) -> bool {
-        Self::known(self.value()).is_some()
-    }
-}
-
-impl ::std::convert::From<i64> for Mp3OutputFormatSampleRate {
-    fn from(value: i64) -> Self {
-        Self::known(value).unwrap_or(Self::Unknown(value))
-    }
-}
-
-impl ::std::convert::From<Mp3OutputFormatSampleRate> for i64 {
-    fn from(value: Mp3OutputFormatSampleRate) -> Self {
-        value.value()
-    }
-}
-
-impl ::std::cmp::PartialEq for Mp3OutputFormatSampleRate {
-    fn eq(&self, other: &Self) -> bool {
-        self.value() == other.value()
-    }
-}
-
-impl ::std::cmp::Eq for Mp3OutputFormatSampleRate {}
-impl ::std::hash::Hash for Mp3OutputFormatSampleRate {
-    fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
-        ::std::hash::Hash::hash(&self.value(), state);
-    }
-}
-
-impl ::std::cmp::PartialOrd for Mp3OutputFormatSampleRate {
-    fn partial_cmp(&self, other: &Self) -> ::std::option::Option<::std::cmp::Ordering> {
-        ::std::option::Option::Some(::std::cmp::Ord::cmp(self, other))
-    }
-}
-
-impl ::std::cmp::Ord for Mp3OutputFormatSampleRate {
-    fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
-        self.value().cmp(&other.value())
-    }
-}
-
-impl ::std::fmt::Display for Mp3OutputFormatSampleRate {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&self.value(), f)
-    }
-}
-
-impl ::serde::Serialize for Mp3OutputFormatSampleRate {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_i64(self.value())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for Mp3OutputFormatSampleRate {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <i64 as ::serde::Deserialize>::deserialize(deserializer)?;
-        ::std::result::Result::Ok(Self::from(value))
-    }
-}
-
+pub type Mp3OutputFormatSampleRate = WebSocketRawOutputFormatSampleRate;
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::marker::Copy)]
 #[non_exhaustive]
 pub enum Mp3OutputFormatBitRate {
@@ -8647,74 +8043,7 @@ impl ErrorResponse {
 }
 
 /// Response type identifier
-#[derive(
-    ::std::fmt::Debug,
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash,
-    ::std::cmp::PartialOrd,
-    ::std::cmp::Ord
-)]
-#[non_exhaustive]
-pub enum ChunkResponseType {
-    /// `chunk`
-    Chunk,
-    /// A value this version of the crate does not know, kept as it was received.
-    Unknown(::std::string::String),
-}
-
-impl ChunkResponseType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Chunk => "chunk",
-            Self::Unknown(value) => value,
-        }
-    }
-
-    /// The variant for a value this version of the crate knows, if it is one.
-    pub fn known(value: &str) -> ::std::option::Option<Self> {
-        match value {
-            "chunk" => ::std::option::Option::Some(Self::Chunk),
-            _ => ::std::option::Option::None,
-        }
-    }
-}
-
-impl ::std::convert::From<&str> for ChunkResponseType {
-    fn from(value: &str) -> Self {
-        Self::known(value)
-            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
-    }
-}
-
-impl ::std::fmt::Display for ChunkResponseType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for ChunkResponseType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for ChunkResponseType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        ::std::result::Result::Ok(Self::from(value.as_str()))
-    }
-}
-
+pub type ChunkResponseType = TtsSseChunkEventType;
 #[derive(
     ::std::fmt::Debug,
     ::std::clone::Clone,
@@ -8750,7 +8079,7 @@ impl ChunkResponse {
         step_time: f64,
     ) -> Self {
         Self {
-            r#type: ChunkResponseType::Chunk,
+            r#type: TtsSseChunkEventType::Chunk,
             data,
             done,
             status_code,
@@ -8902,74 +8231,7 @@ impl FlushDoneResponse {
 }
 
 /// Response type identifier
-#[derive(
-    ::std::fmt::Debug,
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash,
-    ::std::cmp::PartialOrd,
-    ::std::cmp::Ord
-)]
-#[non_exhaustive]
-pub enum DoneResponseType {
-    /// `done`
-    Done,
-    /// A value this version of the crate does not know, kept as it was received.
-    Unknown(::std::string::String),
-}
-
-impl DoneResponseType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Done => "done",
-            Self::Unknown(value) => value,
-        }
-    }
-
-    /// The variant for a value this version of the crate knows, if it is one.
-    pub fn known(value: &str) -> ::std::option::Option<Self> {
-        match value {
-            "done" => ::std::option::Option::Some(Self::Done),
-            _ => ::std::option::Option::None,
-        }
-    }
-}
-
-impl ::std::convert::From<&str> for DoneResponseType {
-    fn from(value: &str) -> Self {
-        Self::known(value)
-            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
-    }
-}
-
-impl ::std::fmt::Display for DoneResponseType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for DoneResponseType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for DoneResponseType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        ::std::result::Result::Ok(Self::from(value.as_str()))
-    }
-}
-
+pub type DoneResponseType = TtsSseDoneEventType;
 #[derive(
     ::std::fmt::Debug,
     ::std::clone::Clone,
@@ -8996,7 +8258,7 @@ impl DoneResponse {
     /// Creates a value from its required fields; optional fields start unset. The values the schema fixes are filled in: `type` is `"done"`.
     pub fn new(done: bool, status_code: i64) -> Self {
         Self {
-            r#type: DoneResponseType::Done,
+            r#type: TtsSseDoneEventType::Done,
             done,
             status_code,
             context_id: ::std::option::Option::None,
@@ -9021,74 +8283,7 @@ impl DoneResponse {
 }
 
 /// Response type identifier
-#[derive(
-    ::std::fmt::Debug,
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash,
-    ::std::cmp::PartialOrd,
-    ::std::cmp::Ord
-)]
-#[non_exhaustive]
-pub enum TimestampsResponseType {
-    /// `timestamps`
-    Timestamps,
-    /// A value this version of the crate does not know, kept as it was received.
-    Unknown(::std::string::String),
-}
-
-impl TimestampsResponseType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Timestamps => "timestamps",
-            Self::Unknown(value) => value,
-        }
-    }
-
-    /// The variant for a value this version of the crate knows, if it is one.
-    pub fn known(value: &str) -> ::std::option::Option<Self> {
-        match value {
-            "timestamps" => ::std::option::Option::Some(Self::Timestamps),
-            _ => ::std::option::Option::None,
-        }
-    }
-}
-
-impl ::std::convert::From<&str> for TimestampsResponseType {
-    fn from(value: &str) -> Self {
-        Self::known(value)
-            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
-    }
-}
-
-impl ::std::fmt::Display for TimestampsResponseType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for TimestampsResponseType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for TimestampsResponseType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        ::std::result::Result::Ok(Self::from(value.as_str()))
-    }
-}
-
+pub type TimestampsResponseType = TtsSseTimestampsEventType;
 /// Word-level timing information
 #[derive(
     ::std::fmt::Debug,
@@ -9176,7 +8371,7 @@ impl TimestampsResponse {
     /// Creates a value from its required fields; optional fields start unset. The values the schema fixes are filled in: `type` is `"timestamps"`.
     pub fn new(done: bool, status_code: i64) -> Self {
         Self {
-            r#type: TimestampsResponseType::Timestamps,
+            r#type: TtsSseTimestampsEventType::Timestamps,
             done,
             status_code,
             context_id: ::std::option::Option::None,
@@ -9211,74 +8406,7 @@ impl TimestampsResponse {
 }
 
 /// Response type identifier
-#[derive(
-    ::std::fmt::Debug,
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash,
-    ::std::cmp::PartialOrd,
-    ::std::cmp::Ord
-)]
-#[non_exhaustive]
-pub enum WebSocketErrorResponseType {
-    /// `error`
-    Error,
-    /// A value this version of the crate does not know, kept as it was received.
-    Unknown(::std::string::String),
-}
-
-impl WebSocketErrorResponseType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Error => "error",
-            Self::Unknown(value) => value,
-        }
-    }
-
-    /// The variant for a value this version of the crate knows, if it is one.
-    pub fn known(value: &str) -> ::std::option::Option<Self> {
-        match value {
-            "error" => ::std::option::Option::Some(Self::Error),
-            _ => ::std::option::Option::None,
-        }
-    }
-}
-
-impl ::std::convert::From<&str> for WebSocketErrorResponseType {
-    fn from(value: &str) -> Self {
-        Self::known(value)
-            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
-    }
-}
-
-impl ::std::fmt::Display for WebSocketErrorResponseType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for WebSocketErrorResponseType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for WebSocketErrorResponseType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        ::std::result::Result::Ok(Self::from(value.as_str()))
-    }
-}
-
+pub type WebSocketErrorResponseType = TtsSseErrorEventType;
 #[derive(
     ::std::fmt::Debug,
     ::std::clone::Clone,
@@ -9325,7 +8453,7 @@ impl WebSocketErrorResponse {
     /// Creates a value from its required fields; optional fields start unset. The values the schema fixes are filled in: `type` is `"error"`.
     pub fn new() -> Self {
         Self {
-            r#type: WebSocketErrorResponseType::Error,
+            r#type: TtsSseErrorEventType::Error,
             done: ::std::option::Option::None,
             error: ::std::option::Option::None,
             status_code: ::std::option::Option::None,
@@ -9428,74 +8556,7 @@ impl ::std::default::Default for WebSocketErrorResponse {
 }
 
 /// Response type identifier
-#[derive(
-    ::std::fmt::Debug,
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash,
-    ::std::cmp::PartialOrd,
-    ::std::cmp::Ord
-)]
-#[non_exhaustive]
-pub enum PhonemeTimestampsResponseType {
-    /// `phoneme_timestamps`
-    PhonemeTimestamps,
-    /// A value this version of the crate does not know, kept as it was received.
-    Unknown(::std::string::String),
-}
-
-impl PhonemeTimestampsResponseType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PhonemeTimestamps => "phoneme_timestamps",
-            Self::Unknown(value) => value,
-        }
-    }
-
-    /// The variant for a value this version of the crate knows, if it is one.
-    pub fn known(value: &str) -> ::std::option::Option<Self> {
-        match value {
-            "phoneme_timestamps" => ::std::option::Option::Some(Self::PhonemeTimestamps),
-            _ => ::std::option::Option::None,
-        }
-    }
-}
-
-impl ::std::convert::From<&str> for PhonemeTimestampsResponseType {
-    fn from(value: &str) -> Self {
-        Self::known(value)
-            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
-    }
-}
-
-impl ::std::fmt::Display for PhonemeTimestampsResponseType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for PhonemeTimestampsResponseType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for PhonemeTimestampsResponseType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        ::std::result::Result::Ok(Self::from(value.as_str()))
-    }
-}
-
+pub type PhonemeTimestampsResponseType = TtsSsePhonemeTimestampsEventType;
 /// Phoneme-level timing information
 #[derive(
     ::std::fmt::Debug,
@@ -9585,7 +8646,7 @@ impl PhonemeTimestampsResponse {
     /// Creates a value from its required fields; optional fields start unset. The values the schema fixes are filled in: `type` is `"phoneme_timestamps"`.
     pub fn new(done: bool, status_code: i64) -> Self {
         Self {
-            r#type: PhonemeTimestampsResponseType::PhonemeTimestamps,
+            r#type: TtsSsePhonemeTimestampsEventType::PhonemeTimestamps,
             done,
             status_code,
             context_id: ::std::option::Option::None,
@@ -9623,74 +8684,7 @@ impl PhonemeTimestampsResponse {
 }
 
 /// Response type identifier
-#[derive(
-    ::std::fmt::Debug,
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash,
-    ::std::cmp::PartialOrd,
-    ::std::cmp::Ord
-)]
-#[non_exhaustive]
-pub enum SttErrorResponseType {
-    /// `error`
-    Error,
-    /// A value this version of the crate does not know, kept as it was received.
-    Unknown(::std::string::String),
-}
-
-impl SttErrorResponseType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Error => "error",
-            Self::Unknown(value) => value,
-        }
-    }
-
-    /// The variant for a value this version of the crate knows, if it is one.
-    pub fn known(value: &str) -> ::std::option::Option<Self> {
-        match value {
-            "error" => ::std::option::Option::Some(Self::Error),
-            _ => ::std::option::Option::None,
-        }
-    }
-}
-
-impl ::std::convert::From<&str> for SttErrorResponseType {
-    fn from(value: &str) -> Self {
-        Self::known(value)
-            .unwrap_or_else(|| Self::Unknown(::std::borrow::ToOwned::to_owned(value)))
-    }
-}
-
-impl ::std::fmt::Display for SttErrorResponseType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for SttErrorResponseType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for SttErrorResponseType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        ::std::result::Result::Ok(Self::from(value.as_str()))
-    }
-}
-
+pub type SttErrorResponseType = TtsSseErrorEventType;
 #[derive(
     ::std::fmt::Debug,
     ::std::clone::Clone,
@@ -9723,7 +8717,7 @@ impl SttErrorResponse {
     /// Creates a value from its required fields; optional fields start unset. The values the schema fixes are filled in: `type` is `"error"`.
     pub fn new() -> Self {
         Self {
-            r#type: SttErrorResponseType::Error,
+            r#type: TtsSseErrorEventType::Error,
             error: ::std::option::Option::None,
             request_id: ::std::option::Option::None,
             title: ::std::option::Option::None,
@@ -9836,229 +8830,9 @@ impl DatasetsUploadFileBody {
 }
 
 /// The sample rate of the output audio.
-#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::marker::Copy)]
-#[non_exhaustive]
-pub enum InfillBytesBodyOutputFormatSampleRate {
-    /// `8000`
-    N8000,
-    /// `16000`
-    N16000,
-    /// `22050`
-    N22050,
-    /// `24000`
-    N24000,
-    /// `44100`
-    N44100,
-    /// `48000`
-    N48000,
-    /// A value this version of the crate does not know, kept as it was received.
-    Unknown(i64),
-}
-
-impl InfillBytesBodyOutputFormatSampleRate {
-    /// The value as sent on the wire.
-    pub fn value(&self) -> i64 {
-        match self {
-            Self::N8000 => 8000,
-            Self::N16000 => 16000,
-            Self::N22050 => 22050,
-            Self::N24000 => 24000,
-            Self::N44100 => 44100,
-            Self::N48000 => 48000,
-            Self::Unknown(value) => *value,
-        }
-    }
-
-    /// The variant for a value this version of the crate knows, if it is one.
-    pub fn known(value: i64) -> ::std::option::Option<Self> {
-        match value {
-            8000 => ::std::option::Option::Some(Self::N8000),
-            16000 => ::std::option::Option::Some(Self::N16000),
-            22050 => ::std::option::Option::Some(Self::N22050),
-            24000 => ::std::option::Option::Some(Self::N24000),
-            44100 => ::std::option::Option::Some(Self::N44100),
-            48000 => ::std::option::Option::Some(Self::N48000),
-            _ => ::std::option::Option::None,
-        }
-    }
-
-    /// Whether the value is one this version of the crate knows.
-    pub fn is_known(&self) -> bool {
-        Self::known(self.value()).is_some()
-    }
-}
-
-impl ::std::convert::From<i64> for InfillBytesBodyOutputFormatSampleRate {
-    fn from(value: i64) -> Self {
-        Self::known(value).unwrap_or(Self::Unknown(value))
-    }
-}
-
-impl ::std::convert::From<InfillBytesBodyOutputFormatSampleRate> for i64 {
-    fn from(value: InfillBytesBodyOutputFormatSampleRate) -> Self {
-        value.value()
-    }
-}
-
-impl ::std::cmp::PartialEq for InfillBytesBodyOutputFormatSampleRate {
-    fn eq(&self, other: &Self) -> bool {
-        self.value() == other.value()
-    }
-}
-
-impl ::std::cmp::Eq for InfillBytesBodyOutputFormatSampleRate {}
-impl ::std::hash::Hash for InfillBytesBodyOutputFormatSampleRate {
-    fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
-        ::std::hash::Hash::hash(&self.value(), state);
-    }
-}
-
-impl ::std::cmp::PartialOrd for InfillBytesBodyOutputFormatSampleRate {
-    fn partial_cmp(&self, other: &Self) -> ::std::option::Option<::std::cmp::Ordering> {
-        ::std::option::Option::Some(::std::cmp::Ord::cmp(self, other))
-    }
-}
-
-impl ::std::cmp::Ord for InfillBytesBodyOutputFormatSampleRate {
-    fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
-        self.value().cmp(&other.value())
-    }
-}
-
-impl ::std::fmt::Display for InfillBytesBodyOutputFormatSampleRate {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&self.value(), f)
-    }
-}
-
-impl ::serde::Serialize for InfillBytesBodyOutputFormatSampleRate {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_i64(self.value())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for InfillBytesBodyOutputFormatSampleRate {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <i64 as ::serde::Deserialize>::deserialize(deserializer)?;
-        ::std::result::Result::Ok(Self::from(value))
-    }
-}
-
+pub type InfillBytesBodyOutputFormatSampleRate = WebSocketRawOutputFormatSampleRate;
 /// Required for `mp3` containers.
-#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::marker::Copy)]
-#[non_exhaustive]
-pub enum InfillBytesBodyOutputFormatBitRate {
-    /// `32000`
-    N32000,
-    /// `64000`
-    N64000,
-    /// `96000`
-    N96000,
-    /// `128000`
-    N128000,
-    /// `192000`
-    N192000,
-    /// A value this version of the crate does not know, kept as it was received.
-    Unknown(i64),
-}
-
-impl InfillBytesBodyOutputFormatBitRate {
-    /// The value as sent on the wire.
-    pub fn value(&self) -> i64 {
-        match self {
-            Self::N32000 => 32000,
-            Self::N64000 => 64000,
-            Self::N96000 => 96000,
-            Self::N128000 => 128000,
-            Self::N192000 => 192000,
-            Self::Unknown(value) => *value,
-        }
-    }
-
-    /// The variant for a value this version of the crate knows, if it is one.
-    pub fn known(value: i64) -> ::std::option::Option<Self> {
-        match value {
-            32000 => ::std::option::Option::Some(Self::N32000),
-            64000 => ::std::option::Option::Some(Self::N64000),
-            96000 => ::std::option::Option::Some(Self::N96000),
-            128000 => ::std::option::Option::Some(Self::N128000),
-            192000 => ::std::option::Option::Some(Self::N192000),
-            _ => ::std::option::Option::None,
-        }
-    }
-
-    /// Whether the value is one this version of the crate knows.
-    pub fn is_known(&self) -> bool {
-        Self::known(self.value()).is_some()
-    }
-}
-
-impl ::std::convert::From<i64> for InfillBytesBodyOutputFormatBitRate {
-    fn from(value: i64) -> Self {
-        Self::known(value).unwrap_or(Self::Unknown(value))
-    }
-}
-
-impl ::std::convert::From<InfillBytesBodyOutputFormatBitRate> for i64 {
-    fn from(value: InfillBytesBodyOutputFormatBitRate) -> Self {
-        value.value()
-    }
-}
-
-impl ::std::cmp::PartialEq for InfillBytesBodyOutputFormatBitRate {
-    fn eq(&self, other: &Self) -> bool {
-        self.value() == other.value()
-    }
-}
-
-impl ::std::cmp::Eq for InfillBytesBodyOutputFormatBitRate {}
-impl ::std::hash::Hash for InfillBytesBodyOutputFormatBitRate {
-    fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
-        ::std::hash::Hash::hash(&self.value(), state);
-    }
-}
-
-impl ::std::cmp::PartialOrd for InfillBytesBodyOutputFormatBitRate {
-    fn partial_cmp(&self, other: &Self) -> ::std::option::Option<::std::cmp::Ordering> {
-        ::std::option::Option::Some(::std::cmp::Ord::cmp(self, other))
-    }
-}
-
-impl ::std::cmp::Ord for InfillBytesBodyOutputFormatBitRate {
-    fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
-        self.value().cmp(&other.value())
-    }
-}
-
-impl ::std::fmt::Display for InfillBytesBodyOutputFormatBitRate {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&self.value(), f)
-    }
-}
-
-impl ::serde::Serialize for InfillBytesBodyOutputFormatBitRate {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_i64(self.value())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for InfillBytesBodyOutputFormatBitRate {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <i64 as ::serde::Deserialize>::deserialize(deserializer)?;
-        ::std::result::Result::Ok(Self::from(value))
-    }
-}
-
+pub type InfillBytesBodyOutputFormatBitRate = Mp3OutputFormatBitRate;
 #[derive(::std::fmt::Debug)]
 #[non_exhaustive]
 pub struct InfillBytesBody {
@@ -10755,119 +9529,7 @@ impl SttTranscribeBody {
     }
 }
 
-#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::marker::Copy)]
-#[non_exhaustive]
-pub enum VoiceChangerBytesBodyOutputFormatSampleRate {
-    /// `8000`
-    N8000,
-    /// `16000`
-    N16000,
-    /// `22050`
-    N22050,
-    /// `24000`
-    N24000,
-    /// `44100`
-    N44100,
-    /// `48000`
-    N48000,
-    /// A value this version of the crate does not know, kept as it was received.
-    Unknown(i64),
-}
-
-impl VoiceChangerBytesBodyOutputFormatSampleRate {
-    /// The value as sent on the wire.
-    pub fn value(&self) -> i64 {
-        match self {
-            Self::N8000 => 8000,
-            Self::N16000 => 16000,
-            Self::N22050 => 22050,
-            Self::N24000 => 24000,
-            Self::N44100 => 44100,
-            Self::N48000 => 48000,
-            Self::Unknown(value) => *value,
-        }
-    }
-
-    /// The variant for a value this version of the crate knows, if it is one.
-    pub fn known(value: i64) -> ::std::option::Option<Self> {
-        match value {
-            8000 => ::std::option::Option::Some(Self::N8000),
-            16000 => ::std::option::Option::Some(Self::N16000),
-            22050 => ::std::option::Option::Some(Self::N22050),
-            24000 => ::std::option::Option::Some(Self::N24000),
-            44100 => ::std::option::Option::Some(Self::N44100),
-            48000 => ::std::option::Option::Some(Self::N48000),
-            _ => ::std::option::Option::None,
-        }
-    }
-
-    /// Whether the value is one this version of the crate knows.
-    pub fn is_known(&self) -> bool {
-        Self::known(self.value()).is_some()
-    }
-}
-
-impl ::std::convert::From<i64> for VoiceChangerBytesBodyOutputFormatSampleRate {
-    fn from(value: i64) -> Self {
-        Self::known(value).unwrap_or(Self::Unknown(value))
-    }
-}
-
-impl ::std::convert::From<VoiceChangerBytesBodyOutputFormatSampleRate> for i64 {
-    fn from(value: VoiceChangerBytesBodyOutputFormatSampleRate) -> Self {
-        value.value()
-    }
-}
-
-impl ::std::cmp::PartialEq for VoiceChangerBytesBodyOutputFormatSampleRate {
-    fn eq(&self, other: &Self) -> bool {
-        self.value() == other.value()
-    }
-}
-
-impl ::std::cmp::Eq for VoiceChangerBytesBodyOutputFormatSampleRate {}
-impl ::std::hash::Hash for VoiceChangerBytesBodyOutputFormatSampleRate {
-    fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
-        ::std::hash::Hash::hash(&self.value(), state);
-    }
-}
-
-impl ::std::cmp::PartialOrd for VoiceChangerBytesBodyOutputFormatSampleRate {
-    fn partial_cmp(&self, other: &Self) -> ::std::option::Option<::std::cmp::Ordering> {
-        ::std::option::Option::Some(::std::cmp::Ord::cmp(self, other))
-    }
-}
-
-impl ::std::cmp::Ord for VoiceChangerBytesBodyOutputFormatSampleRate {
-    fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
-        self.value().cmp(&other.value())
-    }
-}
-
-impl ::std::fmt::Display for VoiceChangerBytesBodyOutputFormatSampleRate {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&self.value(), f)
-    }
-}
-
-impl ::serde::Serialize for VoiceChangerBytesBodyOutputFormatSampleRate {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_i64(self.value())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for VoiceChangerBytesBodyOutputFormatSampleRate {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <i64 as ::serde::Deserialize>::deserialize(deserializer)?;
-        ::std::result::Result::Ok(Self::from(value))
-    }
-}
-
+pub type VoiceChangerBytesBodyOutputFormatSampleRate = WebSocketRawOutputFormatSampleRate;
 #[derive(::std::fmt::Debug)]
 #[non_exhaustive]
 pub struct VoiceChangerBytesBody {
@@ -10964,119 +9626,7 @@ impl VoiceChangerBytesBody {
     }
 }
 
-#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::marker::Copy)]
-#[non_exhaustive]
-pub enum VoiceChangerSseBodyOutputFormatSampleRate {
-    /// `8000`
-    N8000,
-    /// `16000`
-    N16000,
-    /// `22050`
-    N22050,
-    /// `24000`
-    N24000,
-    /// `44100`
-    N44100,
-    /// `48000`
-    N48000,
-    /// A value this version of the crate does not know, kept as it was received.
-    Unknown(i64),
-}
-
-impl VoiceChangerSseBodyOutputFormatSampleRate {
-    /// The value as sent on the wire.
-    pub fn value(&self) -> i64 {
-        match self {
-            Self::N8000 => 8000,
-            Self::N16000 => 16000,
-            Self::N22050 => 22050,
-            Self::N24000 => 24000,
-            Self::N44100 => 44100,
-            Self::N48000 => 48000,
-            Self::Unknown(value) => *value,
-        }
-    }
-
-    /// The variant for a value this version of the crate knows, if it is one.
-    pub fn known(value: i64) -> ::std::option::Option<Self> {
-        match value {
-            8000 => ::std::option::Option::Some(Self::N8000),
-            16000 => ::std::option::Option::Some(Self::N16000),
-            22050 => ::std::option::Option::Some(Self::N22050),
-            24000 => ::std::option::Option::Some(Self::N24000),
-            44100 => ::std::option::Option::Some(Self::N44100),
-            48000 => ::std::option::Option::Some(Self::N48000),
-            _ => ::std::option::Option::None,
-        }
-    }
-
-    /// Whether the value is one this version of the crate knows.
-    pub fn is_known(&self) -> bool {
-        Self::known(self.value()).is_some()
-    }
-}
-
-impl ::std::convert::From<i64> for VoiceChangerSseBodyOutputFormatSampleRate {
-    fn from(value: i64) -> Self {
-        Self::known(value).unwrap_or(Self::Unknown(value))
-    }
-}
-
-impl ::std::convert::From<VoiceChangerSseBodyOutputFormatSampleRate> for i64 {
-    fn from(value: VoiceChangerSseBodyOutputFormatSampleRate) -> Self {
-        value.value()
-    }
-}
-
-impl ::std::cmp::PartialEq for VoiceChangerSseBodyOutputFormatSampleRate {
-    fn eq(&self, other: &Self) -> bool {
-        self.value() == other.value()
-    }
-}
-
-impl ::std::cmp::Eq for VoiceChangerSseBodyOutputFormatSampleRate {}
-impl ::std::hash::Hash for VoiceChangerSseBodyOutputFormatSampleRate {
-    fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
-        ::std::hash::Hash::hash(&self.value(), state);
-    }
-}
-
-impl ::std::cmp::PartialOrd for VoiceChangerSseBodyOutputFormatSampleRate {
-    fn partial_cmp(&self, other: &Self) -> ::std::option::Option<::std::cmp::Ordering> {
-        ::std::option::Option::Some(::std::cmp::Ord::cmp(self, other))
-    }
-}
-
-impl ::std::cmp::Ord for VoiceChangerSseBodyOutputFormatSampleRate {
-    fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
-        self.value().cmp(&other.value())
-    }
-}
-
-impl ::std::fmt::Display for VoiceChangerSseBodyOutputFormatSampleRate {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::std::fmt::Display::fmt(&self.value(), f)
-    }
-}
-
-impl ::serde::Serialize for VoiceChangerSseBodyOutputFormatSampleRate {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_i64(self.value())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for VoiceChangerSseBodyOutputFormatSampleRate {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <i64 as ::serde::Deserialize>::deserialize(deserializer)?;
-        ::std::result::Result::Ok(Self::from(value))
-    }
-}
-
+pub type VoiceChangerSseBodyOutputFormatSampleRate = WebSocketRawOutputFormatSampleRate;
 #[derive(::std::fmt::Debug)]
 #[non_exhaustive]
 pub struct VoiceChangerSseBody {

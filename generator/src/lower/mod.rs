@@ -9,6 +9,7 @@ mod channel;
 mod error_body;
 mod operation;
 mod recursion;
+mod same_shape;
 mod schema;
 mod security;
 mod union;
@@ -375,6 +376,7 @@ impl<'a> Lowerer<'a> {
         let error_body = error_body::shared(&mut groups, &types);
         recursion::box_cycles(&mut types);
         settle_fixed(&mut types);
+        same_shape::merge(&mut types);
         Api {
             title: spec.info.title.clone(),
             version,
