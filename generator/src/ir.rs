@@ -67,6 +67,20 @@ pub struct Api {
     pub channels: Vec<Channel>,
 }
 
+impl Api {
+    /// Whether some operation answers with an event stream (`text/event-stream`).
+    pub fn streams_events(&self) -> bool {
+        let event_stream = |payload: &Payload| matches!(payload, Payload::EventStream(_));
+        self.groups
+            .iter()
+            .flat_map(|group| &group.operations)
+            .any(|operation| match &operation.response {
+                Response::Single(payload) => event_stream(payload),
+                Response::Multi(multi) => multi.variants.iter().any(|v| event_stream(&v.payload)),
+            })
+    }
+}
+
 /// A WebSocket channel: a handshake to an address, then messages both ways.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Channel {

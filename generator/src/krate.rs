@@ -561,19 +561,7 @@ fn left_out_modules(api: &Api) -> Vec<&'static str> {
     if api.channels.is_empty() {
         modules.push(WS_MODULE);
     }
-    let event_stream =
-        |payload: &crate::ir::Payload| matches!(payload, crate::ir::Payload::EventStream(_));
-    let event_streams = api
-        .groups
-        .iter()
-        .flat_map(|group| &group.operations)
-        .any(|operation| match &operation.response {
-            crate::ir::Response::Single(payload) => event_stream(payload),
-            crate::ir::Response::Multi(multi) => {
-                multi.variants.iter().any(|v| event_stream(&v.payload))
-            }
-        });
-    if !event_streams {
+    if !api.streams_events() {
         modules.extend(EVENT_STREAM_MODULES);
     }
     modules

@@ -48,3 +48,20 @@ fn standalone_example_calls_through_the_library() {
         .expect("the calls function");
     insta::assert_snapshot!("standalone_security", calls);
 }
+
+/// A standalone crate leaves the runtime's event streams out when no operation answers with one,
+/// so its contract example must not name them; a crate with event streams settles them.
+#[test]
+fn standalone_example_names_event_streams_only_where_the_crate_has_them() {
+    for (fixture, streams) in [("security.yml", false), ("media_types.yml", true)] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(fixture);
+        let document = load::load(&path).expect("fixture loads");
+        let lowered = lower(&document, &Config::default()).expect("fixture lowers");
+        assert_eq!(lowered.api.streams_events(), streams, "{fixture}");
+        let [_, (_, calls)] =
+            emit::contract::standalone_example(&lowered.api, "petstore_client", "// fixture");
+        assert_eq!(calls.contains("EventStream"), streams, "{fixture}: {calls}");
+    }
+}

@@ -163,6 +163,9 @@ pub struct Summary {
     /// Of those, crates whose run failed as a whole (Prism refused the document, the example
     /// did not build).
     pub contract_crates_failed: usize,
+    /// Of those, crates whose run failed as a whole for the generator's reasons (the example
+    /// did not build or could not run), not the document's.
+    pub contract_crates_failed_generator: usize,
     /// Operations called.
     pub contract_called: usize,
     /// Requests Prism rejected.
@@ -989,6 +992,15 @@ fn summarise(records: &[Record], elapsed: Duration) -> Summary {
         contract_crates_failed: contracts
             .clone()
             .filter(|c| c.called == 0 && !c.failures.is_empty())
+            .count(),
+        contract_crates_failed_generator: contracts
+            .clone()
+            .filter(|c| {
+                c.called == 0
+                    && c.failures
+                        .iter()
+                        .any(|f| f.owner == crate::contract_causes::Owner::Generator)
+            })
             .count(),
         contract_called: contracts.clone().map(|c| c.called).sum(),
         contract_rejected: contracts.clone().map(|c| c.rejected).sum(),

@@ -528,6 +528,12 @@ fn corpus(
             "{contract:.1}% of the operations called passed the contract (the document's failures set apart), below {min}%"
         ));
     }
+    if min_contract.is_some() && s.contract_crates_failed_generator > 0 {
+        problems.push(format!(
+            "{} crates' contract runs failed as a whole for the generator's reasons",
+            s.contract_crates_failed_generator
+        ));
+    }
     if problems.is_empty() {
         Ok(())
     } else {

@@ -48,7 +48,7 @@ pub fn example(versions: &[Version], header: &str) -> String {
         }
     });
     let functions = versions.iter().map(version_calls);
-    let prelude = prelude(&krate);
+    let prelude = prelude(&krate, true);
     let tokens = quote! {
         #prelude
 
@@ -83,7 +83,8 @@ pub fn example(versions: &[Version], header: &str) -> String {
 pub fn standalone_example(api: &Api, library: &str, header: &str) -> [(&'static str, String); 2] {
     let krate = ident(library);
     let krate = quote!(#krate);
-    let prelude = prelude(&krate);
+    // A standalone crate without event streams leaves the runtime's event stream out.
+    let prelude = prelude(&krate, api.streams_events());
     let body = calls_body(api, &krate);
     let tokens = quote! {
         #prelude
@@ -127,8 +128,9 @@ pub fn standalone_example(api: &Api, library: &str, header: &str) -> [(&'static 
 }
 
 /// The items every contract example shares: the outcome of a call and how each kind of answer
-/// is settled, with the errors of the crate `krate`.
-fn prelude(krate: &TokenStream) -> TokenStream {
+/// is settled, with the errors of the crate `krate`; event streams only when it has them.
+fn prelude(krate: &TokenStream, event_streams: bool) -> TokenStream {
+    let settle_events = event_streams.then(|| settle_events(krate));
     quote! {
         //! One call per operation with sample arguments, and the report of how each went.
         #![allow(clippy::print_stdout, reason = "the report is the program's output")]
@@ -187,6 +189,13 @@ fn prelude(krate: &TokenStream) -> TokenStream {
             }
         }
 
+        #settle_events
+    }
+}
+
+/// How a call answered by an event stream is settled.
+fn settle_events(krate: &TokenStream) -> TokenStream {
+    quote! {
         /// A call answered by an event stream: every event decoded is a message; a stream without
         /// events proves nothing and fails.
         async fn settle_events<T>(result: ::std::result::Result<#krate::EventStream<T>, #krate::Error>) -> (Outcome, usize) {
